@@ -38,24 +38,13 @@ mod tests {
         assert_eq!(list.len(), 10_000);
         assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
         for entry in list {
-            assert_eq!(
-                fold_username(entry),
-                *entry,
-                "entry {entry:?} not normalised"
-            );
+            assert_eq!(fold_username(entry), *entry, "entry {entry:?} not normalised");
         }
     }
 
     #[test]
     fn well_known_passwords_are_listed_in_any_case() {
-        for p in [
-            "password",
-            "PASSWORD",
-            "Password1",
-            "qwerty123",
-            "iloveyou",
-            "１２３４５６",
-        ] {
+        for p in ["password", "PASSWORD", "Password1", "qwerty123", "iloveyou", "１２３４５６"] {
             let nfkc = crate::normalize::normalize_password(p);
             assert!(is_common(&nfkc), "{p} should be blocked");
         }

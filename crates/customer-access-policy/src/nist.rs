@@ -47,9 +47,7 @@ impl fmt::Display for NistDeparture {
                 "maximum length {configured} is below the {NIST_MIN_MAX_LENGTH} characters \
                  NIST SP 800-63B-4 says should be allowed"
             ),
-            Self::NoBlocklist => {
-                f.write_str("no blocklist of common passwords; NIST SP 800-63B-4 requires one")
-            }
+            Self::NoBlocklist => f.write_str("no blocklist of common passwords; NIST SP 800-63B-4 requires one"),
         }
     }
 }
@@ -89,14 +87,10 @@ impl PasswordPolicy {
             out.push(NistDeparture::CompositionRules);
         }
         if self.min_length < NIST_SINGLE_FACTOR_MIN_LENGTH {
-            out.push(NistDeparture::MinimumBelowNist {
-                configured: self.min_length,
-            });
+            out.push(NistDeparture::MinimumBelowNist { configured: self.min_length });
         }
         if self.max_length < NIST_MIN_MAX_LENGTH {
-            out.push(NistDeparture::MaximumBelowNist {
-                configured: self.max_length,
-            });
+            out.push(NistDeparture::MaximumBelowNist { configured: self.max_length });
         }
         if !self.use_blocklist {
             out.push(NistDeparture::NoBlocklist);

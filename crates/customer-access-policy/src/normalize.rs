@@ -51,10 +51,7 @@ pub struct UsernameRules {
 
 impl Default for UsernameRules {
     fn default() -> Self {
-        Self {
-            min_length: 3,
-            max_length: 64,
-        }
+        Self { min_length: 3, max_length: 64 }
     }
 }
 
@@ -79,11 +76,7 @@ impl UsernameKey {
     /// (a sign that the stored data was written by something else).
     pub fn from_stored(stored: &str, rules: &UsernameRules) -> Result<Self, UsernameError> {
         let key = rules.canonicalize(stored)?;
-        if key.0 == stored {
-            Ok(key)
-        } else {
-            Err(UsernameError::NotCanonical)
-        }
+        if key.0 == stored { Ok(key) } else { Err(UsernameError::NotCanonical) }
     }
 }
 
@@ -128,14 +121,10 @@ impl fmt::Display for UsernameError {
             Self::Empty => f.write_str("username is empty"),
             Self::TooShort { min } => write!(f, "username must be at least {min} characters"),
             Self::TooLong { max } => write!(f, "username must be at most {max} characters"),
-            Self::DisallowedCharacter { character } => write!(
-                f,
-                "username may only contain a-z, 0-9 and . _ - @ + (found U+{:04X})",
-                u32::from(*character)
-            ),
-            Self::MustStartAlphanumeric => {
-                f.write_str("username must start with a letter or digit")
+            Self::DisallowedCharacter { character } => {
+                write!(f, "username may only contain a-z, 0-9 and . _ - @ + (found U+{:04X})", u32::from(*character))
             }
+            Self::MustStartAlphanumeric => f.write_str("username must start with a letter or digit"),
             Self::NotCanonical => f.write_str("stored username key is not in canonical form"),
         }
     }
@@ -162,9 +151,7 @@ impl UsernameRules {
         // NFKC can expand a character at most 18-fold; refusing long raw input up front
         // bounds the work at a few hundred bytes whatever the caller sends.
         if raw.len() > self.max_length.saturating_mul(4) {
-            return Err(UsernameError::TooLong {
-                max: self.max_length,
-            });
+            return Err(UsernameError::TooLong { max: self.max_length });
         }
         let folded = fold_username(raw);
         let Some(first) = folded.chars().next() else {
@@ -178,14 +165,10 @@ impl UsernameRules {
         }
         // Every remaining character is ASCII, so bytes == characters.
         if folded.len() < self.min_length {
-            return Err(UsernameError::TooShort {
-                min: self.min_length,
-            });
+            return Err(UsernameError::TooShort { min: self.min_length });
         }
         if folded.len() > self.max_length {
-            return Err(UsernameError::TooLong {
-                max: self.max_length,
-            });
+            return Err(UsernameError::TooLong { max: self.max_length });
         }
         Ok(UsernameKey(folded))
     }
@@ -229,69 +212,35 @@ mod tests {
 
     #[test]
     fn dotless_and_dotted_i_are_refused_not_merged() {
-        assert_eq!(
-            key("adm\u{0131}n"),
-            Err(UsernameError::DisallowedCharacter {
-                character: '\u{0131}'
-            })
-        );
+        assert_eq!(key("adm\u{0131}n"), Err(UsernameError::DisallowedCharacter { character: '\u{0131}' }));
         // U+0130 folds to "i" + U+0307 COMBINING DOT ABOVE.
-        assert_eq!(
-            key("\u{0130}nga"),
-            Err(UsernameError::DisallowedCharacter {
-                character: '\u{0307}'
-            })
-        );
+        assert_eq!(key("\u{0130}nga"), Err(UsernameError::DisallowedCharacter { character: '\u{0307}' }));
     }
 
     #[test]
     fn cyrillic_lookalike_is_refused() {
-        assert!(matches!(
-            key("\u{0430}nna"),
-            Err(UsernameError::DisallowedCharacter { .. })
-        ));
+        assert!(matches!(key("\u{0430}nna"), Err(UsernameError::DisallowedCharacter { .. })));
     }
 
     #[test]
     fn controls_whitespace_and_length() {
-        assert!(matches!(
-            key("an na"),
-            Err(UsernameError::DisallowedCharacter { character: ' ' })
-        ));
-        assert!(matches!(
-            key("anna\r\n"),
-            Err(UsernameError::DisallowedCharacter { .. })
-        ));
-        assert!(matches!(
-            key("an\0na"),
-            Err(UsernameError::DisallowedCharacter { .. })
-        ));
+        assert!(matches!(key("an na"), Err(UsernameError::DisallowedCharacter { character: ' ' })));
+        assert!(matches!(key("anna\r\n"), Err(UsernameError::DisallowedCharacter { .. })));
+        assert!(matches!(key("an\0na"), Err(UsernameError::DisallowedCharacter { .. })));
         assert_eq!(key(""), Err(UsernameError::Empty));
         assert_eq!(key("ab"), Err(UsernameError::TooShort { min: 3 }));
         assert_eq!(key(&"a".repeat(64)), Ok("a".repeat(64)));
-        assert_eq!(
-            key(&"a".repeat(65)),
-            Err(UsernameError::TooLong { max: 64 })
-        );
-        assert_eq!(
-            key(&"a".repeat(1 << 20)),
-            Err(UsernameError::TooLong { max: 64 })
-        );
+        assert_eq!(key(&"a".repeat(65)), Err(UsernameError::TooLong { max: 64 }));
+        assert_eq!(key(&"a".repeat(1 << 20)), Err(UsernameError::TooLong { max: 64 }));
         assert_eq!(key(".anna"), Err(UsernameError::MustStartAlphanumeric));
-        assert_eq!(
-            key("Anna.Berg+Shop@Example.com"),
-            Ok("anna.berg+shop@example.com".into())
-        );
+        assert_eq!(key("Anna.Berg+Shop@Example.com"), Ok("anna.berg+shop@example.com".into()));
     }
 
     #[test]
     fn stored_key_must_be_canonical() {
         let rules = UsernameRules::default();
         assert!(UsernameKey::from_stored("anna", &rules).is_ok());
-        assert_eq!(
-            UsernameKey::from_stored("Anna", &rules),
-            Err(UsernameError::NotCanonical)
-        );
+        assert_eq!(UsernameKey::from_stored("Anna", &rules), Err(UsernameError::NotCanonical));
     }
 
     #[test]

@@ -77,10 +77,7 @@ impl std::fmt::Debug for PasswordContext<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PasswordContext")
             .field("username", &self.username)
-            .field(
-                "temporary_password",
-                &self.temporary_password.map(|_| "[REDACTED]"),
-            )
+            .field("temporary_password", &self.temporary_password.map(|_| "[REDACTED]"))
             .finish()
     }
 }
@@ -102,29 +99,20 @@ impl PasswordPolicy {
     /// # Errors
     /// [`PasswordViolations`], never empty. When the raw input is longer than `max_length`
     /// only [`PasswordViolation::TooLong`] is reported: nothing else is read.
-    pub fn validate(
-        &self,
-        candidate: &str,
-        context: &PasswordContext<'_>,
-    ) -> Result<(), PasswordViolations> {
+    pub fn validate(&self, candidate: &str, context: &PasswordContext<'_>) -> Result<(), PasswordViolations> {
         let errors = self.violations(candidate, context);
         PasswordViolations::new(errors).map_or(Ok(()), Err)
     }
 
     fn violations(&self, candidate: &str, context: &PasswordContext<'_>) -> Vec<PasswordViolation> {
         if exceeds_chars(candidate, self.max_length) {
-            return vec![PasswordViolation::TooLong {
-                max: self.max_length,
-            }];
+            return vec![PasswordViolation::TooLong { max: self.max_length }];
         }
         let normalized = zeroize::Zeroizing::new(normalize_password(candidate));
         let mut errors = Vec::new();
         let length = normalized.chars().count();
         if length < self.min_length {
-            errors.push(PasswordViolation::TooShort {
-                min: self.min_length,
-                actual: length,
-            });
+            errors.push(PasswordViolation::TooShort { min: self.min_length, actual: length });
         }
         if self.require_digit && !normalized.chars().any(char::is_numeric) {
             errors.push(PasswordViolation::MissingDigit);
@@ -156,6 +144,15 @@ impl PasswordPolicy {
             errors.push(PasswordViolation::CommonPassword);
         }
         errors
+    }
+}
+
+impl PasswordPolicy {
+    /// Is the raw `candidate` longer than `max_length` characters? Reads at most
+    /// `4 * max_length + 4` bytes, so callers can refuse hostile input before any other work
+    /// (the core service does, before hashing anything).
+    pub fn is_too_long(&self, candidate: &str) -> bool {
+        exceeds_chars(candidate, self.max_length)
     }
 }
 

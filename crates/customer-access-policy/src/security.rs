@@ -27,18 +27,12 @@ pub struct SecurityPolicy {
     /// How long a temporary password works. Default **48 hours**, the seed's figure: long
     /// enough to cover a weekend of e-mail, short enough that a forgotten e-mail stops being
     /// a key.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "temporary_password_ttl_secs", with = "secs")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "temporary_password_ttl_secs", with = "secs"))]
     pub temporary_password_ttl: Duration,
     /// How long a change ticket (returned by a login with the temporary password) can be
     /// redeemed. Default **10 minutes**: the user is on the "set a new password" page right
     /// now; a ticket that outlives the visit is only a replay risk.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "change_ticket_ttl_secs", with = "secs")
-    )]
+    #[cfg_attr(feature = "serde", serde(rename = "change_ticket_ttl_secs", with = "secs"))]
     pub change_ticket_ttl: Duration,
     /// Reset e-mails per contact per window. Default 3 per hour: enough for "I deleted the
     /// e-mail", too few to bomb an inbox.
@@ -92,10 +86,7 @@ pub struct ResetThrottle {
 
 impl Default for ResetThrottle {
     fn default() -> Self {
-        Self {
-            max_requests: 3,
-            window: Duration::from_secs(3600),
-        }
+        Self { max_requests: 3, window: Duration::from_secs(3600) }
     }
 }
 
@@ -194,13 +185,7 @@ impl Argon2Settings {
     /// Tiny parameters (m = 64 KiB, t = 1) so tests run fast. Never use them for real
     /// passwords: a GPU checks billions of guesses against such a hash.
     pub fn danger_insecure_for_tests() -> Self {
-        Self {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-            insecure_for_tests: true,
-            ..Self::default()
-        }
+        Self { memory_kib: 64, iterations: 1, parallelism: 1, insecure_for_tests: true, ..Self::default() }
     }
 
     /// Did these come from [`danger_insecure_for_tests`](Self::danger_insecure_for_tests)?
@@ -235,10 +220,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        field,
-        reason: reason.into(),
-    }
+    ConfigError::Invalid { field, reason: reason.into() }
 }
 
 impl SecurityPolicy {
@@ -270,47 +252,23 @@ impl SecurityPolicy {
         }
         let u = &self.username;
         if u.min_length == 0 || u.max_length < u.min_length || u.max_length > 256 {
-            return Err(invalid(
-                "username",
-                "need 1 <= min_length <= max_length <= 256",
-            ));
+            return Err(invalid("username", "need 1 <= min_length <= max_length <= 256"));
         }
-        check_range(
-            "temporary_password_ttl",
-            self.temporary_password_ttl,
-            60,
-            30 * 86_400,
-        )?;
+        check_range("temporary_password_ttl", self.temporary_password_ttl, 60, 30 * 86_400)?;
         check_range("change_ticket_ttl", self.change_ticket_ttl, 30, 3600)?;
         if self.reset_throttle.max_requests == 0 {
             return Err(invalid("reset_throttle.max_requests", "must be at least 1"));
         }
-        check_range(
-            "reset_throttle.window",
-            self.reset_throttle.window,
-            1,
-            7 * 86_400,
-        )?;
+        check_range("reset_throttle.window", self.reset_throttle.window, 1, 7 * 86_400)?;
         let b = &self.login_backoff;
         if b.base_delay > b.max_delay {
-            return Err(invalid(
-                "login_backoff.base_delay",
-                "must not exceed max_delay",
-            ));
+            return Err(invalid("login_backoff.base_delay", "must not exceed max_delay"));
         }
         check_range("login_backoff.max_delay", b.max_delay, 1, 86_400)?;
-        check_range(
-            "login_backoff.forget_after",
-            b.forget_after,
-            60,
-            30 * 86_400,
-        )?;
+        check_range("login_backoff.forget_after", b.forget_after, 60, 30 * 86_400)?;
         self.check_argon2()?;
         if !(1..=256).contains(&self.max_concurrent_hashes) {
-            return Err(invalid(
-                "max_concurrent_hashes",
-                "must be between 1 and 256",
-            ));
+            return Err(invalid("max_concurrent_hashes", "must be between 1 and 256"));
         }
         if !(1..=1_000_000).contains(&self.hash_queue_depth) {
             return Err(invalid("hash_queue_depth", "must be between 1 and 1000000"));
@@ -327,22 +285,14 @@ impl SecurityPolicy {
             return Err(invalid("argon2.iterations", "must be at least 1"));
         }
         if a.memory_kib < 8 * a.parallelism {
-            return Err(invalid(
-                "argon2.memory_kib",
-                "must be at least 8 x parallelism",
-            ));
+            return Err(invalid("argon2.memory_kib", "must be at least 8 x parallelism"));
         }
         if a.memory_kib > a.max_stored_memory_kib {
-            return Err(invalid(
-                "argon2.memory_kib",
-                "must not exceed max_stored_memory_kib",
-            ));
+            return Err(invalid("argon2.memory_kib", "must not exceed max_stored_memory_kib"));
         }
         if !a.insecure_for_tests {
             let product = u64::from(a.memory_kib) * u64::from(a.iterations);
-            if a.memory_kib < Argon2Settings::MIN_MEMORY_KIB
-                || product < Argon2Settings::MIN_MEMORY_TIMES_ITERATIONS
-            {
+            if a.memory_kib < Argon2Settings::MIN_MEMORY_KIB || product < Argon2Settings::MIN_MEMORY_TIMES_ITERATIONS {
                 return Err(invalid(
                     "argon2.memory_kib",
                     "below the OWASP minimum (at least 7168 KiB and memory_kib x iterations >= 35840)",
@@ -353,17 +303,9 @@ impl SecurityPolicy {
     }
 }
 
-fn check_range(
-    field: &'static str,
-    value: Duration,
-    min_secs: u64,
-    max_secs: u64,
-) -> Result<(), ConfigError> {
+fn check_range(field: &'static str, value: Duration, min_secs: u64, max_secs: u64) -> Result<(), ConfigError> {
     if value < Duration::from_secs(min_secs) || value > Duration::from_secs(max_secs) {
-        return Err(invalid(
-            field,
-            format!("must be between {min_secs} s and {max_secs} s"),
-        ));
+        return Err(invalid(field, format!("must be between {min_secs} s and {max_secs} s")));
     }
     Ok(())
 }
@@ -375,16 +317,11 @@ mod secs {
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(
-        value: &Duration,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_u64(value.as_secs())
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Duration, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         u64::deserialize(deserializer).map(Duration::from_secs)
     }
 }

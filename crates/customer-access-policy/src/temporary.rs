@@ -17,7 +17,7 @@ const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz";
 /// above the 80-bit floor even with one position fixed to a digit and one to a letter.
 pub const TEMPORARY_PASSWORD_LENGTH: usize = 16;
 
-/// The alphabet temporary passwords are drawn from: [`DIGITS`] then [`LETTERS`], all
+/// The alphabet temporary passwords are drawn from: the digits `2-9`, then the letters, all
 /// URL-safe and without look-alikes (`0 O o 1 l I i`), so a password read from a phone
 /// screen and typed on a keyboard survives the trip.
 pub fn temporary_password_alphabet() -> impl Iterator<Item = char> {
@@ -67,11 +67,7 @@ impl TemporaryPassword {
         let full = DIGITS.len() + LETTERS.len();
         while bytes.len() < length {
             let i = uniform_below(rng, full);
-            bytes.push(if i < DIGITS.len() {
-                DIGITS[i]
-            } else {
-                LETTERS[i - DIGITS.len()]
-            });
+            bytes.push(if i < DIGITS.len() { DIGITS[i] } else { LETTERS[i - DIGITS.len()] });
         }
         // Fisher-Yates: the digit and the letter may end up anywhere.
         for i in (1..bytes.len()).rev() {
@@ -136,24 +132,17 @@ mod tests {
 
     #[test]
     fn no_blocklist_entry_has_the_generated_shape() {
-        let alphabet: Vec<String> = temporary_password_alphabet()
-            .map(|c| fold_username(&c.to_string()))
-            .collect();
+        let alphabet: Vec<String> = temporary_password_alphabet().map(|c| fold_username(&c.to_string())).collect();
         let shaped = crate::blocklist::all().iter().filter(|entry| {
             entry.chars().count() >= TEMPORARY_PASSWORD_LENGTH
-                && entry
-                    .chars()
-                    .all(|c| alphabet.iter().any(|a| a.starts_with(c)))
+                && entry.chars().all(|c| alphabet.iter().any(|a| a.starts_with(c)))
         });
         assert_eq!(shaped.count(), 0);
     }
 
     #[test]
     fn length_follows_a_longer_minimum() {
-        let policy = PasswordPolicy {
-            min_length: 24,
-            ..PasswordPolicy::default()
-        };
+        let policy = PasswordPolicy { min_length: 24, ..PasswordPolicy::default() };
         assert_eq!(TemporaryPassword::length_for(&policy), 24);
     }
 }

@@ -56,19 +56,14 @@ impl fmt::Display for PasswordViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooShort { min, actual } => {
-                write!(
-                    f,
-                    "must be at least {min} characters long (it has {actual})"
-                )
+                write!(f, "must be at least {min} characters long (it has {actual})")
             }
             Self::TooLong { max } => write!(f, "must be at most {max} characters long"),
             Self::MissingDigit => f.write_str("must contain at least 1 number"),
             Self::MissingLetter => f.write_str("must contain at least 1 letter"),
             Self::ControlCharacter => f.write_str("must not contain control characters"),
             Self::SameAsUsername => f.write_str("must not be the same as the username"),
-            Self::SameAsTemporaryPassword => {
-                f.write_str("must not be the same as the temporary password")
-            }
+            Self::SameAsTemporaryPassword => f.write_str("must not be the same as the temporary password"),
             Self::CommonPassword => f.write_str("is too common; choose a less predictable one"),
         }
     }
@@ -81,11 +76,7 @@ pub struct PasswordViolations(Vec<PasswordViolation>);
 impl PasswordViolations {
     /// Wrap a list; `None` when it is empty (an empty list is not an error).
     pub fn new(list: Vec<PasswordViolation>) -> Option<Self> {
-        if list.is_empty() {
-            None
-        } else {
-            Some(Self(list))
-        }
+        if list.is_empty() { None } else { Some(Self(list)) }
     }
 
     /// The violations.

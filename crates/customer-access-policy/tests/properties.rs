@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use customer_access_policy::{
-    PasswordContext, PasswordPolicy, PasswordViolation, TemporaryPassword, UsernameRules,
-    fold_username, normalize_password,
+    PasswordContext, PasswordPolicy, PasswordViolation, TemporaryPassword, UsernameRules, fold_username,
+    normalize_password,
 };
 use proptest::prelude::*;
 use secrecy::ExposeSecret;

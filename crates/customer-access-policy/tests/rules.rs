@@ -1,17 +1,13 @@
 //! Boundary tests, one or more per rule.
 
-use customer_access_policy::{
-    PasswordContext, PasswordPolicy, PasswordViolation as V, SecurityPolicy,
-};
+use customer_access_policy::{PasswordContext, PasswordPolicy, PasswordViolation as V, SecurityPolicy};
 
 fn check(p: &str) -> Vec<V> {
     check_with(&PasswordPolicy::default(), p, &PasswordContext::default())
 }
 
 fn check_with(policy: &PasswordPolicy, p: &str, ctx: &PasswordContext<'_>) -> Vec<V> {
-    policy
-        .validate(p, ctx)
-        .map_or_else(|e| e.as_slice().to_vec(), |()| Vec::new())
+    policy.validate(p, ctx).map_or_else(|e| e.as_slice().to_vec(), |()| Vec::new())
 }
 
 #[test]
@@ -52,10 +48,7 @@ fn non_ascii_letters_count_as_letters() {
     assert_eq!(check("жжжж1234"), []);
     assert_eq!(check("漢字漢字1234"), []);
     assert_eq!(check("12345678!"), [V::MissingLetter]);
-    assert_eq!(
-        check("🦀🦀🦀🦀🦀🦀🦀🦀"),
-        [V::MissingDigit, V::MissingLetter]
-    );
+    assert_eq!(check("🦀🦀🦀🦀🦀🦀🦀🦀"), [V::MissingDigit, V::MissingLetter]);
 }
 
 #[test]
@@ -72,10 +65,7 @@ fn control_characters_are_refused() {
     assert_eq!(check("pass\u{7f}word42"), [V::ControlCharacter]);
     let mut policy = PasswordPolicy::default();
     policy.reject_control_characters = false;
-    assert_eq!(
-        check_with(&policy, "pass\tword42", &PasswordContext::default()),
-        []
-    );
+    assert_eq!(check_with(&policy, "pass\tword42", &PasswordContext::default()), []);
 }
 
 #[test]
@@ -93,33 +83,18 @@ fn maximum_length_is_checked_raw_and_alone() {
 
 #[test]
 fn username_is_refused_after_folding() {
-    let ctx = PasswordContext {
-        username: Some("Anna.Berg42"),
-        temporary_password: None,
-    };
+    let ctx = PasswordContext { username: Some("Anna.Berg42"), temporary_password: None };
     let policy = PasswordPolicy::default();
-    assert_eq!(
-        check_with(&policy, "anna.berg42", &ctx),
-        [V::SameAsUsername]
-    );
-    assert_eq!(
-        check_with(&policy, "ＡＮＮＡ.ＢＥＲＧ42", &ctx),
-        [V::SameAsUsername]
-    );
+    assert_eq!(check_with(&policy, "anna.berg42", &ctx), [V::SameAsUsername]);
+    assert_eq!(check_with(&policy, "ＡＮＮＡ.ＢＥＲＧ42", &ctx), [V::SameAsUsername]);
     assert_eq!(check_with(&policy, "anna.berg43", &ctx), []);
 }
 
 #[test]
 fn temporary_password_is_refused() {
-    let ctx = PasswordContext {
-        username: None,
-        temporary_password: Some("Kp7xQ2mZr9TbW4vN"),
-    };
+    let ctx = PasswordContext { username: None, temporary_password: Some("Kp7xQ2mZr9TbW4vN") };
     let policy = PasswordPolicy::default();
-    assert_eq!(
-        check_with(&policy, "Kp7xQ2mZr9TbW4vN", &ctx),
-        [V::SameAsTemporaryPassword]
-    );
+    assert_eq!(check_with(&policy, "Kp7xQ2mZr9TbW4vN", &ctx), [V::SameAsTemporaryPassword]);
     // Case matters for passwords.
     assert_eq!(check_with(&policy, "kp7xq2mzr9tbw4vn", &ctx), []);
 }
@@ -131,35 +106,22 @@ fn blocklist_matches_case_insensitively_after_nfkc() {
     assert_eq!(check("ｐａｓｓｗｏｒｄ1"), [V::CommonPassword]);
     let mut policy = PasswordPolicy::default();
     policy.use_blocklist = false;
-    assert_eq!(
-        check_with(&policy, "password1", &PasswordContext::default()),
-        []
-    );
+    assert_eq!(check_with(&policy, "password1", &PasswordContext::default()), []);
 }
 
 #[test]
 fn every_violation_is_reported_at_once() {
-    let ctx = PasswordContext {
-        username: Some("qzv"),
-        temporary_password: Some("qzv"),
-    };
+    let ctx = PasswordContext { username: Some("qzv"), temporary_password: Some("qzv") };
     assert_eq!(
         check_with(&PasswordPolicy::default(), "qzv", &ctx),
-        [
-            V::TooShort { min: 8, actual: 3 },
-            V::MissingDigit,
-            V::SameAsUsername,
-            V::SameAsTemporaryPassword,
-        ]
+        [V::TooShort { min: 8, actual: 3 }, V::MissingDigit, V::SameAsUsername, V::SameAsTemporaryPassword,]
     );
 }
 
 #[test]
 fn display_never_echoes_the_password() {
     let secret = "zz\u{0}zz";
-    let errors = PasswordPolicy::default()
-        .validate(secret, &PasswordContext::default())
-        .unwrap_err();
+    let errors = PasswordPolicy::default().validate(secret, &PasswordContext::default()).unwrap_err();
     let shown = format!("{errors} {errors:?}");
     assert!(!shown.contains("zz"), "{shown}");
     assert!(shown.contains("at least 8 characters"));
@@ -171,13 +133,7 @@ fn nist_profile_has_no_composition_rules_and_fifteen_minimum() {
     let nist = PasswordPolicy::nist_800_63b4_single_factor();
     let ctx = PasswordContext::default();
     assert_eq!(check_with(&nist, "correcthorsebattery", &ctx), []);
-    assert_eq!(
-        check_with(&nist, "fourteen chars", &ctx),
-        [V::TooShort {
-            min: 15,
-            actual: 14
-        }]
-    );
+    assert_eq!(check_with(&nist, "fourteen chars", &ctx), [V::TooShort { min: 15, actual: 14 }]);
     let mut weak = nist;
     weak.max_length = 64;
     weak.use_blocklist = false;
@@ -191,14 +147,7 @@ fn security_policy_defaults_match_the_seed() {
     let p = SecurityPolicy::default();
     assert_eq!(p.temporary_password_ttl.as_secs(), 48 * 3600);
     assert!(!p.include_username_in_reset_email);
-    assert_eq!(
-        (
-            p.argon2.memory_kib,
-            p.argon2.iterations,
-            p.argon2.parallelism
-        ),
-        (19_456, 2, 1)
-    );
+    assert_eq!((p.argon2.memory_kib, p.argon2.iterations, p.argon2.parallelism), (19_456, 2, 1));
     assert!(p.change_ticket_ttl.as_secs() <= 3600);
     p.check().unwrap();
 }
@@ -207,20 +156,10 @@ fn security_policy_defaults_match_the_seed() {
 fn invalid_security_values_name_the_field() {
     let mut p = SecurityPolicy::default();
     p.password.max_length = 32;
-    assert!(
-        p.check()
-            .unwrap_err()
-            .to_string()
-            .contains("password.max_length")
-    );
+    assert!(p.check().unwrap_err().to_string().contains("password.max_length"));
     let mut p = SecurityPolicy::default();
     p.temporary_password_ttl = std::time::Duration::ZERO;
-    assert!(
-        p.check()
-            .unwrap_err()
-            .to_string()
-            .contains("temporary_password_ttl")
-    );
+    assert!(p.check().unwrap_err().to_string().contains("temporary_password_ttl"));
     let mut p = SecurityPolicy::default();
     p.argon2.max_stored_memory_kib = 1000;
     assert!(p.check().is_err());

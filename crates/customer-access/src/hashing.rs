@@ -1,0 +1,354 @@
+//! Argon2id hashing off the async executor, on a bounded pool of worker threads.
+//!
+//! - At most `max_concurrent_hashes` hashes run at once, one per worker thread, so memory
+//!   for hashing is bounded by workers x m.
+//! - Each worker keeps one Argon2 memory buffer and reuses it for every hash and verify, so
+//!   no hash page-faults its 19 MiB matrix in again. The buffer is not zeroized between
+//!   uses: its blocks are one-way BLAKE2b derivatives of the password from which at most the
+//!   stored hash itself can be computed, so clearing them (about 1-2 ms per 19 MiB) would buy
+//!   nothing.
+//! - At most `hash_queue_depth` requests wait; beyond that a request fails at once with
+//!   [`HashError::Overloaded`] instead of queueing without bound.
+//! - Stored hashes are untrusted input: their parameters are bounded before anything is
+//!   allocated.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, Version};
+use customer_access_policy::Argon2Settings;
+use zeroize::Zeroizing;
+
+use crate::credential::StoredHash;
+use crate::oneshot;
+
+const SALT_BYTES: usize = 16;
+const OUTPUT_BYTES: usize = 32;
+/// Stored hashes asking for more passes than this are refused (a tampered row could
+/// otherwise make one login run for hours).
+const MAX_STORED_ITERATIONS: u32 = 64;
+/// Stored hashes asking for more lanes than this are refused.
+const MAX_STORED_PARALLELISM: u32 = 16;
+
+/// Why hashing did not produce an answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HashError {
+    /// The queue in front of the workers is full; try again shortly.
+    #[error("password hashing is overloaded")]
+    Overloaded,
+    /// The stored hash is not an Argon2id PHC string this library can verify.
+    #[error("stored password hash is malformed or unsupported")]
+    Malformed,
+    /// The stored hash asks for more memory, passes or lanes than allowed.
+    #[error("stored password hash parameters exceed the configured bounds")]
+    ParamsTooLarge,
+    /// The configured parameters are not valid Argon2 parameters.
+    #[error("invalid Argon2 parameters: {0}")]
+    Params(argon2::Error),
+    /// The worker pool has shut down or a worker died.
+    #[error("password hashing workers are gone")]
+    WorkersGone,
+}
+
+enum Job {
+    Hash { password: Zeroizing<Vec<u8>>, reply: oneshot::Sender<Result<StoredHash, HashError>> },
+    Verify { password: Zeroizing<Vec<u8>>, stored: StoredHash, reply: oneshot::Sender<Result<bool, HashError>> },
+}
+
+/// The pool. Cloning shares it. Workers exit when the last clone is dropped.
+#[derive(Clone)]
+pub struct HashPool {
+    jobs: SyncSender<Job>,
+    shared: Arc<PoolShared>,
+}
+
+struct PoolShared {
+    params: Params,
+    dummy: StoredHash,
+    operations: AtomicU64,
+    max_memory_kib: u32,
+}
+
+impl std::fmt::Debug for HashPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashPool")
+            .field("params", &self.shared.params)
+            .field("operations", &self.operations())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HashPool {
+    /// Start `workers` threads hashing with `settings`, with room for `queue_depth` waiting
+    /// requests.
+    ///
+    /// # Errors
+    /// [`HashError::Params`] if `settings` are not valid Argon2 parameters.
+    pub fn new(settings: &Argon2Settings, workers: usize, queue_depth: usize) -> Result<Self, HashError> {
+        let params = Params::new(settings.memory_kib, settings.iterations, settings.parallelism, Some(OUTPUT_BYTES))
+            .map_err(HashError::Params)?;
+        let dummy = dummy_hash(&params)?;
+        let shared = Arc::new(PoolShared {
+            params,
+            dummy,
+            operations: AtomicU64::new(0),
+            max_memory_kib: settings.max_stored_memory_kib,
+        });
+        let (jobs, receiver) = mpsc::sync_channel(queue_depth);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for i in 0..workers.max(1) {
+            let receiver = Arc::clone(&receiver);
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name(format!("customer-access-hash-{i}"))
+                .spawn(move || worker(&receiver, &shared))
+                .map_err(|_| HashError::WorkersGone)?;
+        }
+        Ok(Self { jobs, shared })
+    }
+
+    /// Argon2 computations done so far (hashes, verifies and dummy verifies alike).
+    pub fn operations(&self) -> u64 {
+        self.shared.operations.load(Ordering::Relaxed)
+    }
+
+    /// Hash `password` (already normalised) with a fresh random salt.
+    pub(crate) async fn hash(&self, password: &[u8]) -> Result<StoredHash, HashError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Hash { password: Zeroizing::new(password.to_vec()), reply })?;
+        answer.await.ok_or(HashError::WorkersGone)?
+    }
+
+    /// Does `password` match `stored`? With `None`, verifies against a dummy hash with the
+    /// current parameters (always `false`) so that "no such hash" costs the same as a wrong
+    /// password.
+    pub(crate) async fn verify(&self, password: &[u8], stored: Option<&StoredHash>) -> Result<bool, HashError> {
+        let stored = stored.unwrap_or(&self.shared.dummy).clone();
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Verify { password: Zeroizing::new(password.to_vec()), stored, reply })?;
+        answer.await.ok_or(HashError::WorkersGone)?
+    }
+
+    /// Was `stored` made with other parameters than the current ones?
+    pub(crate) fn needs_rehash(&self, stored: &StoredHash) -> bool {
+        PasswordHash::new(stored.as_phc())
+            .ok()
+            .and_then(|phc| Params::try_from(&phc).ok().map(|p| (phc.version, p)))
+            .is_none_or(|(version, p)| {
+                version != Some(Version::V0x13.into())
+                    || p.m_cost() != self.shared.params.m_cost()
+                    || p.t_cost() != self.shared.params.t_cost()
+                    || p.p_cost() != self.shared.params.p_cost()
+            })
+    }
+
+    fn submit(&self, job: Job) -> Result<(), HashError> {
+        self.jobs.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => HashError::Overloaded,
+            TrySendError::Disconnected(_) => HashError::WorkersGone,
+        })
+    }
+}
+
+fn worker(receiver: &Mutex<Receiver<Job>>, shared: &PoolShared) {
+    let mut memory = vec![Block::default(); shared.params.block_count()];
+    loop {
+        let job = {
+            let guard = receiver.lock().unwrap_or_else(PoisonError::into_inner);
+            match guard.recv() {
+                Ok(job) => job,
+                Err(_) => return, // every HashPool clone is gone
+            }
+        };
+        match job {
+            Job::Hash { password, reply } => {
+                shared.operations.fetch_add(1, Ordering::Relaxed);
+                reply.send(hash_with(&shared.params, &password, &mut memory));
+            }
+            Job::Verify { password, stored, reply } => {
+                shared.operations.fetch_add(1, Ordering::Relaxed);
+                reply.send(verify_with(shared, &password, &stored, &mut memory));
+            }
+        }
+    }
+}
+
+fn compute(
+    params: &Params,
+    version: Version,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+    memory: &mut Vec<Block>,
+) -> Result<(), HashError> {
+    let needed = params.block_count();
+    if memory.len() < needed {
+        memory.resize(needed, Block::default());
+    }
+    let argon = Argon2::new(Algorithm::Argon2id, version, params.clone());
+    argon.hash_password_into_with_memory(password, salt, out, &mut memory[..needed]).map_err(HashError::Params)
+}
+
+fn hash_with(params: &Params, password: &[u8], memory: &mut Vec<Block>) -> Result<StoredHash, HashError> {
+    let mut salt = [0u8; SALT_BYTES];
+    crate::random::fill(&mut salt);
+    let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
+    compute(params, Version::V0x13, password, &salt, out.as_mut_slice(), memory)?;
+    encode(params, &salt, out.as_slice())
+}
+
+fn verify_with(
+    shared: &PoolShared,
+    password: &[u8],
+    stored: &StoredHash,
+    memory: &mut Vec<Block>,
+) -> Result<bool, HashError> {
+    let phc = PasswordHash::new(stored.as_phc()).map_err(|_| HashError::Malformed)?;
+    if phc.algorithm != ARGON2ID_IDENT {
+        return Err(HashError::Malformed);
+    }
+    let version = phc.version.map_or(Ok(Version::V0x13), Version::try_from).map_err(|_| HashError::Malformed)?;
+    let params = Params::try_from(&phc).map_err(|_| HashError::Malformed)?;
+    if params.m_cost() > shared.max_memory_kib
+        || params.t_cost() > MAX_STORED_ITERATIONS
+        || params.p_cost() > MAX_STORED_PARALLELISM
+    {
+        return Err(HashError::ParamsTooLarge);
+    }
+    let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
+        return Err(HashError::Malformed);
+    };
+    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+    compute(&params, version, password, salt.as_ref(), &mut out, memory)?;
+    Ok(Output::new(&out).is_ok_and(|actual| actual == expected))
+}
+
+fn encode(params: &Params, salt: &[u8], out: &[u8]) -> Result<StoredHash, HashError> {
+    let phc = PasswordHash {
+        algorithm: ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|_| HashError::Malformed)?,
+        salt: Some(Salt::new(salt).map_err(|_| HashError::Malformed)?),
+        hash: Some(Output::new(out).map_err(|_| HashError::Malformed)?),
+    };
+    Ok(StoredHash::from_phc(phc.to_string()))
+}
+
+/// A well-formed hash with the current parameters that matches no password (its output is
+/// random, not computed), so verifying against it costs exactly one real verification.
+fn dummy_hash(params: &Params) -> Result<StoredHash, HashError> {
+    let mut salt = [0u8; SALT_BYTES];
+    let mut out = [0u8; OUTPUT_BYTES];
+    crate::random::fill(&mut salt);
+    crate::random::fill(&mut out);
+    encode(params, &salt, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    }
+
+    fn pool() -> HashPool {
+        HashPool::new(&Argon2Settings::danger_insecure_for_tests(), 2, 8).unwrap()
+    }
+
+    #[test]
+    fn hash_verifies_and_matches_the_reference_implementation() {
+        block_on(async {
+            let pool = pool();
+            let h = pool.hash(b"plum-Kettle-42").await.unwrap();
+            assert!(h.as_phc().starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+            assert!(pool.verify(b"plum-Kettle-42", Some(&h)).await.unwrap());
+            assert!(!pool.verify(b"plum-Kettle-43", Some(&h)).await.unwrap());
+            assert!(!pool.verify(b"plum-Kettle-42", None).await.unwrap());
+            // The reference verifier (fresh allocation, argon2's own PHC handling) agrees.
+            use argon2::PasswordVerifier;
+            let phc = PasswordHash::new(h.as_phc()).unwrap();
+            assert!(Argon2::default().verify_password(b"plum-Kettle-42", &phc).is_ok());
+            assert_eq!(pool.operations(), 4);
+            assert!(!pool.needs_rehash(&h));
+        });
+    }
+
+    #[test]
+    fn verifies_hashes_made_elsewhere_with_other_parameters() {
+        block_on(async {
+            use argon2::PasswordHasher;
+            let params = Params::new(128, 2, 1, None).unwrap();
+            let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+            let salt = [7u8; 16];
+            let phc = argon.hash_password_with_salt(b"old-pass-1", &salt).unwrap().to_string();
+            let stored = StoredHash::from_phc(phc);
+            let pool = pool();
+            assert!(pool.verify(b"old-pass-1", Some(&stored)).await.unwrap());
+            assert!(pool.needs_rehash(&stored));
+        });
+    }
+
+    #[test]
+    fn refuses_absurd_or_malformed_stored_hashes_without_allocating() {
+        block_on(async {
+            let pool = pool();
+            let huge = StoredHash::from_phc(
+                "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            );
+            assert!(matches!(pool.verify(b"x", Some(&huge)).await, Err(HashError::ParamsTooLarge)));
+            let slow = StoredHash::from_phc(
+                "$argon2id$v=19$m=64,t=100000,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            );
+            assert!(matches!(pool.verify(b"x", Some(&slow)).await, Err(HashError::ParamsTooLarge)));
+            for bad in [
+                "",
+                "plaintext",
+                "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+                "$argon2id$v=19$m=64,t=1,p=1",
+            ] {
+                assert!(
+                    matches!(pool.verify(b"x", Some(&StoredHash::from_phc(bad))).await, Err(HashError::Malformed)),
+                    "{bad}"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn a_full_queue_answers_overloaded_at_once() {
+        block_on(async {
+            // One slow worker, a queue of one: the third concurrent request must be refused.
+            let slow = Argon2Settings::default();
+            let pool = HashPool::new(&slow, 1, 1).unwrap();
+            let pending: Vec<_> = (0..4).map(|_| pool.hash(b"x")).collect();
+            let results = futures_join_all(pending).await;
+            assert!(results.iter().any(|r| matches!(r, Err(HashError::Overloaded))));
+            assert!(results.iter().any(Result::is_ok));
+        });
+    }
+
+    /// Poll all futures to completion concurrently on one task (enough for this test).
+    async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+        let mut boxed: Vec<_> = futures.into_iter().map(Box::pin).collect();
+        let mut out: Vec<Option<F::Output>> = boxed.iter().map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            let mut done = true;
+            for (f, slot) in boxed.iter_mut().zip(out.iter_mut()) {
+                if slot.is_none() {
+                    match f.as_mut().poll(cx) {
+                        std::task::Poll::Ready(v) => *slot = Some(v),
+                        std::task::Poll::Pending => done = false,
+                    }
+                }
+            }
+            if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+        })
+        .await;
+        out.into_iter().flatten().collect()
+    }
+}

@@ -1,0 +1,116 @@
+//! The mail contract: send one rendered message.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::input::EmailAddress;
+
+/// What a message is for; lets a mailer route or tag it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// A temporary password after a reset.
+    PasswordReset,
+    /// A first temporary password for a new login.
+    Invitation,
+    /// "Your password was changed" (no secret).
+    PasswordChanged,
+}
+
+/// A rendered e-mail. The bodies may hold a temporary password, so they are secrets: `Debug`
+/// shows only the recipient, kind and subject.
+pub struct OutgoingMessage {
+    /// Recipient address (already validated: no CR/LF, plain ASCII).
+    pub to: EmailAddress,
+    /// Recipient's display name.
+    pub to_name: String,
+    /// Subject line (no secret).
+    pub subject: String,
+    /// Plain-text body.
+    pub text: SecretString,
+    /// HTML body.
+    pub html: SecretString,
+    /// What the message is for.
+    pub kind: MessageKind,
+}
+
+impl OutgoingMessage {
+    /// The plain-text body, for the mailer's eyes only.
+    pub fn text_body(&self) -> &str {
+        self.text.expose_secret()
+    }
+
+    /// The HTML body, for the mailer's eyes only.
+    pub fn html_body(&self) -> &str {
+        self.html.expose_secret()
+    }
+}
+
+impl fmt::Debug for OutgoingMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutgoingMessage")
+            .field("to", &self.to)
+            .field("kind", &self.kind)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a failed send may work if retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MailErrorKind {
+    /// Retrying later may work (connection refused, timeout, 4xx reply).
+    Transient,
+    /// Retrying will not help (5xx reply, rejected address, TLS misconfiguration).
+    Permanent,
+}
+
+/// A failed send, with the transport's error as the source.
+#[derive(Debug)]
+pub struct MailError {
+    kind: MailErrorKind,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl MailError {
+    /// A failure of `kind` without a source.
+    pub fn new(kind: MailErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+
+    /// A failure of `kind` caused by `source`.
+    pub fn with_source(kind: MailErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self { kind, source: Some(source.into()) }
+    }
+
+    /// Transient or permanent.
+    pub fn kind(&self) -> MailErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for MailError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            MailErrorKind::Transient => f.write_str("temporary mail delivery failure"),
+            MailErrorKind::Permanent => f.write_str("permanent mail delivery failure"),
+        }
+    }
+}
+
+impl StdError for MailError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// Sends one rendered message. Success means the message was handed to the mail system
+/// (accepted by the SMTP server, written to the outbox).
+pub trait Mailer: Send + Sync + fmt::Debug + 'static {
+    /// Send `message`.
+    fn send(&self, message: &OutgoingMessage) -> impl Future<Output = Result<(), MailError>> + Send;
+}

@@ -1,0 +1,204 @@
+//! [`MemoryStore`]: a complete [`Store`] in memory, for tests and prototypes. It passes the
+//! conformance suite; it keeps nothing across restarts.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use customer_access_policy::UsernameKey;
+
+use crate::audit::AuditEvent;
+use crate::clock::Timestamp;
+use crate::credential::{ContactRecord, Revision};
+use crate::domain::{Contact, Retailer};
+use crate::ids::{ContactId, RetailerId, StaffId};
+use crate::store::{LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult};
+
+/// Most usernames with failed-login state kept at once; beyond it, forgotten entries are
+/// dropped first, then the oldest, so guessing random usernames cannot exhaust memory.
+pub const MAX_FAILURE_ENTRIES: usize = 100_000;
+
+/// An in-memory store. Clones share the same data.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    retailers: BTreeMap<RetailerId, Retailer>,
+    contacts: BTreeMap<ContactId, ContactRecord>,
+    by_key: HashMap<UsernameKey, ContactId>,
+    audit: Vec<AuditEvent>,
+    assignments: BTreeSet<(StaffId, RetailerId)>,
+    failures: HashMap<UsernameKey, LoginFailures>,
+    next_id: i64,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every mutation below completes before the guard drops, so a poisoned lock still
+        // guards consistent data.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every audit event, oldest first (for tests that scan the whole log).
+    pub fn all_audit_events(&self) -> Vec<AuditEvent> {
+        self.lock().audit.clone()
+    }
+
+    /// Every contact record (for tests that scan the stored state).
+    pub fn all_records(&self) -> Vec<ContactRecord> {
+        self.lock().contacts.values().cloned().collect()
+    }
+}
+
+fn not_found() -> StoreError {
+    StoreError::new(StoreErrorKind::NotFound)
+}
+
+impl State {
+    fn next_id(&mut self) -> i64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+impl Store for MemoryStore {
+    async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
+        let mut s = self.lock();
+        let retailer = Retailer { id: RetailerId::new(s.next_id()), name: name.to_owned() };
+        s.retailers.insert(retailer.id, retailer.clone());
+        Ok(retailer)
+    }
+
+    async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
+        self.lock().retailers.get(&id).cloned().ok_or_else(not_found)
+    }
+
+    async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
+        Ok(self.lock().retailers.values().cloned().collect())
+    }
+
+    async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
+        let mut s = self.lock();
+        if !s.retailers.contains_key(&new.retailer) {
+            return Err(not_found());
+        }
+        if s.by_key.contains_key(&new.username_key) {
+            return Err(StoreError::new(StoreErrorKind::Duplicate));
+        }
+        let id = ContactId::new(s.next_id());
+        let record = ContactRecord {
+            contact: Contact {
+                id,
+                retailer: new.retailer,
+                username: new.username.clone(),
+                username_key: new.username_key.clone(),
+                email: new.email.clone(),
+                display_name: new.display_name.clone(),
+                login_enabled: new.login_enabled,
+            },
+            credentials: new.credentials.clone(),
+        };
+        s.by_key.insert(new.username_key.clone(), id);
+        s.contacts.insert(id, record.clone());
+        s.audit.extend(events.iter().cloned().map(|mut e| {
+            e.contact.get_or_insert(id);
+            e
+        }));
+        Ok(record)
+    }
+
+    async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
+        self.lock().contacts.get(&id).cloned().ok_or_else(not_found)
+    }
+
+    async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
+        let s = self.lock();
+        Ok(s.by_key.get(key).and_then(|id| s.contacts.get(id)).cloned())
+    }
+
+    async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
+        Ok(self.lock().contacts.values().filter(|r| r.contact.retailer == retailer).cloned().collect())
+    }
+
+    async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
+        let mut s = self.lock();
+        let id = record.contact.id;
+        let stored = s.contacts.get(&id).ok_or_else(not_found)?;
+        if stored.credentials.revision != expected {
+            return Err(StoreError::new(StoreErrorKind::Conflict));
+        }
+        let old_key = stored.contact.username_key.clone();
+        let retailer = stored.contact.retailer;
+        let new_key = &record.contact.username_key;
+        if *new_key != old_key && s.by_key.contains_key(new_key) {
+            return Err(StoreError::new(StoreErrorKind::Duplicate));
+        }
+        let mut record = record.clone();
+        record.contact.retailer = retailer;
+        s.by_key.remove(&old_key);
+        s.by_key.insert(new_key.clone(), id);
+        s.contacts.insert(id, record);
+        s.audit.extend_from_slice(events);
+        Ok(())
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        self.lock().audit.extend_from_slice(events);
+        Ok(())
+    }
+
+    async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
+        Ok(self.lock().audit.iter().filter(|e| e.contact == Some(contact)).cloned().collect())
+    }
+
+    async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
+        let mut s = self.lock();
+        if !s.retailers.contains_key(&retailer) {
+            return Err(not_found());
+        }
+        s.assignments.insert((staff, retailer));
+        Ok(())
+    }
+
+    async fn assigned_retailers(&self, staff: StaffId) -> StoreResult<Vec<RetailerId>> {
+        Ok(self.lock().assignments.iter().filter(|(s, _)| *s == staff).map(|(_, r)| *r).collect())
+    }
+
+    async fn login_failures(&self, key: &UsernameKey) -> StoreResult<LoginFailures> {
+        Ok(self.lock().failures.get(key).copied().unwrap_or_default())
+    }
+
+    async fn record_login_failure(
+        &self,
+        key: &UsernameKey,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<LoginFailures> {
+        let mut s = self.lock();
+        if !s.failures.contains_key(key) && s.failures.len() >= MAX_FAILURE_ENTRIES {
+            s.failures.retain(|_, f| f.last_failure_at.is_some_and(|t| t >= forget_before));
+            if s.failures.len() >= MAX_FAILURE_ENTRIES
+                && let Some(oldest) = s.failures.iter().min_by_key(|(_, f)| f.last_failure_at).map(|(k, _)| k.clone())
+            {
+                s.failures.remove(&oldest);
+            }
+        }
+        let entry = s.failures.entry(key.clone()).or_default();
+        let stale = entry.last_failure_at.is_none_or(|t| t < forget_before);
+        entry.count = if stale { 1 } else { entry.count.saturating_add(1) };
+        entry.last_failure_at = Some(now);
+        Ok(*entry)
+    }
+
+    async fn clear_login_failures(&self, key: &UsernameKey) -> StoreResult<()> {
+        self.lock().failures.remove(key);
+        Ok(())
+    }
+}

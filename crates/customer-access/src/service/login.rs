@@ -1,0 +1,174 @@
+//! Login with username and password.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use crate::clock::Clock;
+use crate::credential::{ContactRecord, CredentialVersion, StoredHash};
+use crate::error::ServiceError;
+use crate::hashing::HashError;
+use crate::ids::ContactId;
+use crate::input::InputError;
+use crate::mailer::Mailer;
+use crate::state::{issue_ticket, lockout_remaining, pending_temporary, upgrade_hash};
+use crate::store::Store;
+use crate::ticket::ChangeTicket;
+
+use super::{AccessService, Step};
+
+/// The answer to a login attempt.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoginOutcome {
+    /// The current password matched. Keep `credential_version` in the session and end the
+    /// session when [`AccessService::credential_version`] no longer returns it.
+    Authenticated {
+        /// Who logged in.
+        contact: ContactId,
+        /// The credential version at login.
+        credential_version: CredentialVersion,
+    },
+    /// The temporary password matched: send the user to "set a new password" with this
+    /// ticket (it does not log them in). It works once, for minutes.
+    PasswordChangeRequired {
+        /// Redeem with [`AccessService::set_new_password`].
+        ticket: ChangeTicket,
+    },
+    /// Unknown username, wrong password, expired temporary password or disabled login: one
+    /// answer for all, so that none of them can be told apart.
+    InvalidCredentials,
+    /// Too many failed attempts for this username (known or not); try again after this long.
+    LockedOut {
+        /// How long to wait.
+        retry_after: Duration,
+    },
+}
+
+impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
+    /// Log in with username and password.
+    ///
+    /// Every attempt that reaches the password check costs exactly two Argon2
+    /// verifications (against the current password and the pending temporary password, a
+    /// dummy hash standing in for whichever is missing), so an unknown username, a disabled
+    /// login and a known one cannot be told apart by time. Failures are counted per
+    /// normalised username, known or not, so a lockout reveals nothing either.
+    ///
+    /// # Errors
+    /// [`ServiceError::Input`] for a malformed username or an over-long password (refused
+    /// before any hashing); [`ServiceError::Overloaded`] when hashing is saturated; store
+    /// failures.
+    #[tracing::instrument(skip_all, name = "login")]
+    pub async fn login(&self, username: &str, password: &SecretString) -> Result<LoginOutcome, ServiceError> {
+        let policy = &self.inner.policy;
+        let key = policy.username.canonicalize(username).map_err(InputError::Username)?;
+        let candidate = self.normalized(password)?;
+        let store = &self.inner.store;
+        let now = self.now();
+        let failures = store.login_failures(&key).await?;
+        if let Some(retry_after) = lockout_remaining(&failures, now, &policy.login_backoff) {
+            tracing::info!("login refused: locked out");
+            return Ok(LoginOutcome::LockedOut { retry_after });
+        }
+        let record = store.contact_by_username(&key).await?;
+        let usable = record.filter(|r| r.contact.login_enabled);
+        let current = usable.as_ref().and_then(|r| r.credentials.password.as_ref());
+        let temporary = usable.as_ref().and_then(|r| pending_temporary(r, now)).map(|t| t.hash.clone());
+        let current_ok = self.verify_or_false(candidate.as_bytes(), current).await?;
+        let temporary_ok = self.verify_or_false(candidate.as_bytes(), temporary.as_ref()).await?;
+
+        match (usable, current_ok, temporary_ok) {
+            (Some(record), true, _) => {
+                if failures.count > 0 {
+                    store.clear_login_failures(&key).await?;
+                }
+                let version = record.credentials.credential_version;
+                let contact = record.contact.id;
+                self.upgrade_if_outdated(record, candidate.as_bytes()).await;
+                tracing::info!(contact = %contact, "login succeeded");
+                Ok(LoginOutcome::Authenticated { contact, credential_version: version })
+            }
+            (Some(record), false, true) => self.issue_change_ticket(record, temporary).await,
+            _ => {
+                let forget_before = now.minus(policy.login_backoff.forget_after);
+                store.record_login_failure(&key, now, forget_before).await?;
+                tracing::info!("login failed");
+                Ok(LoginOutcome::InvalidCredentials)
+            }
+        }
+    }
+
+    /// The contact's current credential version: an application compares it with the one
+    /// stored in a session and ends the session when they differ.
+    ///
+    /// # Errors
+    /// [`ServiceError::ContactNotFound`], store failures.
+    pub async fn credential_version(&self, contact: ContactId) -> Result<CredentialVersion, ServiceError> {
+        Ok(self.load(contact).await?.credentials.credential_version)
+    }
+
+    /// Verify, treating an unusable stored hash as a mismatch (logged, never shown).
+    pub(super) async fn verify_or_false(
+        &self,
+        candidate: &[u8],
+        stored: Option<&StoredHash>,
+    ) -> Result<bool, ServiceError> {
+        match self.inner.hasher.verify(candidate, stored).await {
+            Ok(matched) => Ok(matched),
+            Err(e @ (HashError::Malformed | HashError::ParamsTooLarge)) => {
+                tracing::error!(error = %e, "stored password hash unusable");
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn issue_change_ticket(
+        &self,
+        record: ContactRecord,
+        issued: Option<StoredHash>,
+    ) -> Result<LoginOutcome, ServiceError> {
+        let now = self.now();
+        let ttl = self.inner.policy.change_ticket_ttl;
+        let outcome = self
+            .update(record, |current| {
+                // After a lost race, the temporary password must still be the one that matched.
+                let still = pending_temporary(current, now).map(|t| &t.hash) == issued.as_ref();
+                if !still || !current.contact.login_enabled {
+                    return Ok(Step::Stop(LoginOutcome::InvalidCredentials));
+                }
+                let ticket = ChangeTicket::generate(current.contact.id);
+                let transition = issue_ticket(current, ticket.digest(), now, ttl);
+                Ok(Step::Save(transition, LoginOutcome::PasswordChangeRequired { ticket }))
+            })
+            .await?;
+        tracing::info!("login with temporary password: change required");
+        Ok(outcome)
+    }
+
+    /// Re-hash with the current parameters after a successful login. Best effort: a failure
+    /// here must not fail the login.
+    async fn upgrade_if_outdated(&self, record: ContactRecord, candidate: &[u8]) {
+        let Some(stored) = record.credentials.password.clone() else {
+            return;
+        };
+        if !self.inner.hasher.needs_rehash(&stored) {
+            return;
+        }
+        let now = self.now();
+        let result = async {
+            let fresh = self.inner.hasher.hash(candidate).await?;
+            self.update(record, |current| {
+                if current.credentials.password.as_ref() != Some(&stored) {
+                    return Ok(Step::Stop(()));
+                }
+                Ok(Step::Save(upgrade_hash(current, fresh.clone(), now), ()))
+            })
+            .await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "could not upgrade an outdated password hash");
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! [`AccessService`]: every flow of the design brief, generic over a [`Store`], a [`Mailer`]
+//! and a [`Clock`].
+
+mod login;
+mod password;
+mod reset;
+mod staff;
+
+use std::sync::Arc;
+
+use customer_access_policy::{SecurityPolicy, normalize_password};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::actor::{Actor, Staff};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::clock::Clock;
+use crate::credential::ContactRecord;
+use crate::error::ServiceError;
+use crate::hashing::HashPool;
+use crate::ids::{ContactId, RetailerId};
+use crate::input::InputError;
+use crate::mailer::Mailer;
+use crate::message::Templates;
+use crate::state::Transition;
+use crate::store::{Store, StoreErrorKind};
+
+pub use login::LoginOutcome;
+pub use password::PasswordChanged;
+pub use reset::{PendingReset, ResetOptions, SelfServiceOutcome, StaffResetReceipt};
+pub use staff::NewContact;
+
+/// Saves that lose a compare-and-swap are retried this many times in all, then reported as
+/// [`ServiceError::Conflict`].
+pub const MAX_SAVE_ATTEMPTS: usize = 4;
+
+/// The service: every flow (resets, logins, password changes, staff management).
+///
+/// Cheap to clone (one `Arc`); clones share the store, mailer, clock and hashing pool.
+pub struct AccessService<S, M, C> {
+    inner: Arc<Inner<S, M, C>>,
+}
+
+struct Inner<S, M, C> {
+    store: S,
+    mailer: M,
+    clock: C,
+    policy: SecurityPolicy,
+    templates: Templates,
+    hasher: HashPool,
+}
+
+impl<S, M, C> Clone for AccessService<S, M, C> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<S: std::fmt::Debug, M: std::fmt::Debug, C: std::fmt::Debug> std::fmt::Debug for AccessService<S, M, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessService")
+            .field("store", &self.inner.store)
+            .field("mailer", &self.inner.mailer)
+            .field("clock", &self.inner.clock)
+            .field("hasher", &self.inner.hasher)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What to do after computing a change from the freshly loaded record.
+#[allow(clippy::large_enum_variant, reason = "built once per save attempt and consumed at once")]
+pub(crate) enum Step<T> {
+    /// Save this transition; on success return the value.
+    Save(Transition, T),
+    /// Nothing to save; return the value.
+    Stop(T),
+}
+
+impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
+    /// Build a service with the default templates. Starts the hashing threads.
+    ///
+    /// # Errors
+    /// [`ServiceError::Config`] if `policy` fails [`SecurityPolicy::check`].
+    pub fn new(store: S, mailer: M, clock: C, policy: SecurityPolicy) -> Result<Self, ServiceError> {
+        Self::with_templates(store, mailer, clock, policy, Templates::default())
+    }
+
+    /// Build a service with your own e-mail templates.
+    ///
+    /// # Errors
+    /// [`ServiceError::Config`] or [`ServiceError::Template`] for an invalid policy or
+    /// template.
+    pub fn with_templates(
+        store: S,
+        mailer: M,
+        clock: C,
+        policy: SecurityPolicy,
+        templates: Templates,
+    ) -> Result<Self, ServiceError> {
+        policy.check()?;
+        templates.check()?;
+        let hasher = HashPool::new(&policy.argon2, policy.max_concurrent_hashes, policy.hash_queue_depth)?;
+        Ok(Self { inner: Arc::new(Inner { store, mailer, clock, policy, templates, hasher }) })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+
+    /// The mailer.
+    pub fn mailer(&self) -> &M {
+        &self.inner.mailer
+    }
+
+    /// The security policy in force.
+    pub fn policy(&self) -> &SecurityPolicy {
+        &self.inner.policy
+    }
+
+    /// Argon2 computations done so far (for metrics and for tests that check that unknown
+    /// and known usernames cost the same).
+    pub fn hash_operations(&self) -> u64 {
+        self.inner.hasher.operations()
+    }
+
+    fn now(&self) -> crate::clock::Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// Refuse an over-long password before any work; otherwise its NFKC form.
+    fn normalized(&self, password: &SecretString) -> Result<Zeroizing<String>, InputError> {
+        let raw = password.expose_secret();
+        let max = self.inner.policy.password.max_length;
+        if self.inner.policy.password.is_too_long(raw) {
+            return Err(InputError::PasswordTooLong { max });
+        }
+        Ok(Zeroizing::new(normalize_password(raw)))
+    }
+
+    async fn load(&self, id: ContactId) -> Result<ContactRecord, ServiceError> {
+        self.inner.store.contact(id).await.map_err(|e| match e.kind() {
+            StoreErrorKind::NotFound => ServiceError::ContactNotFound,
+            _ => e.into(),
+        })
+    }
+
+    /// Staff authorisation: sales admins manage every retailer, iPad users their assigned
+    /// ones. A denial is audited and changes nothing else.
+    async fn authorize(
+        &self,
+        staff: &Staff,
+        retailer: RetailerId,
+        contact: Option<ContactId>,
+    ) -> Result<(), ServiceError> {
+        let allowed = match staff {
+            Staff::SalesAdmin { .. } => true,
+            Staff::IpadUser { staff_id, .. } => {
+                self.inner.store.assigned_retailers(*staff_id).await?.contains(&retailer)
+            }
+        };
+        if allowed {
+            return Ok(());
+        }
+        tracing::warn!(staff = %staff.staff_id(), retailer = %retailer, "staff access denied");
+        let event = AuditEvent {
+            at: self.now(),
+            actor: Actor::Staff(staff.clone()),
+            retailer: Some(retailer),
+            contact,
+            kind: AuditKind::AccessDenied,
+        };
+        self.inner.store.append_audit(&[event]).await?;
+        Err(ServiceError::Forbidden)
+    }
+
+    /// Compute a change from the current record and save it with compare-and-swap,
+    /// reloading and recomputing after a lost race, at most [`MAX_SAVE_ATTEMPTS`] times.
+    async fn update<T>(
+        &self,
+        mut record: ContactRecord,
+        mut step: impl FnMut(&ContactRecord) -> Result<Step<T>, ServiceError> + Send,
+    ) -> Result<T, ServiceError> {
+        for _ in 0..MAX_SAVE_ATTEMPTS {
+            let (transition, value) = match step(&record)? {
+                Step::Stop(value) => return Ok(value),
+                Step::Save(transition, value) => (transition, value),
+            };
+            let expected = record.credentials.revision;
+            match self.inner.store.save(expected, &transition.record, &transition.events).await {
+                Ok(()) => return Ok(value),
+                Err(e) if e.kind() == StoreErrorKind::Conflict => {
+                    tracing::debug!(contact = %record.contact.id, "compare-and-swap lost; reloading");
+                    record = self.load(record.contact.id).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Conflict)
+    }
+}

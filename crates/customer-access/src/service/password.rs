@@ -1,0 +1,187 @@
+//! Setting a new password: with a change ticket (after a temporary-password login), or
+//! voluntarily (current + new).
+
+use customer_access_policy::{PasswordContext, PasswordViolation, PasswordViolations};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::actor::Actor;
+use crate::audit::{AuditEvent, AuditKind};
+use crate::clock::Clock;
+use crate::credential::{ContactRecord, CredentialVersion};
+use crate::error::ServiceError;
+use crate::ids::ContactId;
+use crate::mailer::Mailer;
+use crate::state::{lockout_remaining, set_password, ticket_redeemable};
+use crate::store::Store;
+use crate::ticket::ChangeTicket;
+
+use super::{AccessService, Step};
+
+/// A password was set or changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PasswordChanged {
+    /// Whose.
+    pub contact: ContactId,
+    /// The new credential version: sessions holding an older one should end.
+    pub credential_version: CredentialVersion,
+}
+
+impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
+    /// Redeem a change ticket: set the contact's new password.
+    ///
+    /// The policy is checked first, and every violation is reported at once; the ticket stays
+    /// valid after a rejection so the user can try again. On success the temporary password
+    /// and ticket are gone, the credential version is bumped, failed logins are forgotten,
+    /// and a "your password was changed" notice is sent. Of two concurrent redemptions of one
+    /// ticket exactly one succeeds.
+    ///
+    /// # Errors
+    /// [`ServiceError::InvalidTicket`] (unknown, used, expired, malformed, login disabled);
+    /// [`ServiceError::PasswordRejected`]; [`ServiceError::Overloaded`]; store failures.
+    #[tracing::instrument(skip_all, name = "set_new_password")]
+    pub async fn set_new_password(
+        &self,
+        ticket: &SecretString,
+        new_password: &SecretString,
+    ) -> Result<PasswordChanged, ServiceError> {
+        let ticket = ChangeTicket::parse(ticket.expose_secret()).map_err(|_| ServiceError::InvalidTicket)?;
+        self.reject_if_too_long(new_password)?;
+        let now = self.now();
+        let record = self.load(ticket.contact()).await.map_err(|e| match e {
+            ServiceError::ContactNotFound => ServiceError::InvalidTicket,
+            other => other,
+        })?;
+        let digest = ticket.digest();
+        if !ticket_redeemable(&record, &digest, now) {
+            return Err(ServiceError::InvalidTicket);
+        }
+        self.check_new_password(&record, new_password, true).await?;
+        let candidate = self.normalized(new_password)?;
+        let hash = self.inner.hasher.hash(candidate.as_bytes()).await?;
+        let (changed, saved) = self
+            .update(record, |current| {
+                if !ticket_redeemable(current, &digest, now) {
+                    return Err(ServiceError::InvalidTicket);
+                }
+                let t = set_password(current, hash.clone(), now, AuditKind::PasswordSet);
+                let changed = PasswordChanged {
+                    contact: current.contact.id,
+                    credential_version: t.record.credentials.credential_version,
+                };
+                let saved = t.record.clone();
+                Ok(Step::Save(t, (changed, saved)))
+            })
+            .await?;
+        self.after_password_change(&saved).await;
+        tracing::info!(contact = %changed.contact, "new password set with change ticket");
+        Ok(changed)
+    }
+
+    /// A logged-in contact changes its password (current + new).
+    ///
+    /// # Errors
+    /// [`ServiceError::InvalidCredentials`] for a wrong current password (counted like a
+    /// failed login) or a disabled login; [`ServiceError::LockedOut`];
+    /// [`ServiceError::PasswordRejected`]; [`ServiceError::Input`] for an over-long current
+    /// password; [`ServiceError::ContactNotFound`]; store and hashing failures.
+    #[tracing::instrument(skip_all, name = "change_password", fields(contact = %contact))]
+    pub async fn change_password(
+        &self,
+        contact: ContactId,
+        current_password: &SecretString,
+        new_password: &SecretString,
+    ) -> Result<PasswordChanged, ServiceError> {
+        let current_candidate = self.normalized(current_password)?;
+        self.reject_if_too_long(new_password)?;
+        let record = self.load(contact).await?;
+        let now = self.now();
+        let key = record.contact.username_key.clone();
+        let store = &self.inner.store;
+        let backoff = &self.inner.policy.login_backoff;
+        if let Some(retry_after) = lockout_remaining(&store.login_failures(&key).await?, now, backoff) {
+            return Err(ServiceError::LockedOut { retry_after });
+        }
+        let verified = record.credentials.password.clone();
+        let matched = self.verify_or_false(current_candidate.as_bytes(), verified.as_ref()).await?;
+        if !matched || !record.contact.login_enabled || verified.is_none() {
+            store.record_login_failure(&key, now, now.minus(backoff.forget_after)).await?;
+            return Err(ServiceError::InvalidCredentials);
+        }
+        self.check_new_password(&record, new_password, false).await?;
+        let candidate = self.normalized(new_password)?;
+        let hash = self.inner.hasher.hash(candidate.as_bytes()).await?;
+        let (changed, saved) = self
+            .update(record, |current| {
+                // The password proven above must still be the current one.
+                if current.credentials.password != verified || !current.contact.login_enabled {
+                    return Err(ServiceError::InvalidCredentials);
+                }
+                let t = set_password(current, hash.clone(), now, AuditKind::PasswordChanged);
+                let changed = PasswordChanged { contact, credential_version: t.record.credentials.credential_version };
+                let saved = t.record.clone();
+                Ok(Step::Save(t, (changed, saved)))
+            })
+            .await?;
+        self.after_password_change(&saved).await;
+        Ok(changed)
+    }
+
+    fn reject_if_too_long(&self, new_password: &SecretString) -> Result<(), ServiceError> {
+        let policy = &self.inner.policy.password;
+        if policy.is_too_long(new_password.expose_secret()) {
+            let violations = PasswordViolations::new(vec![PasswordViolation::TooLong { max: policy.max_length }]);
+            return Err(violations.map_or(ServiceError::InvalidTicket, ServiceError::PasswordRejected));
+        }
+        Ok(())
+    }
+
+    /// Every policy violation at once, plus "same as the temporary password", which only a
+    /// hash comparison can tell.
+    async fn check_new_password(
+        &self,
+        record: &ContactRecord,
+        new_password: &SecretString,
+        against_temporary: bool,
+    ) -> Result<(), ServiceError> {
+        let policy = &self.inner.policy.password;
+        let context = PasswordContext { username: Some(&record.contact.username), temporary_password: None };
+        let mut violations = policy.validate(new_password.expose_secret(), &context).err();
+        let temporary =
+            record.credentials.temporary.as_ref().filter(|_| against_temporary && policy.reject_temporary_password);
+        if let Some(temporary) = temporary {
+            let candidate = self.normalized(new_password)?;
+            if self.verify_or_false(candidate.as_bytes(), Some(&temporary.hash)).await? {
+                let same = PasswordViolation::SameAsTemporaryPassword;
+                match violations.as_mut() {
+                    Some(v) => v.push(same),
+                    None => violations = PasswordViolations::new(vec![same]),
+                }
+            }
+        }
+        violations.map_or(Ok(()), |v| Err(ServiceError::PasswordRejected(v)))
+    }
+
+    /// Forget failed logins and send the "your password was changed" notice. Best effort:
+    /// the change itself already succeeded.
+    async fn after_password_change(&self, record: &ContactRecord) {
+        let store = &self.inner.store;
+        if let Err(e) = store.clear_login_failures(&record.contact.username_key).await {
+            tracing::warn!(error = %e, "could not clear failed logins after a password change");
+        }
+        let notice = self.inner.templates.render_password_changed(&record.contact);
+        if let Err(e) = self.inner.mailer.send(&notice).await {
+            tracing::warn!(error = %e, "password-changed notice failed");
+            let event = AuditEvent {
+                at: self.now(),
+                actor: Actor::System,
+                retailer: Some(record.contact.retailer),
+                contact: Some(record.contact.id),
+                kind: AuditKind::PasswordChangedNoticeFailed,
+            };
+            if let Err(e) = store.append_audit(&[event]).await {
+                tracing::warn!(error = %e, "could not audit a failed notice");
+            }
+        }
+    }
+}

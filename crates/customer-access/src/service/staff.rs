@@ -1,0 +1,224 @@
+//! Staff management of contacts' logins: invite, change e-mail or username, enable/disable,
+//! unlock, list, read the audit log. Every call checks the staff member's access to the
+//! contact's retailer first, and records an audit event naming them.
+
+use crate::actor::{Actor, Staff};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::clock::Clock;
+use crate::credential::{Credentials, TemporaryCredential};
+use crate::domain::{Contact, Retailer};
+use crate::error::ServiceError;
+use crate::ids::{ContactId, RetailerId};
+use crate::input::{EmailAddress, InputError, check_text};
+use crate::mailer::{Mailer, MessageKind};
+use crate::state::{change_email, change_username, set_login_enabled};
+use crate::store::{NewContactRecord, Store, StoreErrorKind};
+
+use customer_access_policy::TemporaryPassword;
+use secrecy::ExposeSecret;
+
+use super::{AccessService, Step};
+
+/// Longest display or retailer name, in bytes.
+const MAX_NAME_BYTES: usize = 200;
+
+/// A contact login to create (all fields untrusted; checked before any work).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewContact {
+    /// The retailer the contact belongs to.
+    pub retailer: RetailerId,
+    /// Username as typed.
+    pub username: String,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
+    /// Create a retailer (sales admins only).
+    ///
+    /// # Errors
+    /// [`ServiceError::Input`] for a bad name; [`ServiceError::Forbidden`] for iPad users;
+    /// store failures.
+    pub async fn create_retailer(&self, staff: &Staff, name: &str) -> Result<Retailer, ServiceError> {
+        check_text("retailer name", name, MAX_NAME_BYTES)?;
+        if !matches!(staff, Staff::SalesAdmin { .. }) {
+            return Err(ServiceError::Forbidden);
+        }
+        let retailer = self.inner.store.create_retailer(name).await?;
+        let event = AuditEvent {
+            at: self.now(),
+            actor: Actor::Staff(staff.clone()),
+            retailer: Some(retailer.id),
+            contact: None,
+            kind: AuditKind::RetailerCreated,
+        };
+        self.inner.store.append_audit(&[event]).await?;
+        Ok(retailer)
+    }
+
+    /// The retailers `staff` may manage: all for a sales admin, the assigned ones for an
+    /// iPad user.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn manageable_retailers(&self, staff: &Staff) -> Result<Vec<Retailer>, ServiceError> {
+        let all = self.inner.store.retailers().await?;
+        Ok(match staff {
+            Staff::SalesAdmin { .. } => all,
+            Staff::IpadUser { staff_id, .. } => {
+                let assigned = self.inner.store.assigned_retailers(*staff_id).await?;
+                all.into_iter().filter(|r| assigned.contains(&r.id)).collect()
+            }
+        })
+    }
+
+    /// Create a contact's login and e-mail its first temporary password (an invitation).
+    ///
+    /// # Errors
+    /// [`ServiceError::Input`] for a bad username, e-mail or name (before any work);
+    /// [`ServiceError::Forbidden`]; [`ServiceError::RetailerNotFound`];
+    /// [`ServiceError::UsernameTaken`]; [`ServiceError::Delivery`] if the e-mail failed (the
+    /// contact exists, its temporary password was withdrawn: reset it once mail works).
+    #[tracing::instrument(skip_all, name = "invite", fields(retailer = %new.retailer))]
+    pub async fn invite(&self, staff: &Staff, new: &NewContact) -> Result<Contact, ServiceError> {
+        let policy = &self.inner.policy;
+        let key = policy.username.canonicalize(&new.username).map_err(InputError::Username)?;
+        let email = EmailAddress::parse(&new.email).map_err(InputError::Email)?;
+        check_text("display name", &new.display_name, MAX_NAME_BYTES)?;
+        self.authorize(staff, new.retailer, None).await?;
+        self.inner.store.retailer(new.retailer).await.map_err(|e| match e.kind() {
+            StoreErrorKind::NotFound => ServiceError::RetailerNotFound,
+            _ => e.into(),
+        })?;
+        let temporary = TemporaryPassword::generate(&mut crate::random::os_rng(), &policy.password);
+        let hash = self.inner.hasher.hash(temporary.expose_secret().as_bytes()).await?;
+        let now = self.now();
+        let actor = Actor::Staff(staff.clone());
+        let record = NewContactRecord {
+            retailer: new.retailer,
+            username: new.username.clone(),
+            username_key: key,
+            email,
+            display_name: new.display_name.clone(),
+            login_enabled: true,
+            credentials: Credentials {
+                temporary: Some(TemporaryCredential {
+                    hash: hash.clone(),
+                    issued_at: now,
+                    expires_at: now.plus(policy.temporary_password_ttl),
+                    issued_by: actor.clone(),
+                }),
+                ..Credentials::empty()
+            },
+        };
+        let event =
+            AuditEvent { at: now, actor, retailer: Some(new.retailer), contact: None, kind: AuditKind::ContactInvited };
+        let created = self.inner.store.create_contact(&record, &[event]).await?;
+        self.deliver(&created, &temporary, &hash, MessageKind::Invitation).await.map_err(ServiceError::Delivery)?;
+        tracing::info!(contact = %created.contact.id, "contact invited");
+        Ok(created.contact)
+    }
+
+    /// Change a contact's e-mail address. A pending temporary password is withdrawn.
+    ///
+    /// # Errors
+    /// [`ServiceError::Input`]; [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`];
+    /// store failures.
+    pub async fn update_email(&self, staff: &Staff, contact: ContactId, email: &str) -> Result<Contact, ServiceError> {
+        let email = EmailAddress::parse(email).map_err(InputError::Email)?;
+        self.staff_update(staff, contact, |record, now, actor| change_email(record, email.clone(), now, actor)).await
+    }
+
+    /// Change a contact's username. A pending temporary password is withdrawn.
+    ///
+    /// # Errors
+    /// [`ServiceError::Input`]; [`ServiceError::UsernameTaken`]; [`ServiceError::Forbidden`];
+    /// [`ServiceError::ContactNotFound`]; store failures.
+    pub async fn update_username(
+        &self,
+        staff: &Staff,
+        contact: ContactId,
+        username: &str,
+    ) -> Result<Contact, ServiceError> {
+        let key = self.inner.policy.username.canonicalize(username).map_err(InputError::Username)?;
+        self.staff_update(staff, contact, |record, now, actor| {
+            change_username(record, username.to_owned(), key.clone(), now, actor)
+        })
+        .await
+    }
+
+    /// Enable or disable a contact's login. Disabling withdraws pending secrets and bumps
+    /// the credential version, which ends the contact's sessions.
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    pub async fn set_login_enabled(
+        &self,
+        staff: &Staff,
+        contact: ContactId,
+        enabled: bool,
+    ) -> Result<Contact, ServiceError> {
+        self.staff_update(staff, contact, |record, now, actor| set_login_enabled(record, enabled, now, actor)).await
+    }
+
+    /// Clear the failed-login lockout of a contact's username.
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    pub async fn unlock(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
+        let record = self.load(contact).await?;
+        self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+        self.inner.store.clear_login_failures(&record.contact.username_key).await?;
+        let event = AuditEvent {
+            at: self.now(),
+            actor: Actor::Staff(staff.clone()),
+            retailer: Some(record.contact.retailer),
+            contact: Some(contact),
+            kind: AuditKind::Unlocked,
+        };
+        self.inner.store.append_audit(&[event]).await?;
+        Ok(())
+    }
+
+    /// A retailer's contacts, for picking the right one among several.
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`]; store failures.
+    pub async fn list_contacts(&self, staff: &Staff, retailer: RetailerId) -> Result<Vec<Contact>, ServiceError> {
+        self.authorize(staff, retailer, None).await?;
+        let records = self.inner.store.contacts_of_retailer(retailer).await?;
+        Ok(records.into_iter().map(|r| r.contact).collect())
+    }
+
+    /// A contact's audit log, oldest first.
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    pub async fn audit_log(&self, staff: &Staff, contact: ContactId) -> Result<Vec<AuditEvent>, ServiceError> {
+        let record = self.load(contact).await?;
+        self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+        Ok(self.inner.store.audit_log(contact).await?)
+    }
+
+    async fn staff_update(
+        &self,
+        staff: &Staff,
+        contact: ContactId,
+        change: impl Fn(&crate::credential::ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition
+        + Send
+        + Sync,
+    ) -> Result<Contact, ServiceError> {
+        let record = self.load(contact).await?;
+        self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+        let actor = Actor::Staff(staff.clone());
+        let now = self.now();
+        self.update(record, |current| {
+            let t = change(current, now, &actor);
+            let contact = t.record.contact.clone();
+            Ok(Step::Save(t, contact))
+        })
+        .await
+    }
+}

@@ -1,0 +1,127 @@
+//! Change tickets: the short-lived secret a login with a temporary password returns, redeemed
+//! once to set the new password.
+//!
+//! Text form: `<contact id>.<43 characters of unpadded base64url>` (256 random bits). Only a
+//! BLAKE2b-256 digest of the random part is stored.
+
+use std::fmt;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use blake2::{Blake2b256, Digest};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::credential::TicketDigest;
+use crate::ids::ContactId;
+
+const SECRET_BYTES: usize = 32;
+const SECRET_CHARS: usize = 43;
+const DOMAIN: &[u8] = b"customer-access change ticket v1\0";
+
+/// A change ticket. `Debug` is redacted, there is no `Display`; the text is zeroized on drop.
+pub struct ChangeTicket {
+    contact: ContactId,
+    text: SecretString,
+}
+
+/// The text is not a ticket this library issued. The service answers every such case,
+/// like an unknown or used ticket, with one `InvalidTicket`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("malformed change ticket")]
+pub struct MalformedTicket;
+
+impl ChangeTicket {
+    /// A new random ticket for `contact`.
+    pub(crate) fn generate(contact: ContactId) -> Self {
+        let mut secret = Zeroizing::new([0u8; SECRET_BYTES]);
+        crate::random::fill(secret.as_mut_slice());
+        let encoded = Zeroizing::new(Base64UrlUnpadded::encode_string(secret.as_slice()));
+        let text = format!("{}.{}", contact.get(), encoded.as_str());
+        Self { contact, text: SecretString::from(text) }
+    }
+
+    /// Parse a ticket submitted by a client (untrusted input).
+    ///
+    /// # Errors
+    /// [`MalformedTicket`] unless `text` has exactly the issued shape.
+    pub fn parse(text: &str) -> Result<Self, MalformedTicket> {
+        let (id, secret) = text.split_once('.').ok_or(MalformedTicket)?;
+        let raw: i64 = id.parse().map_err(|_| MalformedTicket)?;
+        if raw.to_string() != id || secret.len() != SECRET_CHARS {
+            return Err(MalformedTicket);
+        }
+        let mut bytes = Zeroizing::new([0u8; SECRET_BYTES]);
+        let decoded = Base64UrlUnpadded::decode(secret, bytes.as_mut_slice()).map_err(|_| MalformedTicket)?;
+        if decoded.len() != SECRET_BYTES {
+            return Err(MalformedTicket);
+        }
+        Ok(Self { contact: ContactId::new(raw), text: SecretString::from(text.to_owned()) })
+    }
+
+    /// The contact the ticket was issued for.
+    pub fn contact(&self) -> ContactId {
+        self.contact
+    }
+
+    /// The ticket text, to hand to the client (hidden form field, never a URL).
+    pub fn expose_secret(&self) -> &str {
+        self.text.expose_secret()
+    }
+
+    /// The digest stored in place of the ticket.
+    pub(crate) fn digest(&self) -> TicketDigest {
+        let secret = self.text.expose_secret().split_once('.').map_or("", |(_, s)| s);
+        let mut hasher = Blake2b256::new();
+        hasher.update(DOMAIN);
+        hasher.update(secret.as_bytes());
+        let out = hasher.finalize();
+        let mut hex = String::with_capacity(64);
+        for byte in out.iter() {
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+        }
+        TicketDigest::from_hex(hex)
+    }
+}
+
+impl fmt::Debug for ChangeTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ChangeTicket(contact {}, [REDACTED])", self.contact)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_digest() {
+        let t = ChangeTicket::generate(ContactId::new(42));
+        let parsed = ChangeTicket::parse(t.expose_secret()).unwrap();
+        assert_eq!(parsed.contact(), ContactId::new(42));
+        assert_eq!(parsed.digest(), t.digest());
+        assert_eq!(t.digest().as_hex().len(), 64);
+        assert_ne!(ChangeTicket::generate(ContactId::new(42)).digest(), t.digest());
+        assert!(!format!("{t:?}").contains(t.expose_secret()));
+    }
+
+    #[test]
+    fn malformed_tickets() {
+        let good = ChangeTicket::generate(ContactId::new(7));
+        let secret = good.expose_secret().split_once('.').unwrap().1.to_owned();
+        for bad in [
+            String::new(),
+            "7".into(),
+            format!("07.{secret}"),
+            format!("+7.{secret}"),
+            format!("x.{secret}"),
+            format!("7.{}", &secret[1..]),
+            format!("7.{secret}A"),
+            format!("7.{}=", &secret[..42]),
+            format!("7.{}", "!".repeat(43)),
+            format!("7.{secret}\n"),
+        ] {
+            assert!(ChangeTicket::parse(&bad).is_err(), "{bad:?}");
+        }
+    }
+}
