@@ -68,15 +68,19 @@ impl UsernameKey {
         &self.0
     }
 
-    /// Rebuild a key read back from storage, re-checking it with `rules`.
+    /// Rebuild a key read back from storage: it must already be in canonical form (folded,
+    /// from the username alphabet, starting with a letter or digit, at most 1024 bytes).
+    /// Length rules are not re-applied, so keys stored under other configured lengths load.
     ///
     /// # Errors
-    /// The same errors as [`UsernameRules::canonicalize`], and
-    /// [`UsernameError::NotCanonical`] when `stored` is valid but not in canonical form
-    /// (a sign that the stored data was written by something else).
-    pub fn from_stored(stored: &str, rules: &UsernameRules) -> Result<Self, UsernameError> {
-        let key = rules.canonicalize(stored)?;
-        if key.0 == stored { Ok(key) } else { Err(UsernameError::NotCanonical) }
+    /// [`UsernameError::NotCanonical`] for anything [`UsernameRules::canonicalize`] could
+    /// not have produced (a sign the row was written by something else).
+    pub fn from_stored(stored: &str) -> Result<Self, UsernameError> {
+        let rules = UsernameRules { min_length: 1, max_length: 1024 };
+        match rules.canonicalize(stored) {
+            Ok(key) if key.0 == stored => Ok(key),
+            _ => Err(UsernameError::NotCanonical),
+        }
     }
 }
 
@@ -238,9 +242,11 @@ mod tests {
 
     #[test]
     fn stored_key_must_be_canonical() {
-        let rules = UsernameRules::default();
-        assert!(UsernameKey::from_stored("anna", &rules).is_ok());
-        assert_eq!(UsernameKey::from_stored("Anna", &rules), Err(UsernameError::NotCanonical));
+        assert!(UsernameKey::from_stored("anna").is_ok());
+        assert!(UsernameKey::from_stored(&"a".repeat(100)).is_ok());
+        assert_eq!(UsernameKey::from_stored("Anna"), Err(UsernameError::NotCanonical));
+        assert_eq!(UsernameKey::from_stored(""), Err(UsernameError::NotCanonical));
+        assert_eq!(UsernameKey::from_stored("an na"), Err(UsernameError::NotCanonical));
     }
 
     #[test]

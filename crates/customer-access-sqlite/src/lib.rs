@@ -1,0 +1,149 @@
+//! SQLite [`Store`](customer_access::Store) for `customer-access`: the embedded default for
+//! one machine.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use customer_access::{AccessService, RecordingMailer, SecurityPolicy, SystemClock};
+//! use customer_access_sqlite::SqliteStore;
+//!
+//! let store = SqliteStore::open("customer-access.db").await?; // creates and migrates
+//! let service = AccessService::new(store, RecordingMailer::new(), SystemClock, SecurityPolicy::default())?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Settings, and why
+//! - **WAL journal**: readers never block the writer, and a crash leaves the file consistent.
+//! - **`synchronous = FULL`**: every commit is on disk before it returns. A password change
+//!   that was confirmed to the user must survive a power cut; the cost is one `fsync` per
+//!   write, and successful logins do not write.
+//! - **Busy timeout 5 s**: concurrent writers (several pool connections, several processes)
+//!   wait for the lock instead of failing; past it the error is
+//!   [`StoreErrorKind::Unavailable`](customer_access::StoreErrorKind::Unavailable).
+//! - **Foreign keys on**: a contact cannot point at a missing retailer.
+//! - **Writes start with `BEGIN IMMEDIATE`**, so two writers never deadlock on a lock upgrade.
+//!
+//! Driver: sqlx with bundled SQLite (no system library needed), shared with the Postgres
+//! store. Timestamps are `INTEGER` milliseconds, so comparisons are exact. No table holds a
+//! secret in plaintext: passwords and temporary passwords are Argon2id PHC hashes, change
+//! tickets BLAKE2b digests. No query is built from input: every value is a bound parameter.
+//!
+//! `:memory:` databases work ([`SqliteStore::open_with`]) but vanish with the pool; use a
+//! file for anything but throwaway tests.
+#![forbid(unsafe_code)]
+
+mod errors;
+mod rows;
+mod schema;
+mod store;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use schema::SCHEMA_VERSION;
+
+/// How long a connection waits for another writer's lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections in the default pool: one writer at a time, the rest read concurrently (WAL).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+
+/// A [`customer_access::Store`] on a SQLite database. Cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// Opening or migrating the database failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The file could not be opened or configured.
+    #[error("could not open the SQLite database")]
+    Connect(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The schema could not be brought up to date (or is newer than this crate knows).
+    #[error("could not migrate the SQLite schema")]
+    Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl SqliteStore {
+    /// Open (creating if missing) the database file at `path` with the settings above, and
+    /// apply pending migrations.
+    ///
+    /// # Errors
+    /// [`OpenError`] if the file cannot be opened or migrated.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        Self::open_with(Self::options(path), SqlitePoolOptions::new().max_connections(DEFAULT_MAX_CONNECTIONS)).await
+    }
+
+    /// The connect options [`open`](Self::open) uses, for callers that want to adjust them.
+    pub fn options(path: impl AsRef<Path>) -> SqliteConnectOptions {
+        SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true)
+    }
+
+    /// Open with your own connect and pool options, then migrate.
+    ///
+    /// # Errors
+    /// [`OpenError`] if the database cannot be opened or migrated.
+    pub async fn open_with(options: SqliteConnectOptions, pool: SqlitePoolOptions) -> Result<Self, OpenError> {
+        let pool = pool.connect_with(options).await.map_err(|e| OpenError::Connect(Box::new(e)))?;
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A throwaway in-memory database (one connection, gone when the store is dropped).
+    ///
+    /// # Errors
+    /// [`OpenError`] if SQLite cannot be initialised.
+    pub async fn in_memory() -> Result<Self, OpenError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(|e| OpenError::Connect(Box::new(e)))?
+            .foreign_keys(true);
+        Self::open_with(options, SqlitePoolOptions::new().max_connections(1)).await
+    }
+
+    /// Bring the schema to [`SCHEMA_VERSION`] (idempotent; [`open`](Self::open) calls it).
+    ///
+    /// # Errors
+    /// [`OpenError::Migrate`], e.g. when the database holds a newer schema.
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        self.migrate_to(SCHEMA_VERSION).await
+    }
+
+    /// Apply migrations up to `version` only (for upgrade tests).
+    #[doc(hidden)]
+    pub async fn migrate_to(&self, version: i64) -> Result<(), OpenError> {
+        let migrator = schema::migrator_up_to(version);
+        migrator.run(&self.pool).await.map_err(|e| OpenError::Migrate(Box::new(e)))
+    }
+
+    /// Open a database without migrating (for upgrade tests).
+    #[doc(hidden)]
+    pub async fn open_unmigrated(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(DEFAULT_MAX_CONNECTIONS)
+            .connect_with(Self::options(path))
+            .await
+            .map_err(|e| OpenError::Connect(Box::new(e)))?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool (to run your own queries beside the store's tables).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Close every connection, waiting for them to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

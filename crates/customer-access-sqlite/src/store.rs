@@ -1,0 +1,303 @@
+//! [`Store`] for [`SqliteStore`]: every write is one transaction started with
+//! `BEGIN IMMEDIATE` (the write lock is taken up front, so two writers queue on the busy
+//! timeout instead of deadlocking on a lock upgrade), and compare-and-swap is a single
+//! conditional `UPDATE ... WHERE id = ? AND revision = ?` checked by rows affected.
+
+use customer_access::{
+    AuditEvent, ContactId, ContactRecord, Credentials, LoginFailures, NewContactRecord, Retailer, RetailerId, Revision,
+    StaffId, Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
+};
+use sqlx::sqlite::{Sqlite, SqliteArguments};
+use sqlx::{Row, Sqlite as Db, Transaction};
+
+use crate::SqliteStore;
+use crate::errors::map;
+use crate::rows::{self, CONTACT_COLUMNS};
+
+type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
+
+// `?1..?16` are the same contact fields, in the same order, in INSERT_CONTACT and
+// UPDATE_CONTACT; `bind_fields` binds them.
+const INSERT_CONTACT: &str = "INSERT INTO ca_contacts (username, username_key, email, display_name, login_enabled, \
+     revision, credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, temp_issued_by, \
+     ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count, retailer_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING id";
+
+const UPDATE_CONTACT: &str = "UPDATE ca_contacts SET username = ?1, username_key = ?2, email = ?3, \
+     display_name = ?4, login_enabled = ?5, revision = ?6, credential_version = ?7, password_hash = ?8, \
+     temp_hash = ?9, temp_issued_at = ?10, temp_expires_at = ?11, temp_issued_by = ?12, ticket_digest = ?13, \
+     ticket_expires_at = ?14, reset_window_started_at = ?15, reset_window_count = ?16 \
+     WHERE id = ?17 AND revision = ?18";
+
+const INSERT_AUDIT: &str =
+    "INSERT INTO ca_audit (at, actor, retailer_id, contact_id, kind) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/// The contact fields every write sets, bound as `?1..?16`.
+struct Fields<'a> {
+    username: &'a str,
+    username_key: &'a UsernameKey,
+    email: &'a str,
+    display_name: &'a str,
+    login_enabled: bool,
+    credentials: &'a Credentials,
+}
+
+fn bind_fields<'q>(q: Query<'q>, f: &Fields<'_>) -> Query<'q> {
+    let c = f.credentials;
+    let temp = c.temporary.as_ref();
+    let ticket = c.ticket.as_ref();
+    q.bind(f.username.to_owned())
+        .bind(f.username_key.as_str().to_owned())
+        .bind(f.email.to_owned())
+        .bind(f.display_name.to_owned())
+        .bind(f.login_enabled)
+        .bind(c.revision.0)
+        .bind(c.credential_version.0)
+        .bind(c.password.as_ref().map(|h| h.as_phc().to_owned()))
+        .bind(temp.map(|t| t.hash.as_phc().to_owned()))
+        .bind(temp.map(|t| t.issued_at.unix_millis()))
+        .bind(temp.map(|t| t.expires_at.unix_millis()))
+        .bind(temp.map(|t| t.issued_by.encode()))
+        .bind(ticket.map(|t| t.digest.as_hex().to_owned()))
+        .bind(ticket.map(|t| t.expires_at.unix_millis()))
+        .bind(c.reset_window.started_at.map(Timestamp::unix_millis))
+        .bind(i64::from(c.reset_window.count))
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'static, Db>,
+    events: &[AuditEvent],
+    contact: Option<ContactId>,
+) -> StoreResult<()> {
+    for e in events {
+        sqlx::query(INSERT_AUDIT)
+            .bind(e.at.unix_millis())
+            .bind(e.actor.encode())
+            .bind(e.retailer.map(RetailerId::get))
+            .bind(e.contact.or(contact).map(ContactId::get))
+            .bind(e.kind.code())
+            .execute(&mut **tx)
+            .await
+            .map_err(map)?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Db>> {
+        self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(map)
+    }
+}
+
+impl Store for SqliteStore {
+    async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
+        let id: i64 = sqlx::query_scalar("INSERT INTO ca_retailers (name) VALUES (?1) RETURNING id")
+            .bind(name)
+            .fetch_one(self.pool())
+            .await
+            .map_err(map)?;
+        Ok(Retailer { id: RetailerId::new(id), name: name.to_owned() })
+    }
+
+    async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
+        let name: String = sqlx::query_scalar("SELECT name FROM ca_retailers WHERE id = ?1")
+            .bind(id.get())
+            .fetch_one(self.pool())
+            .await
+            .map_err(map)?;
+        Ok(Retailer { id, name })
+    }
+
+    async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
+        let rows =
+            sqlx::query("SELECT id, name FROM ca_retailers ORDER BY id").fetch_all(self.pool()).await.map_err(map)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Retailer {
+                    id: RetailerId::new(r.try_get("id").map_err(map)?),
+                    name: r.try_get("name").map_err(map)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
+        let fields = Fields {
+            username: &new.username,
+            username_key: &new.username_key,
+            email: new.email.as_str(),
+            display_name: &new.display_name,
+            login_enabled: new.login_enabled,
+            credentials: &new.credentials,
+        };
+        let mut tx = self.begin_write().await?;
+        let id: i64 = bind_fields(sqlx::query(INSERT_CONTACT), &fields)
+            .bind(new.retailer.get())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map)?
+            .try_get(0)
+            .map_err(map)?;
+        let id = ContactId::new(id);
+        insert_events(&mut tx, events, Some(id)).await?;
+        tx.commit().await.map_err(map)?;
+        Ok(ContactRecord {
+            contact: customer_access::Contact {
+                id,
+                retailer: new.retailer,
+                username: new.username.clone(),
+                username_key: new.username_key.clone(),
+                email: new.email.clone(),
+                display_name: new.display_name.clone(),
+                login_enabled: new.login_enabled,
+            },
+            credentials: new.credentials.clone(),
+        })
+    }
+
+    async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM ca_contacts WHERE id = ?1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.get()).fetch_one(self.pool()).await.map_err(map)?;
+        rows::record(&row)
+    }
+
+    async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM ca_contacts WHERE username_key = ?1");
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key.as_str()).fetch_optional(self.pool()).await.map_err(map)?;
+        row.as_ref().map(rows::record).transpose()
+    }
+
+    async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
+        let sql = format!("SELECT {CONTACT_COLUMNS} FROM ca_contacts WHERE retailer_id = ?1 ORDER BY id");
+        let found =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(retailer.get()).fetch_all(self.pool()).await.map_err(map)?;
+        found.iter().map(rows::record).collect()
+    }
+
+    async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
+        let c = &record.contact;
+        let fields = Fields {
+            username: &c.username,
+            username_key: &c.username_key,
+            email: c.email.as_str(),
+            display_name: &c.display_name,
+            login_enabled: c.login_enabled,
+            credentials: &record.credentials,
+        };
+        let mut tx = self.begin_write().await?;
+        let updated = bind_fields(sqlx::query(UPDATE_CONTACT), &fields)
+            .bind(c.id.get())
+            .bind(expected.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(map)?
+            .rows_affected();
+        if updated == 0 {
+            let exists = sqlx::query("SELECT 1 FROM ca_contacts WHERE id = ?1")
+                .bind(c.id.get())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map)?
+                .is_some();
+            tx.rollback().await.map_err(map)?;
+            let kind = if exists { StoreErrorKind::Conflict } else { StoreErrorKind::NotFound };
+            return Err(StoreError::new(kind));
+        }
+        insert_events(&mut tx, events, None).await?;
+        tx.commit().await.map_err(map)
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        insert_events(&mut tx, events, None).await?;
+        tx.commit().await.map_err(map)
+    }
+
+    async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
+        let found = sqlx::query(
+            "SELECT at, actor, retailer_id, contact_id, kind FROM ca_audit WHERE contact_id = ?1 ORDER BY id",
+        )
+        .bind(contact.get())
+        .fetch_all(self.pool())
+        .await
+        .map_err(map)?;
+        found.iter().map(rows::audit_event).collect()
+    }
+
+    async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
+        sqlx::query("INSERT INTO ca_staff_retailers (staff_id, retailer_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+            .bind(staff.get())
+            .bind(retailer.get())
+            .execute(self.pool())
+            .await
+            .map_err(map)?;
+        Ok(())
+    }
+
+    async fn assigned_retailers(&self, staff: StaffId) -> StoreResult<Vec<RetailerId>> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT retailer_id FROM ca_staff_retailers WHERE staff_id = ?1 ORDER BY retailer_id")
+                .bind(staff.get())
+                .fetch_all(self.pool())
+                .await
+                .map_err(map)?;
+        Ok(ids.into_iter().map(RetailerId::new).collect())
+    }
+
+    async fn login_failures(&self, key: &UsernameKey) -> StoreResult<LoginFailures> {
+        let row = sqlx::query("SELECT count, last_failure_at FROM ca_login_failures WHERE username_key = ?1")
+            .bind(key.as_str())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(map)?;
+        row.as_ref().map_or(Ok(LoginFailures::default()), failures)
+    }
+
+    async fn record_login_failure(
+        &self,
+        key: &UsernameKey,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<LoginFailures> {
+        // Keep the table bounded: forgotten entries are deleted as new failures arrive.
+        sqlx::query("DELETE FROM ca_login_failures WHERE last_failure_at < ?1 AND username_key <> ?2")
+            .bind(forget_before.unix_millis())
+            .bind(key.as_str())
+            .execute(self.pool())
+            .await
+            .map_err(map)?;
+        let row = sqlx::query(
+            "INSERT INTO ca_login_failures (username_key, count, last_failure_at) VALUES (?1, 1, ?2) \
+             ON CONFLICT (username_key) DO UPDATE SET \
+               count = CASE WHEN last_failure_at < ?3 THEN 1 ELSE count + 1 END, \
+               last_failure_at = ?2 \
+             RETURNING count, last_failure_at",
+        )
+        .bind(key.as_str())
+        .bind(now.unix_millis())
+        .bind(forget_before.unix_millis())
+        .fetch_one(self.pool())
+        .await
+        .map_err(map)?;
+        failures(&row)
+    }
+
+    async fn clear_login_failures(&self, key: &UsernameKey) -> StoreResult<()> {
+        sqlx::query("DELETE FROM ca_login_failures WHERE username_key = ?1")
+            .bind(key.as_str())
+            .execute(self.pool())
+            .await
+            .map_err(map)?;
+        Ok(())
+    }
+}
+
+fn failures(row: &sqlx::sqlite::SqliteRow) -> StoreResult<LoginFailures> {
+    let count: i64 = row.try_get("count").map_err(map)?;
+    let last: i64 = row.try_get("last_failure_at").map_err(map)?;
+    Ok(LoginFailures {
+        count: u32::try_from(count).map_err(|_| crate::errors::corrupt("count"))?,
+        last_failure_at: Some(Timestamp::from_unix_millis(last)),
+    })
+}

@@ -1,0 +1,188 @@
+//! The database file itself: migrations, reopening, error mapping, and what is on disk.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+use std::time::Duration;
+
+use customer_access::policy::Argon2Settings;
+use customer_access::secrecy::SecretString;
+use customer_access::{
+    AccessService, LoginOutcome, NewContact, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, Store,
+    StoreErrorKind, SystemClock,
+};
+use customer_access_sqlite::{SCHEMA_VERSION, SqliteStore};
+use sqlx::Row;
+
+fn policy() -> SecurityPolicy {
+    let mut p = SecurityPolicy::default();
+    p.argon2 = Argon2Settings::danger_insecure_for_tests();
+    p
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+fn temporary(mailer: &RecordingMailer) -> String {
+    let m = mailer.last_message().unwrap();
+    m.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned()
+}
+
+async fn versions(store: &SqliteStore) -> Vec<i64> {
+    sqlx::query_scalar("SELECT version FROM ca_schema_migrations ORDER BY version")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn migrates_an_empty_file_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("a.db")).await.unwrap();
+    assert_eq!(versions(&store).await, (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    store.migrate().await.unwrap();
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+    let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(store.pool()).await.unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(store.pool()).await.unwrap();
+    assert_eq!((journal.as_str(), sync, fk), ("wal", 2, 1), "WAL, synchronous=FULL, foreign keys on");
+}
+
+#[tokio::test]
+async fn migrates_from_the_previous_version_keeping_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let old = SqliteStore::open_unmigrated(&path).await.unwrap();
+    old.migrate_to(SCHEMA_VERSION - 1).await.unwrap();
+    let shop = old.create_retailer("Corner Shop").await.unwrap();
+    old.close().await;
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(versions(&store).await.last(), Some(&SCHEMA_VERSION));
+    assert_eq!(store.retailer(shop.id).await.unwrap(), shop, "data survives the upgrade");
+}
+
+#[tokio::test]
+async fn everything_survives_closing_and_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reopen.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mailer = RecordingMailer::new();
+    let service = AccessService::new(store.clone(), mailer.clone(), SystemClock, policy()).unwrap();
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let shop = service.create_retailer(&admin, "Shop").await.unwrap();
+    let new = NewContact {
+        retailer: shop.id,
+        username: "anna".into(),
+        email: "anna@shop.example".into(),
+        display_name: "Anna".into(),
+    };
+    let anna = service.invite(&admin, &new).await.unwrap();
+    let before = store.contact(anna.id).await.unwrap();
+    let log_before = store.audit_log(anna.id).await.unwrap();
+    drop(service);
+    store.close().await;
+
+    let reopened = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(reopened.contact(anna.id).await.unwrap(), before);
+    assert_eq!(reopened.audit_log(anna.id).await.unwrap(), log_before);
+    let service = AccessService::new(reopened, mailer.clone(), SystemClock, policy()).unwrap();
+    let outcome = service.login("anna", &secret(&temporary(&mailer))).await.unwrap();
+    assert!(matches!(outcome, LoginOutcome::PasswordChangeRequired { .. }), "the temporary password still works");
+}
+
+/// After the seed scenario, no table and no byte of the database files holds a temporary
+/// password, a new password or a ticket.
+#[tokio::test]
+async fn no_secret_is_stored_in_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let mailer = RecordingMailer::new();
+    let service = AccessService::new(store.clone(), mailer.clone(), SystemClock, policy()).unwrap();
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let shop = service.create_retailer(&admin, "Shop").await.unwrap();
+    let mut secrets = Vec::new();
+    for name in ["anna", "bert"] {
+        let new = NewContact {
+            retailer: shop.id,
+            username: name.into(),
+            email: format!("{name}@shop.example"),
+            display_name: name.into(),
+        };
+        let c = service.invite(&admin, &new).await.unwrap();
+        service.staff_reset(&admin, c.id, ResetOptions::default()).await.unwrap();
+        let temp = temporary(&mailer);
+        let LoginOutcome::PasswordChangeRequired { ticket } = service.login(name, &secret(&temp)).await.unwrap() else {
+            panic!()
+        };
+        let new_password = format!("{name}-Kettle-4242");
+        service.set_new_password(&secret(ticket.expose_secret()), &secret(&new_password)).await.unwrap();
+        service.request_password_reset(name).unwrap().run().await;
+        secrets.extend([temp, ticket.expose_secret().to_owned(), new_password, temporary(&mailer)]);
+    }
+    // Every column of every table, as text.
+    let mut dump = String::new();
+    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    for table in &tables {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM \"{table}\"")))
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        for row in rows {
+            for i in 0..row.len() {
+                let text: Option<String> = row.try_get::<Option<String>, _>(i).ok().flatten();
+                dump.push_str(&text.unwrap_or_default());
+                dump.push('|');
+            }
+        }
+    }
+    assert!(dump.contains("$argon2id$"), "the dump did read the hashes");
+    drop(service);
+    store.close().await;
+    let mut bytes = std::fs::read(&path).unwrap();
+    for extra in ["dump.db-wal", "dump.db-shm"] {
+        if let Ok(more) = std::fs::read(dir.path().join(extra)) {
+            bytes.extend(more);
+        }
+    }
+    for s in &secrets {
+        let tail = &s[s.len() - 12..];
+        assert!(!dump.contains(tail), "a secret is stored in a table");
+        assert!(!bytes.windows(tail.len()).any(|w| w == tail.as_bytes()), "a secret is in the database file");
+    }
+}
+
+#[tokio::test]
+async fn driver_errors_map_to_store_error_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("errors.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let shop = store.create_retailer("Shop").await.unwrap();
+    // A corrupt row is Corrupt, not a panic.
+    sqlx::query(
+        "INSERT INTO ca_contacts (retailer_id, username, username_key, email, display_name, login_enabled, revision, \
+         credential_version, reset_window_count) VALUES (?1, 'x', 'NOT CANONICAL', 'x@y.example', 'X', 1, 0, 0, 0)",
+    )
+    .bind(shop.id.get())
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM ca_contacts").fetch_one(store.pool()).await.unwrap();
+    let err = store.contact(customer_access::ContactId::new(id)).await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Corrupt);
+    // A writer holding the lock past the busy timeout makes others Unavailable.
+    let options = SqliteStore::options(&path).busy_timeout(Duration::from_millis(100));
+    let impatient =
+        SqliteStore::open_with(options, sqlx::sqlite::SqlitePoolOptions::new().max_connections(1)).await.unwrap();
+    let mut holder = store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
+    sqlx::query("INSERT INTO ca_retailers (name) VALUES ('held')").execute(&mut *holder).await.unwrap();
+    let err = impatient.create_retailer("blocked").await.unwrap_err();
+    assert_eq!(err.kind(), StoreErrorKind::Unavailable, "{err:?}");
+    assert!(std::error::Error::source(&err).is_some(), "the driver error is kept as the source");
+    holder.rollback().await.unwrap();
+    impatient.create_retailer("now fine").await.unwrap();
+    // A closed pool is Unavailable too.
+    impatient.close().await;
+    assert_eq!(impatient.retailers().await.unwrap_err().kind(), StoreErrorKind::Unavailable);
+}
