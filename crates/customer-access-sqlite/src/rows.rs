@@ -1,90 +1,48 @@
-//! Converting between rows and domain records.
+//! Reading rows into the core's column-shaped records (which do all validation).
 
-use customer_access::{
-    Actor, AuditEvent, AuditKind, Contact, ContactId, ContactRecord, CredentialVersion, Credentials, EmailAddress,
-    ResetWindow, RetailerId, Revision, StoreError, StoredHash, TemporaryCredential, TicketDigest, TicketRecord,
-    Timestamp, UsernameKey,
-};
+use customer_access::columns::{AuditColumns, ContactColumns};
+use customer_access::{AuditEvent, ContactRecord, StoreError};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::errors::{corrupt, map};
+use crate::errors::map;
 
 /// Columns of `ca_contacts`, in the order [`record`] reads them.
 pub(crate) const CONTACT_COLUMNS: &str = "id, retailer_id, username, username_key, email, display_name, \
      login_enabled, revision, credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, \
      temp_issued_by, ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count";
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
-    row: &'r SqliteRow,
-    column: &'static str,
-) -> Result<T, StoreError> {
-    row.try_get(column).map_err(map)
-}
-
-fn time(millis: Option<i64>) -> Option<Timestamp> {
-    millis.map(Timestamp::from_unix_millis)
-}
-
 pub(crate) fn record(row: &SqliteRow) -> Result<ContactRecord, StoreError> {
-    let key: String = get(row, "username_key")?;
-    let email: String = get(row, "email")?;
-    let temporary = match (
-        get::<Option<String>>(row, "temp_hash")?,
-        get::<Option<i64>>(row, "temp_issued_at")?,
-        get::<Option<i64>>(row, "temp_expires_at")?,
-        get::<Option<String>>(row, "temp_issued_by")?,
-    ) {
-        (None, ..) => None,
-        (Some(hash), Some(issued_at), Some(expires_at), Some(by)) => Some(TemporaryCredential {
-            hash: StoredHash::from_phc(hash),
-            issued_at: Timestamp::from_unix_millis(issued_at),
-            expires_at: Timestamp::from_unix_millis(expires_at),
-            issued_by: Actor::decode(&by).map_err(|_| corrupt("temp_issued_by"))?,
-        }),
-        _ => return Err(corrupt("temp_*")),
-    };
-    let ticket = match (get::<Option<String>>(row, "ticket_digest")?, get::<Option<i64>>(row, "ticket_expires_at")?) {
-        (None, _) => None,
-        (Some(digest), Some(expires_at)) => Some(TicketRecord {
-            digest: TicketDigest::from_hex(digest),
-            expires_at: Timestamp::from_unix_millis(expires_at),
-        }),
-        _ => return Err(corrupt("ticket_*")),
-    };
-    let count: i64 = get(row, "reset_window_count")?;
-    Ok(ContactRecord {
-        contact: Contact {
-            id: ContactId::new(get(row, "id")?),
-            retailer: RetailerId::new(get(row, "retailer_id")?),
-            username: get(row, "username")?,
-            username_key: UsernameKey::from_stored(&key).map_err(|_| corrupt("username_key"))?,
-            email: EmailAddress::parse(&email).map_err(|_| corrupt("email"))?,
-            display_name: get(row, "display_name")?,
-            login_enabled: get(row, "login_enabled")?,
-        },
-        credentials: Credentials {
-            revision: Revision(get(row, "revision")?),
-            credential_version: CredentialVersion(get(row, "credential_version")?),
-            password: get::<Option<String>>(row, "password_hash")?.map(StoredHash::from_phc),
-            temporary,
-            ticket,
-            reset_window: ResetWindow {
-                started_at: time(get(row, "reset_window_started_at")?),
-                count: u32::try_from(count).map_err(|_| corrupt("reset_window_count"))?,
-            },
-        },
-    })
+    ContactColumns {
+        id: row.try_get(0).map_err(map)?,
+        retailer_id: row.try_get(1).map_err(map)?,
+        username: row.try_get(2).map_err(map)?,
+        username_key: row.try_get(3).map_err(map)?,
+        email: row.try_get(4).map_err(map)?,
+        display_name: row.try_get(5).map_err(map)?,
+        login_enabled: row.try_get(6).map_err(map)?,
+        revision: row.try_get(7).map_err(map)?,
+        credential_version: row.try_get(8).map_err(map)?,
+        password_hash: row.try_get(9).map_err(map)?,
+        temp_hash: row.try_get(10).map_err(map)?,
+        temp_issued_at: row.try_get(11).map_err(map)?,
+        temp_expires_at: row.try_get(12).map_err(map)?,
+        temp_issued_by: row.try_get(13).map_err(map)?,
+        ticket_digest: row.try_get(14).map_err(map)?,
+        ticket_expires_at: row.try_get(15).map_err(map)?,
+        reset_window_started_at: row.try_get(16).map_err(map)?,
+        reset_window_count: row.try_get(17).map_err(map)?,
+    }
+    .into_record()
 }
 
 pub(crate) fn audit_event(row: &SqliteRow) -> Result<AuditEvent, StoreError> {
-    let actor: String = get(row, "actor")?;
-    let kind: String = get(row, "kind")?;
-    Ok(AuditEvent {
-        at: Timestamp::from_unix_millis(get(row, "at")?),
-        actor: Actor::decode(&actor).map_err(|_| corrupt("actor"))?,
-        retailer: get::<Option<i64>>(row, "retailer_id")?.map(RetailerId::new),
-        contact: get::<Option<i64>>(row, "contact_id")?.map(ContactId::new),
-        kind: kind.parse::<AuditKind>().map_err(|_| corrupt("kind"))?,
-    })
+    AuditColumns {
+        at: row.try_get(0).map_err(map)?,
+        actor: row.try_get(1).map_err(map)?,
+        retailer_id: row.try_get(2).map_err(map)?,
+        contact_id: row.try_get(3).map_err(map)?,
+        kind: row.try_get(4).map_err(map)?,
+    }
+    .into_event()
 }

@@ -3,9 +3,10 @@
 //! timeout instead of deadlocking on a lock upgrade), and compare-and-swap is a single
 //! conditional `UPDATE ... WHERE id = ? AND revision = ?` checked by rows affected.
 
+use customer_access::columns::{AuditColumns, ContactColumns};
 use customer_access::{
-    AuditEvent, ContactId, ContactRecord, Credentials, LoginFailures, NewContactRecord, Retailer, RetailerId, Revision,
-    StaffId, Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
+    AuditEvent, ContactId, ContactRecord, LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId,
+    Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
 };
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 use sqlx::{Row, Sqlite as Db, Transaction};
@@ -32,36 +33,24 @@ const UPDATE_CONTACT: &str = "UPDATE ca_contacts SET username = ?1, username_key
 const INSERT_AUDIT: &str =
     "INSERT INTO ca_audit (at, actor, retailer_id, contact_id, kind) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-/// The contact fields every write sets, bound as `?1..?16`.
-struct Fields<'a> {
-    username: &'a str,
-    username_key: &'a UsernameKey,
-    email: &'a str,
-    display_name: &'a str,
-    login_enabled: bool,
-    credentials: &'a Credentials,
-}
-
-fn bind_fields<'q>(q: Query<'q>, f: &Fields<'_>) -> Query<'q> {
-    let c = f.credentials;
-    let temp = c.temporary.as_ref();
-    let ticket = c.ticket.as_ref();
-    q.bind(f.username.to_owned())
-        .bind(f.username_key.as_str().to_owned())
-        .bind(f.email.to_owned())
-        .bind(f.display_name.to_owned())
-        .bind(f.login_enabled)
-        .bind(c.revision.0)
-        .bind(c.credential_version.0)
-        .bind(c.password.as_ref().map(|h| h.as_phc().to_owned()))
-        .bind(temp.map(|t| t.hash.as_phc().to_owned()))
-        .bind(temp.map(|t| t.issued_at.unix_millis()))
-        .bind(temp.map(|t| t.expires_at.unix_millis()))
-        .bind(temp.map(|t| t.issued_by.encode()))
-        .bind(ticket.map(|t| t.digest.as_hex().to_owned()))
-        .bind(ticket.map(|t| t.expires_at.unix_millis()))
-        .bind(c.reset_window.started_at.map(Timestamp::unix_millis))
-        .bind(i64::from(c.reset_window.count))
+/// Bind the contact fields `?1..?16` shared by INSERT_CONTACT and UPDATE_CONTACT.
+fn bind_fields<'q>(q: Query<'q>, c: ContactColumns) -> Query<'q> {
+    q.bind(c.username)
+        .bind(c.username_key)
+        .bind(c.email)
+        .bind(c.display_name)
+        .bind(c.login_enabled)
+        .bind(c.revision)
+        .bind(c.credential_version)
+        .bind(c.password_hash)
+        .bind(c.temp_hash)
+        .bind(c.temp_issued_at)
+        .bind(c.temp_expires_at)
+        .bind(c.temp_issued_by)
+        .bind(c.ticket_digest)
+        .bind(c.ticket_expires_at)
+        .bind(c.reset_window_started_at)
+        .bind(c.reset_window_count)
 }
 
 async fn insert_events(
@@ -70,12 +59,13 @@ async fn insert_events(
     contact: Option<ContactId>,
 ) -> StoreResult<()> {
     for e in events {
+        let a = AuditColumns::from_event(e, contact);
         sqlx::query(INSERT_AUDIT)
-            .bind(e.at.unix_millis())
-            .bind(e.actor.encode())
-            .bind(e.retailer.map(RetailerId::get))
-            .bind(e.contact.or(contact).map(ContactId::get))
-            .bind(e.kind.code())
+            .bind(a.at)
+            .bind(a.actor)
+            .bind(a.retailer_id)
+            .bind(a.contact_id)
+            .bind(a.kind)
             .execute(&mut **tx)
             .await
             .map_err(map)?;
@@ -122,16 +112,9 @@ impl Store for SqliteStore {
     }
 
     async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
-        let fields = Fields {
-            username: &new.username,
-            username_key: &new.username_key,
-            email: new.email.as_str(),
-            display_name: &new.display_name,
-            login_enabled: new.login_enabled,
-            credentials: &new.credentials,
-        };
+        let columns = ContactColumns::from_record(&new.clone().into_record(ContactId::new(0)));
         let mut tx = self.begin_write().await?;
-        let id: i64 = bind_fields(sqlx::query(INSERT_CONTACT), &fields)
+        let id: i64 = bind_fields(sqlx::query(INSERT_CONTACT), columns)
             .bind(new.retailer.get())
             .fetch_one(&mut *tx)
             .await
@@ -141,18 +124,7 @@ impl Store for SqliteStore {
         let id = ContactId::new(id);
         insert_events(&mut tx, events, Some(id)).await?;
         tx.commit().await.map_err(map)?;
-        Ok(ContactRecord {
-            contact: customer_access::Contact {
-                id,
-                retailer: new.retailer,
-                username: new.username.clone(),
-                username_key: new.username_key.clone(),
-                email: new.email.clone(),
-                display_name: new.display_name.clone(),
-                login_enabled: new.login_enabled,
-            },
-            credentials: new.credentials.clone(),
-        })
+        Ok(new.clone().into_record(id))
     }
 
     async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
@@ -176,18 +148,10 @@ impl Store for SqliteStore {
     }
 
     async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
-        let c = &record.contact;
-        let fields = Fields {
-            username: &c.username,
-            username_key: &c.username_key,
-            email: c.email.as_str(),
-            display_name: &c.display_name,
-            login_enabled: c.login_enabled,
-            credentials: &record.credentials,
-        };
+        let id = record.contact.id.get();
         let mut tx = self.begin_write().await?;
-        let updated = bind_fields(sqlx::query(UPDATE_CONTACT), &fields)
-            .bind(c.id.get())
+        let updated = bind_fields(sqlx::query(UPDATE_CONTACT), ContactColumns::from_record(record))
+            .bind(id)
             .bind(expected.0)
             .execute(&mut *tx)
             .await
@@ -195,7 +159,7 @@ impl Store for SqliteStore {
             .rows_affected();
         if updated == 0 {
             let exists = sqlx::query("SELECT 1 FROM ca_contacts WHERE id = ?1")
-                .bind(c.id.get())
+                .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(map)?

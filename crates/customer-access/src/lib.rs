@@ -62,6 +62,7 @@
 mod actor;
 mod audit;
 mod clock;
+pub mod columns;
 mod credential;
 mod domain;
 mod error;

@@ -9,7 +9,7 @@ use customer_access_policy::UsernameKey;
 use crate::audit::AuditEvent;
 use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, Revision};
-use crate::domain::{Contact, Retailer};
+use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::store::{LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult};
 
@@ -93,18 +93,7 @@ impl Store for MemoryStore {
             return Err(StoreError::new(StoreErrorKind::Duplicate));
         }
         let id = ContactId::new(s.next_id());
-        let record = ContactRecord {
-            contact: Contact {
-                id,
-                retailer: new.retailer,
-                username: new.username.clone(),
-                username_key: new.username_key.clone(),
-                email: new.email.clone(),
-                display_name: new.display_name.clone(),
-                login_enabled: new.login_enabled,
-            },
-            credentials: new.credentials.clone(),
-        };
+        let record = new.clone().into_record(id);
         s.by_key.insert(new.username_key.clone(), id);
         s.contacts.insert(id, record.clone());
         s.audit.extend(events.iter().cloned().map(|mut e| {

@@ -37,6 +37,24 @@ pub struct NewContactRecord {
     pub credentials: Credentials,
 }
 
+impl NewContactRecord {
+    /// The record this becomes once the store assigned `id`.
+    pub fn into_record(self, id: ContactId) -> ContactRecord {
+        ContactRecord {
+            contact: crate::domain::Contact {
+                id,
+                retailer: self.retailer,
+                username: self.username,
+                username_key: self.username_key,
+                email: self.email,
+                display_name: self.display_name,
+                login_enabled: self.login_enabled,
+            },
+            credentials: self.credentials,
+        }
+    }
+}
+
 /// Failed-login state for one normalised username, whether or not a contact has it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoginFailures {

@@ -1,0 +1,171 @@
+//! Flat, column-shaped forms of records, for SQL-backed stores.
+//!
+//! A SQL store reads a row into [`ContactColumns`] (plain integers, strings, options) and
+//! converts it with [`ContactColumns::into_record`], which validates every field (canonical
+//! username, e-mail address, actor encoding, consistent optional groups), so all stores
+//! decode the same way and a corrupt row becomes [`StoreErrorKind::Corrupt`], never a panic.
+//! Timestamps are milliseconds since the Unix epoch; booleans are `bool`.
+
+use customer_access_policy::UsernameKey;
+
+use crate::actor::Actor;
+use crate::audit::{AuditEvent, AuditKind};
+use crate::clock::Timestamp;
+use crate::credential::{
+    ContactRecord, CredentialVersion, Credentials, ResetWindow, Revision, StoredHash, TemporaryCredential,
+    TicketDigest, TicketRecord,
+};
+use crate::domain::Contact;
+use crate::ids::{ContactId, RetailerId};
+use crate::input::EmailAddress;
+use crate::store::{StoreError, StoreErrorKind};
+
+/// One `contacts` row: a [`ContactRecord`] as columns.
+#[allow(missing_docs, reason = "each field is the column of the same name")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactColumns {
+    pub id: i64,
+    pub retailer_id: i64,
+    pub username: String,
+    pub username_key: String,
+    pub email: String,
+    pub display_name: String,
+    pub login_enabled: bool,
+    pub revision: i64,
+    pub credential_version: i64,
+    pub password_hash: Option<String>,
+    pub temp_hash: Option<String>,
+    pub temp_issued_at: Option<i64>,
+    pub temp_expires_at: Option<i64>,
+    pub temp_issued_by: Option<String>,
+    pub ticket_digest: Option<String>,
+    pub ticket_expires_at: Option<i64>,
+    pub reset_window_started_at: Option<i64>,
+    pub reset_window_count: i64,
+}
+
+/// One `audit` row: an [`AuditEvent`] as columns.
+#[allow(missing_docs, reason = "each field is the column of the same name")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditColumns {
+    pub at: i64,
+    pub actor: String,
+    pub retailer_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub kind: String,
+}
+
+/// A stored column that does not decode into the domain type.
+#[derive(Debug, thiserror::Error)]
+#[error("stored column {column} holds an invalid value")]
+pub struct CorruptColumn {
+    /// The column (or group of columns).
+    pub column: &'static str,
+}
+
+fn corrupt(column: &'static str) -> StoreError {
+    StoreError::with_source(StoreErrorKind::Corrupt, CorruptColumn { column })
+}
+
+impl ContactColumns {
+    /// The columns of `record`.
+    pub fn from_record(record: &ContactRecord) -> Self {
+        let (c, k) = (&record.contact, &record.credentials);
+        let temp = k.temporary.as_ref();
+        let ticket = k.ticket.as_ref();
+        Self {
+            id: c.id.get(),
+            retailer_id: c.retailer.get(),
+            username: c.username.clone(),
+            username_key: c.username_key.as_str().to_owned(),
+            email: c.email.as_str().to_owned(),
+            display_name: c.display_name.clone(),
+            login_enabled: c.login_enabled,
+            revision: k.revision.0,
+            credential_version: k.credential_version.0,
+            password_hash: k.password.as_ref().map(|h| h.as_phc().to_owned()),
+            temp_hash: temp.map(|t| t.hash.as_phc().to_owned()),
+            temp_issued_at: temp.map(|t| t.issued_at.unix_millis()),
+            temp_expires_at: temp.map(|t| t.expires_at.unix_millis()),
+            temp_issued_by: temp.map(|t| t.issued_by.encode()),
+            ticket_digest: ticket.map(|t| t.digest.as_hex().to_owned()),
+            ticket_expires_at: ticket.map(|t| t.expires_at.unix_millis()),
+            reset_window_started_at: k.reset_window.started_at.map(Timestamp::unix_millis),
+            reset_window_count: i64::from(k.reset_window.count),
+        }
+    }
+
+    /// Validate and convert into a record.
+    ///
+    /// # Errors
+    /// [`StoreErrorKind::Corrupt`] (with a [`CorruptColumn`] source) for any invalid field.
+    pub fn into_record(self) -> Result<ContactRecord, StoreError> {
+        let temporary = match (self.temp_hash, self.temp_issued_at, self.temp_expires_at, self.temp_issued_by) {
+            (None, None, None, None) => None,
+            (Some(hash), Some(issued_at), Some(expires_at), Some(by)) => Some(TemporaryCredential {
+                hash: StoredHash::from_phc(hash),
+                issued_at: Timestamp::from_unix_millis(issued_at),
+                expires_at: Timestamp::from_unix_millis(expires_at),
+                issued_by: Actor::decode(&by).map_err(|_| corrupt("temp_issued_by"))?,
+            }),
+            _ => return Err(corrupt("temp_*")),
+        };
+        let ticket = match (self.ticket_digest, self.ticket_expires_at) {
+            (None, None) => None,
+            (Some(digest), Some(expires_at)) => Some(TicketRecord {
+                digest: TicketDigest::from_hex(digest),
+                expires_at: Timestamp::from_unix_millis(expires_at),
+            }),
+            _ => return Err(corrupt("ticket_*")),
+        };
+        Ok(ContactRecord {
+            contact: Contact {
+                id: ContactId::new(self.id),
+                retailer: RetailerId::new(self.retailer_id),
+                username: self.username,
+                username_key: UsernameKey::from_stored(&self.username_key).map_err(|_| corrupt("username_key"))?,
+                email: EmailAddress::parse(&self.email).map_err(|_| corrupt("email"))?,
+                display_name: self.display_name,
+                login_enabled: self.login_enabled,
+            },
+            credentials: Credentials {
+                revision: Revision(self.revision),
+                credential_version: CredentialVersion(self.credential_version),
+                password: self.password_hash.map(StoredHash::from_phc),
+                temporary,
+                ticket,
+                reset_window: ResetWindow {
+                    started_at: self.reset_window_started_at.map(Timestamp::from_unix_millis),
+                    count: u32::try_from(self.reset_window_count).map_err(|_| corrupt("reset_window_count"))?,
+                },
+            },
+        })
+    }
+}
+
+impl AuditColumns {
+    /// The columns of `event`; `contact` fills in a missing contact id.
+    pub fn from_event(event: &AuditEvent, contact: Option<ContactId>) -> Self {
+        Self {
+            at: event.at.unix_millis(),
+            actor: event.actor.encode(),
+            retailer_id: event.retailer.map(RetailerId::get),
+            contact_id: event.contact.or(contact).map(ContactId::get),
+            kind: event.kind.code().to_owned(),
+        }
+    }
+
+    /// Validate and convert into an event.
+    ///
+    /// # Errors
+    /// [`StoreErrorKind::Corrupt`] for an unknown actor encoding or event code.
+    pub fn into_event(self) -> Result<AuditEvent, StoreError> {
+        Ok(AuditEvent {
+            at: Timestamp::from_unix_millis(self.at),
+            actor: Actor::decode(&self.actor).map_err(|_| corrupt("actor"))?,
+            retailer: self.retailer_id.map(RetailerId::new),
+            contact: self.contact_id.map(ContactId::new),
+            kind: self.kind.parse::<AuditKind>().map_err(|_| corrupt("kind"))?,
+        })
+    }
+}
