@@ -1,0 +1,252 @@
+//! [`Store`] for [`PostgresStore`]. Compare-and-swap is one conditional
+//! `UPDATE ... WHERE id = $1 AND revision = $2` checked by rows affected, inside a
+//! transaction with the audit rows (READ COMMITTED: a concurrent writer of the same row waits
+//! for the first to commit, then sees the new revision and updates nothing). Serialization
+//! failures and deadlocks are retried a bounded number of times.
+
+use std::future::Future;
+
+use customer_access::columns::{AuditColumns, ContactColumns};
+use customer_access::{
+    AuditEvent, ContactId, ContactRecord, LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId,
+    Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
+};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+
+use crate::PostgresStore;
+use crate::errors::{is_retryable, map};
+use crate::rows;
+
+/// Attempts for a write that hits a serialization failure or deadlock (SQLSTATE 40001/40P01).
+pub const MAX_TRANSIENT_ATTEMPTS: usize = 3;
+
+type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+fn query(sql: &str) -> Query<'_> {
+    sqlx::query(AssertSqlSafe(sql))
+}
+
+/// Bind the contact fields `$1..$16` shared by the INSERT and the UPDATE.
+fn bind_fields(q: Query<'_>, c: ContactColumns) -> Query<'_> {
+    q.bind(c.username)
+        .bind(c.username_key)
+        .bind(c.email)
+        .bind(c.display_name)
+        .bind(c.login_enabled)
+        .bind(c.revision)
+        .bind(c.credential_version)
+        .bind(c.password_hash)
+        .bind(c.temp_hash)
+        .bind(c.temp_issued_at)
+        .bind(c.temp_expires_at)
+        .bind(c.temp_issued_by)
+        .bind(c.ticket_digest)
+        .bind(c.ticket_expires_at)
+        .bind(c.reset_window_started_at)
+        .bind(c.reset_window_count)
+}
+
+/// Run `attempt` again after a serialization failure or deadlock, at most
+/// [`MAX_TRANSIENT_ATTEMPTS`] times in all.
+async fn retrying<T, F, Fut>(mut attempt: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut + Send,
+    Fut: Future<Output = Result<T, Attempt>> + Send,
+{
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(Attempt::Sql(e)) if is_retryable(&e) && tries < MAX_TRANSIENT_ATTEMPTS => {
+                tracing::debug!(error = %e, "retrying a transaction after a serialization failure or deadlock");
+            }
+            Err(Attempt::Sql(e)) => return Err(map(e)),
+            Err(Attempt::Store(e)) => return Err(e),
+        }
+    }
+}
+
+/// Why one attempt failed: a driver error (maybe retryable) or a decided store error.
+enum Attempt {
+    Sql(sqlx::Error),
+    Store(StoreError),
+}
+
+impl From<sqlx::Error> for Attempt {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Sql(e)
+    }
+}
+
+impl PostgresStore {
+    async fn insert_events(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        events: &[AuditEvent],
+        contact: Option<ContactId>,
+    ) -> Result<(), sqlx::Error> {
+        for e in events {
+            let a = AuditColumns::from_event(e, contact);
+            query(&self.sql.insert_audit)
+                .bind(a.at)
+                .bind(a.actor)
+                .bind(a.retailer_id)
+                .bind(a.contact_id)
+                .bind(a.kind)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn try_create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> Result<ContactId, Attempt> {
+        let columns = ContactColumns::from_record(&new.clone().into_record(ContactId::new(0)));
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = bind_fields(query(&self.sql.insert_contact), columns)
+            .bind(new.retailer.get())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        self.insert_events(&mut tx, events, Some(ContactId::new(id))).await?;
+        tx.commit().await?;
+        Ok(ContactId::new(id))
+    }
+
+    async fn try_save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> Result<(), Attempt> {
+        let id = record.contact.id.get();
+        let mut tx = self.pool().begin().await?;
+        let updated = bind_fields(query(&self.sql.update_contact), ContactColumns::from_record(record))
+            .bind(id)
+            .bind(expected.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if updated == 0 {
+            let exists = query(&self.sql.contact_exists).bind(id).fetch_optional(&mut *tx).await?.is_some();
+            tx.rollback().await?;
+            let kind = if exists { StoreErrorKind::Conflict } else { StoreErrorKind::NotFound };
+            return Err(Attempt::Store(StoreError::new(kind)));
+        }
+        self.insert_events(&mut tx, events, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn try_append_audit(&self, events: &[AuditEvent]) -> Result<(), Attempt> {
+        let mut tx = self.pool().begin().await?;
+        self.insert_events(&mut tx, events, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn failures(row: &PgRow) -> StoreResult<LoginFailures> {
+    let count: i64 = row.try_get(0).map_err(map)?;
+    let last: i64 = row.try_get(1).map_err(map)?;
+    let count = u32::try_from(count).map_err(|_| StoreError::new(StoreErrorKind::Corrupt))?;
+    Ok(LoginFailures { count, last_failure_at: Some(Timestamp::from_unix_millis(last)) })
+}
+
+impl Store for PostgresStore {
+    async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
+        let id: i64 = query(&self.sql.insert_retailer)
+            .bind(name)
+            .fetch_one(self.pool())
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(map)?;
+        Ok(Retailer { id: RetailerId::new(id), name: name.to_owned() })
+    }
+
+    async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
+        let row = query(&self.sql.retailer).bind(id.get()).fetch_one(self.pool()).await.map_err(map)?;
+        Ok(Retailer { id, name: row.try_get(0).map_err(map)? })
+    }
+
+    async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
+        let found = query(&self.sql.retailers).fetch_all(self.pool()).await.map_err(map)?;
+        found
+            .iter()
+            .map(|r| Ok(Retailer { id: RetailerId::new(r.try_get(0).map_err(map)?), name: r.try_get(1).map_err(map)? }))
+            .collect()
+    }
+
+    async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
+        let id = retrying(|| self.try_create_contact(new, events)).await?;
+        Ok(new.clone().into_record(id))
+    }
+
+    async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
+        let row = query(&self.sql.contact_by_id).bind(id.get()).fetch_one(self.pool()).await.map_err(map)?;
+        rows::record(&row)
+    }
+
+    async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
+        let row = query(&self.sql.contact_by_key).bind(key.as_str()).fetch_optional(self.pool()).await.map_err(map)?;
+        row.as_ref().map(rows::record).transpose()
+    }
+
+    async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
+        let found =
+            query(&self.sql.contacts_of_retailer).bind(retailer.get()).fetch_all(self.pool()).await.map_err(map)?;
+        found.iter().map(rows::record).collect()
+    }
+
+    async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
+        retrying(|| self.try_save(expected, record, events)).await
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        retrying(|| self.try_append_audit(events)).await
+    }
+
+    async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
+        let found = query(&self.sql.audit_log).bind(contact.get()).fetch_all(self.pool()).await.map_err(map)?;
+        found.iter().map(rows::audit_event).collect()
+    }
+
+    async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
+        query(&self.sql.assign).bind(staff.get()).bind(retailer.get()).execute(self.pool()).await.map_err(map)?;
+        Ok(())
+    }
+
+    async fn assigned_retailers(&self, staff: StaffId) -> StoreResult<Vec<RetailerId>> {
+        let found = query(&self.sql.assigned).bind(staff.get()).fetch_all(self.pool()).await.map_err(map)?;
+        found.iter().map(|r| r.try_get(0).map(RetailerId::new).map_err(map)).collect()
+    }
+
+    async fn login_failures(&self, key: &UsernameKey) -> StoreResult<LoginFailures> {
+        let row = query(&self.sql.failures).bind(key.as_str()).fetch_optional(self.pool()).await.map_err(map)?;
+        row.as_ref().map_or(Ok(LoginFailures::default()), failures)
+    }
+
+    async fn record_login_failure(
+        &self,
+        key: &UsernameKey,
+        now: Timestamp,
+        forget_before: Timestamp,
+    ) -> StoreResult<LoginFailures> {
+        // Keep the table bounded: forgotten entries are deleted as new failures arrive.
+        query(&self.sql.prune_failures)
+            .bind(forget_before.unix_millis())
+            .bind(key.as_str())
+            .execute(self.pool())
+            .await
+            .map_err(map)?;
+        let row = query(&self.sql.record_failure)
+            .bind(key.as_str())
+            .bind(now.unix_millis())
+            .bind(forget_before.unix_millis())
+            .fetch_one(self.pool())
+            .await
+            .map_err(map)?;
+        failures(&row)
+    }
+
+    async fn clear_login_failures(&self, key: &UsernameKey) -> StoreResult<()> {
+        query(&self.sql.clear_failures).bind(key.as_str()).execute(self.pool()).await.map_err(map)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+//! Several application instances (separate pools) on one database: ticket races, exact
+//! failure counters, schema isolation, upgrades, and connection loss mid-operation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+mod common;
+
+use std::time::Duration;
+
+use customer_access::policy::Argon2Settings;
+use customer_access::secrecy::SecretString;
+use customer_access::{
+    AccessService, LoginOutcome, NewContact, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, Store,
+    StoreErrorKind, SystemClock, Timestamp, UsernameKey,
+};
+use customer_access_postgres::{PostgresStore, SCHEMA_VERSION};
+
+type Service = AccessService<PostgresStore, RecordingMailer, SystemClock>;
+
+fn service(store: PostgresStore, mailer: &RecordingMailer) -> Service {
+    let mut policy = SecurityPolicy::default();
+    policy.argon2 = Argon2Settings::danger_insecure_for_tests();
+    AccessService::new(store, mailer.clone(), SystemClock, policy).unwrap()
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
+    let Some(setup) = common::pool(4).await else { return };
+    let schemas = common::Schemas::default();
+    let schema = schemas.fresh();
+    let first = PostgresStore::from_pool(common::pool(4).await.unwrap(), schema.clone()).await.unwrap();
+    let second = PostgresStore::from_pool(common::pool(4).await.unwrap(), schema).await.unwrap();
+    let mailer = RecordingMailer::new();
+    let (a, b) = (service(first, &mailer), service(second, &mailer));
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let shop = a.create_retailer(&admin, "Shop").await.unwrap();
+    for round in 0..200 {
+        let username = format!("racer{round}");
+        let new = NewContact {
+            retailer: shop.id,
+            username: username.clone(),
+            email: format!("{username}@shop.example"),
+            display_name: "Racer".into(),
+        };
+        a.invite(&admin, &new).await.unwrap();
+        let m = mailer.last_message().unwrap();
+        let temp = m.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned();
+        let LoginOutcome::PasswordChangeRequired { ticket } = b.login(&username, &secret(&temp)).await.unwrap() else {
+            panic!()
+        };
+        let t = ticket.expose_secret().to_owned();
+        let (ra, rb) = tokio::join!(
+            tokio::spawn({
+                let (a, t) = (a.clone(), t.clone());
+                async move { a.set_new_password(&secret(&t), &secret("Instance-A-42")).await }
+            }),
+            tokio::spawn({
+                let b = b.clone();
+                async move { b.set_new_password(&secret(&t), &secret("Instance-B-42")).await }
+            }),
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        for r in [&ra, &rb] {
+            assert!(r.is_ok() || matches!(r, Err(ServiceError::InvalidTicket)), "round {round}: {r:?}");
+        }
+        assert!(ra.is_ok() ^ rb.is_ok(), "round {round}: exactly one instance wins");
+        let winner = if ra.is_ok() { "Instance-A-42" } else { "Instance-B-42" };
+        assert!(matches!(a.login(&username, &secret(winner)).await.unwrap(), LoginOutcome::Authenticated { .. }));
+    }
+    schemas.drop_all(&setup).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_hammering_failed_logins_count_exactly() {
+    let Some(setup) = common::pool(4).await else { return };
+    let schemas = common::Schemas::default();
+    let schema = schemas.fresh();
+    let first = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema.clone()).await.unwrap();
+    let second = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema).await.unwrap();
+    let key = UsernameKey::from_stored("anna").unwrap();
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = if i % 2 == 0 { first.clone() } else { second.clone() };
+            let key = key.clone();
+            tokio::spawn(async move {
+                store
+                    .record_login_failure(&key, Timestamp::from_unix_millis(1000 + i), Timestamp::from_unix_millis(0))
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(first.login_failures(&key).await.unwrap().count, 200);
+    assert_eq!(second.login_failures(&key).await.unwrap().count, 200);
+    schemas.drop_all(&setup).await;
+}
+
+#[tokio::test]
+async fn schemas_isolate_runs_and_upgrade_from_the_previous_version() {
+    let Some(pool) = common::pool(4).await else { return };
+    let schemas = common::Schemas::default();
+    let a = schemas.store(&pool).await;
+    let b = schemas.store(&pool).await;
+    a.create_retailer("Only in A").await.unwrap();
+    assert!(b.retailers().await.unwrap().is_empty(), "another schema sees nothing");
+
+    let old = PostgresStore::from_pool_unmigrated(pool.clone(), schemas.fresh());
+    old.migrate_to(SCHEMA_VERSION - 1).await.unwrap();
+    let shop = old.create_retailer("Before upgrade").await.unwrap();
+    let upgraded = PostgresStore::from_pool(pool.clone(), old.schema().clone()).await.unwrap();
+    assert_eq!(upgraded.retailer(shop.id).await.unwrap(), shop, "data survives the upgrade");
+    upgraded.migrate().await.unwrap();
+    schemas.drop_all(&pool).await;
+}
+
+/// A save blocked inside its transaction has its connection killed by
+/// `pg_terminate_backend`: it fails with `Unavailable`, nothing of it is stored, and the store
+/// works again afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_connection_fails_cleanly_and_stores_nothing() {
+    let Some(admin_pool) = common::pool(4).await else { return };
+    let schemas = common::Schemas::default();
+    let store = PostgresStore::from_pool(common::pool(1).await.unwrap(), schemas.fresh()).await.unwrap();
+    let mailer = RecordingMailer::new();
+    let service = service(store.clone(), &mailer);
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let shop = service.create_retailer(&admin, "Shop").await.unwrap();
+    let new = NewContact {
+        retailer: shop.id,
+        username: "anna".into(),
+        email: "anna@shop.example".into(),
+        display_name: "Anna".into(),
+    };
+    let anna = service.invite(&admin, &new).await.unwrap();
+    let before = store.contact(anna.id).await.unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()").fetch_one(store.pool()).await.unwrap();
+
+    // Hold the contact's row lock so the store's UPDATE waits mid-transaction.
+    let mut blocker = admin_pool.begin().await.unwrap();
+    let lock = format!("SELECT id FROM \"{}\".contacts WHERE id = $1 FOR UPDATE", store.schema());
+    sqlx::query(sqlx::AssertSqlSafe(lock)).bind(anna.id.get()).execute(&mut *blocker).await.unwrap();
+    let pending = tokio::spawn({
+        let service = service.clone();
+        async move { service.update_email(&admin, anna.id, "new@shop.example").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let killed: bool =
+        sqlx::query_scalar("SELECT pg_terminate_backend($1)").bind(pid).fetch_one(&admin_pool).await.unwrap();
+    assert!(killed);
+    blocker.rollback().await.unwrap();
+
+    let result = pending.await.unwrap();
+    let Err(ServiceError::Store(e)) = &result else { panic!("expected a store error, got {result:?}") };
+    assert_eq!(e.kind(), StoreErrorKind::Unavailable, "{e:?}");
+    assert_eq!(store.contact(anna.id).await.unwrap(), before, "all or nothing: nothing of the save is stored");
+    let log = store.audit_log(anna.id).await.unwrap();
+    assert!(log.iter().all(|e| e.kind != customer_access::AuditKind::EmailChanged), "no audit row of the failed save");
+    service.update_email(&Staff::SalesAdmin { staff_id: StaffId::new(1) }, anna.id, "new@shop.example").await.unwrap();
+    schemas.drop_all(&admin_pool).await;
+}
