@@ -1,0 +1,2 @@
+//! Runnable examples for `customer-access`; see `examples/*.rs` and the README.
+#![forbid(unsafe_code)]
