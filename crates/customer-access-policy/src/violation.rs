@@ -79,6 +79,11 @@ impl PasswordViolations {
         if list.is_empty() { None } else { Some(Self(list)) }
     }
 
+    /// Exactly one violation.
+    pub fn single(violation: PasswordViolation) -> Self {
+        Self(vec![violation])
+    }
+
     /// The violations.
     pub fn as_slice(&self) -> &[PasswordViolation] {
         &self.0

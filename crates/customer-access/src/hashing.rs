@@ -201,19 +201,36 @@ fn hash_with(params: &Params, password: &[u8], memory: &mut Vec<Block>) -> Resul
     encode(params, &salt, out.as_slice())
 }
 
-fn verify_with(
-    shared: &PoolShared,
-    password: &[u8],
-    stored: &StoredHash,
-    memory: &mut Vec<Block>,
-) -> Result<bool, HashError> {
+/// Argon2 parameters of a stored hash, after parsing and bounds checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HashParameters {
+    /// Memory in KiB (m).
+    pub memory_kib: u32,
+    /// Passes (t).
+    pub iterations: u32,
+    /// Lanes (p).
+    pub parallelism: u32,
+}
+
+/// A stored hash taken apart, ready to verify against.
+struct Parsed {
+    params: Params,
+    version: Version,
+    salt: Vec<u8>,
+    expected: Output,
+}
+
+/// Parse a stored PHC string (untrusted: it comes from storage) and refuse parameters above
+/// the bounds before anything is allocated.
+fn parse(stored: &StoredHash, max_memory_kib: u32) -> Result<Parsed, HashError> {
     let phc = PasswordHash::new(stored.as_phc()).map_err(|_| HashError::Malformed)?;
     if phc.algorithm != ARGON2ID_IDENT {
         return Err(HashError::Malformed);
     }
     let version = phc.version.map_or(Ok(Version::V0x13), Version::try_from).map_err(|_| HashError::Malformed)?;
     let params = Params::try_from(&phc).map_err(|_| HashError::Malformed)?;
-    if params.m_cost() > shared.max_memory_kib
+    if params.m_cost() > max_memory_kib
         || params.t_cost() > MAX_STORED_ITERATIONS
         || params.p_cost() > MAX_STORED_PARALLELISM
     {
@@ -222,9 +239,32 @@ fn verify_with(
     let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
         return Err(HashError::Malformed);
     };
-    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
-    compute(&params, version, password, salt.as_ref(), &mut out, memory)?;
-    Ok(Output::new(&out).is_ok_and(|actual| actual == expected))
+    Ok(Parsed { params, version, salt: salt.as_ref().to_vec(), expected })
+}
+
+impl StoredHash {
+    /// Parse this PHC string and check its parameters against `max_memory_kib` and the fixed
+    /// bounds on passes (64) and lanes (16), without hashing anything.
+    ///
+    /// # Errors
+    /// [`HashError::Malformed`] for anything but a complete Argon2id PHC string;
+    /// [`HashError::ParamsTooLarge`] above the bounds.
+    pub fn parameters(&self, max_memory_kib: u32) -> Result<HashParameters, HashError> {
+        let p = parse(self, max_memory_kib)?.params;
+        Ok(HashParameters { memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() })
+    }
+}
+
+fn verify_with(
+    shared: &PoolShared,
+    password: &[u8],
+    stored: &StoredHash,
+    memory: &mut Vec<Block>,
+) -> Result<bool, HashError> {
+    let parsed = parse(stored, shared.max_memory_kib)?;
+    let mut out = Zeroizing::new(vec![0u8; parsed.expected.len()]);
+    compute(&parsed.params, parsed.version, password, &parsed.salt, &mut out, memory)?;
+    Ok(Output::new(&out).is_ok_and(|actual| actual == parsed.expected))
 }
 
 fn encode(params: &Params, salt: &[u8], out: &[u8]) -> Result<StoredHash, HashError> {

@@ -28,6 +28,13 @@ pub enum InputError {
         /// The policy's maximum.
         max: usize,
     },
+    /// The password is empty; it was not hashed.
+    #[error("password is empty")]
+    PasswordEmpty,
+    /// The password holds a control character (NUL, CR, LF, ...), which the policy never
+    /// allows in a password; it was not hashed.
+    #[error("password contains a control character")]
+    PasswordControlCharacter,
 }
 
 /// What is wrong with a text field.

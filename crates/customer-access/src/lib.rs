@@ -89,7 +89,7 @@ pub use credential::{
 };
 pub use domain::{Contact, Retailer};
 pub use error::ServiceError;
-pub use hashing::{HashError, HashPool};
+pub use hashing::{HashError, HashParameters, HashPool};
 pub use ids::{ContactId, DeviceId, RetailerId, StaffId};
 pub use input::{EmailAddress, EmailError, InputError, TextProblem};
 pub use mailer::{MailError, MailErrorKind, Mailer, MessageKind, OutgoingMessage};

@@ -51,6 +51,13 @@ impl MemoryStore {
         self.lock().audit.clone()
     }
 
+    /// Every failed-login entry, sorted by key (for tests that compare stored state).
+    pub fn all_login_failures(&self) -> Vec<(UsernameKey, LoginFailures)> {
+        let mut all: Vec<_> = self.lock().failures.iter().map(|(k, f)| (k.clone(), *f)).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
     /// Every contact record (for tests that scan the stored state).
     pub fn all_records(&self) -> Vec<ContactRecord> {
         self.lock().contacts.values().cloned().collect()

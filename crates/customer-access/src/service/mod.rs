@@ -128,12 +128,20 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         self.inner.clock.now()
     }
 
-    /// Refuse an over-long password before any work; otherwise its NFKC form.
+    /// Refuse a password that no policy-conforming password can be (empty, over-long, or
+    /// with control characters while the policy refuses them) before any work; otherwise
+    /// its NFKC form, the form that is hashed.
     fn normalized(&self, password: &SecretString) -> Result<Zeroizing<String>, InputError> {
         let raw = password.expose_secret();
-        let max = self.inner.policy.password.max_length;
-        if self.inner.policy.password.is_too_long(raw) {
-            return Err(InputError::PasswordTooLong { max });
+        let policy = &self.inner.policy.password;
+        if policy.is_too_long(raw) {
+            return Err(InputError::PasswordTooLong { max: policy.max_length });
+        }
+        if raw.is_empty() {
+            return Err(InputError::PasswordEmpty);
+        }
+        if policy.reject_control_characters && raw.chars().any(char::is_control) {
+            return Err(InputError::PasswordControlCharacter);
         }
         Ok(Zeroizing::new(normalize_password(raw)))
     }
@@ -141,6 +149,13 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     async fn load(&self, id: ContactId) -> Result<ContactRecord, ServiceError> {
         self.inner.store.contact(id).await.map_err(|e| match e.kind() {
             StoreErrorKind::NotFound => ServiceError::ContactNotFound,
+            _ => e.into(),
+        })
+    }
+
+    async fn require_retailer(&self, id: RetailerId) -> Result<(), ServiceError> {
+        self.inner.store.retailer(id).await.map(drop).map_err(|e| match e.kind() {
+            StoreErrorKind::NotFound => ServiceError::RetailerNotFound,
             _ => e.into(),
         })
     }

@@ -130,14 +130,16 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     fn reject_if_too_long(&self, new_password: &SecretString) -> Result<(), ServiceError> {
         let policy = &self.inner.policy.password;
         if policy.is_too_long(new_password.expose_secret()) {
-            let violations = PasswordViolations::new(vec![PasswordViolation::TooLong { max: policy.max_length }]);
-            return Err(violations.map_or(ServiceError::InvalidTicket, ServiceError::PasswordRejected));
+            let too_long = PasswordViolations::single(PasswordViolation::TooLong { max: policy.max_length });
+            return Err(ServiceError::PasswordRejected(too_long));
         }
         Ok(())
     }
 
     /// Every policy violation at once, plus "same as the temporary password", which only a
-    /// hash comparison can tell.
+    /// hash comparison can tell. That comparison runs only for a password that passes every
+    /// other rule: a temporary password passes them all by construction, so a password that
+    /// breaks one cannot be it, and no hash work is spent on it.
     async fn check_new_password(
         &self,
         record: &ContactRecord,
@@ -146,20 +148,17 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ) -> Result<(), ServiceError> {
         let policy = &self.inner.policy.password;
         let context = PasswordContext { username: Some(&record.contact.username), temporary_password: None };
-        let mut violations = policy.validate(new_password.expose_secret(), &context).err();
+        policy.validate(new_password.expose_secret(), &context).map_err(ServiceError::PasswordRejected)?;
         let temporary =
             record.credentials.temporary.as_ref().filter(|_| against_temporary && policy.reject_temporary_password);
         if let Some(temporary) = temporary {
             let candidate = self.normalized(new_password)?;
             if self.verify_or_false(candidate.as_bytes(), Some(&temporary.hash)).await? {
-                let same = PasswordViolation::SameAsTemporaryPassword;
-                match violations.as_mut() {
-                    Some(v) => v.push(same),
-                    None => violations = PasswordViolations::new(vec![same]),
-                }
+                let same = PasswordViolations::single(PasswordViolation::SameAsTemporaryPassword);
+                return Err(ServiceError::PasswordRejected(same));
             }
         }
-        violations.map_or(Ok(()), |v| Err(ServiceError::PasswordRejected(v)))
+        Ok(())
     }
 
     /// Forget failed logins and send the "your password was changed" notice. Best effort:

@@ -12,7 +12,7 @@ use crate::ids::{ContactId, RetailerId};
 use crate::input::{EmailAddress, InputError, check_text};
 use crate::mailer::{Mailer, MessageKind};
 use crate::state::{change_email, change_username, set_login_enabled};
-use crate::store::{NewContactRecord, Store, StoreErrorKind};
+use crate::store::{NewContactRecord, Store};
 
 use customer_access_policy::TemporaryPassword;
 use secrecy::ExposeSecret;
@@ -88,10 +88,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let email = EmailAddress::parse(&new.email).map_err(InputError::Email)?;
         check_text("display name", &new.display_name, MAX_NAME_BYTES)?;
         self.authorize(staff, new.retailer, None).await?;
-        self.inner.store.retailer(new.retailer).await.map_err(|e| match e.kind() {
-            StoreErrorKind::NotFound => ServiceError::RetailerNotFound,
-            _ => e.into(),
-        })?;
+        self.require_retailer(new.retailer).await?;
         let temporary = TemporaryPassword::generate(&mut crate::random::os_rng(), &policy.password);
         let hash = self.inner.hasher.hash(temporary.expose_secret().as_bytes()).await?;
         let now = self.now();
@@ -185,9 +182,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// A retailer's contacts, for picking the right one among several.
     ///
     /// # Errors
-    /// [`ServiceError::Forbidden`]; store failures.
+    /// [`ServiceError::Forbidden`]; [`ServiceError::RetailerNotFound`]; store failures.
     pub async fn list_contacts(&self, staff: &Staff, retailer: RetailerId) -> Result<Vec<Contact>, ServiceError> {
         self.authorize(staff, retailer, None).await?;
+        self.require_retailer(retailer).await?;
         let records = self.inner.store.contacts_of_retailer(retailer).await?;
         Ok(records.into_iter().map(|r| r.contact).collect())
     }
