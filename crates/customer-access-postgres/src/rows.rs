@@ -8,7 +8,11 @@ use sqlx::postgres::PgRow;
 use crate::errors::map;
 
 pub(crate) fn record(row: &PgRow) -> Result<ContactRecord, StoreError> {
-    ContactColumns {
+    columns(row)?.into_record()
+}
+
+pub(crate) fn columns(row: &PgRow) -> Result<ContactColumns, StoreError> {
+    Ok(ContactColumns {
         id: row.try_get(0).map_err(map)?,
         retailer_id: row.try_get(1).map_err(map)?,
         username: row.try_get(2).map_err(map)?,
@@ -27,8 +31,7 @@ pub(crate) fn record(row: &PgRow) -> Result<ContactRecord, StoreError> {
         ticket_expires_at: row.try_get(15).map_err(map)?,
         reset_window_started_at: row.try_get(16).map_err(map)?,
         reset_window_count: row.try_get(17).map_err(map)?,
-    }
-    .into_record()
+    })
 }
 
 pub(crate) fn audit_event(row: &PgRow) -> Result<AuditEvent, StoreError> {

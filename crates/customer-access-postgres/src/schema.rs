@@ -124,7 +124,13 @@ impl Statements {
                 reset_window_count, retailer_id)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"#),
             contact_by_id: q(r#"SELECT {columns} FROM "{schema}".contacts WHERE id = $1"#),
-            contact_by_key: q(r#"SELECT {columns} FROM "{schema}".contacts WHERE username_key = $1"#),
+            // The contact, or else the decoy row bound as $2..$19: a miss reads and decodes one
+            // row just like a hit, so lookups take the same time either way.
+            contact_by_key: q(r#"SELECT {columns} FROM "{schema}".contacts WHERE username_key = $1
+                UNION ALL SELECT $2::BIGINT, $3::BIGINT, $4::TEXT, $5::TEXT, $6::TEXT, $7::TEXT, $8::BOOLEAN,
+                  $9::BIGINT, $10::BIGINT, $11::TEXT, $12::TEXT, $13::BIGINT, $14::BIGINT, $15::TEXT, $16::TEXT,
+                  $17::BIGINT, $18::BIGINT, $19::BIGINT
+                WHERE NOT EXISTS (SELECT 1 FROM "{schema}".contacts WHERE username_key = $1)"#),
             contacts_of_retailer: q(r#"SELECT {columns} FROM "{schema}".contacts WHERE retailer_id = $1 ORDER BY id"#),
             update_contact: q(r#"UPDATE "{schema}".contacts SET username = $1, username_key = $2, email = $3,
                 display_name = $4, login_enabled = $5, revision = $6, credential_version = $7,

@@ -184,8 +184,10 @@ impl Store for PostgresStore {
     }
 
     async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
-        let row = query(&self.sql.contact_by_key).bind(key.as_str()).fetch_optional(self.pool()).await.map_err(map)?;
-        row.as_ref().map(rows::record).transpose()
+        let decoy = ContactColumns::decoy();
+        let query = query(&self.sql.contact_by_key).bind(key.as_str()).bind(decoy.id).bind(decoy.retailer_id);
+        let row = bind_fields(query, decoy).fetch_one(self.pool()).await.map_err(map)?;
+        rows::columns(&row)?.into_found_record()
     }
 
     async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {

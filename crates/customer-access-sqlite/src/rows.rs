@@ -7,13 +7,22 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::errors::map;
 
-/// Columns of `ca_contacts`, in the order [`record`] reads them.
-pub(crate) const CONTACT_COLUMNS: &str = "id, retailer_id, username, username_key, email, display_name, \
-     login_enabled, revision, credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, \
-     temp_issued_by, ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count";
+/// Columns of `ca_contacts`, in the order [`columns`] reads them.
+macro_rules! contact_columns {
+    () => {
+        "id, retailer_id, username, username_key, email, display_name, login_enabled, revision, \
+         credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, temp_issued_by, \
+         ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count"
+    };
+}
+pub(crate) use contact_columns;
 
 pub(crate) fn record(row: &SqliteRow) -> Result<ContactRecord, StoreError> {
-    ContactColumns {
+    columns(row)?.into_record()
+}
+
+pub(crate) fn columns(row: &SqliteRow) -> Result<ContactColumns, StoreError> {
+    Ok(ContactColumns {
         id: row.try_get(0).map_err(map)?,
         retailer_id: row.try_get(1).map_err(map)?,
         username: row.try_get(2).map_err(map)?,
@@ -32,8 +41,7 @@ pub(crate) fn record(row: &SqliteRow) -> Result<ContactRecord, StoreError> {
         ticket_expires_at: row.try_get(15).map_err(map)?,
         reset_window_started_at: row.try_get(16).map_err(map)?,
         reset_window_count: row.try_get(17).map_err(map)?,
-    }
-    .into_record()
+    })
 }
 
 pub(crate) fn audit_event(row: &SqliteRow) -> Result<AuditEvent, StoreError> {

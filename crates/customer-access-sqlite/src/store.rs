@@ -13,7 +13,7 @@ use sqlx::{Row, Sqlite as Db, Transaction};
 
 use crate::SqliteStore;
 use crate::errors::map;
-use crate::rows::{self, CONTACT_COLUMNS};
+use crate::rows::{self, contact_columns};
 
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 
@@ -29,6 +29,18 @@ const UPDATE_CONTACT: &str = "UPDATE ca_contacts SET username = ?1, username_key
      temp_hash = ?9, temp_issued_at = ?10, temp_expires_at = ?11, temp_issued_by = ?12, ticket_digest = ?13, \
      ticket_expires_at = ?14, reset_window_started_at = ?15, reset_window_count = ?16 \
      WHERE id = ?17 AND revision = ?18";
+
+const CONTACT_BY_ID: &str = concat!("SELECT ", contact_columns!(), " FROM ca_contacts WHERE id = ?1");
+const CONTACTS_OF_RETAILER: &str =
+    concat!("SELECT ", contact_columns!(), " FROM ca_contacts WHERE retailer_id = ?1 ORDER BY id");
+/// The contact with username key `?1`, or else the decoy row bound as `?2..?19`: a miss reads
+/// and decodes one row just like a hit, so lookups take the same time either way.
+const CONTACT_BY_KEY: &str = concat!(
+    "SELECT ",
+    contact_columns!(),
+    " FROM ca_contacts WHERE username_key = ?1 UNION ALL SELECT ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
+     ?13, ?14, ?15, ?16, ?17, ?18, ?19 WHERE NOT EXISTS (SELECT 1 FROM ca_contacts WHERE username_key = ?1)"
+);
 
 const INSERT_AUDIT: &str =
     "INSERT INTO ca_audit (at, actor, retailer_id, contact_id, kind) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -128,22 +140,19 @@ impl Store for SqliteStore {
     }
 
     async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM ca_contacts WHERE id = ?1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.get()).fetch_one(self.pool()).await.map_err(map)?;
+        let row = sqlx::query(CONTACT_BY_ID).bind(id.get()).fetch_one(self.pool()).await.map_err(map)?;
         rows::record(&row)
     }
 
     async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM ca_contacts WHERE username_key = ?1");
-        let row =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key.as_str()).fetch_optional(self.pool()).await.map_err(map)?;
-        row.as_ref().map(rows::record).transpose()
+        let decoy = ContactColumns::decoy();
+        let query = sqlx::query(CONTACT_BY_KEY).bind(key.as_str()).bind(decoy.id).bind(decoy.retailer_id);
+        let row = bind_fields(query, decoy).fetch_one(self.pool()).await.map_err(map)?;
+        rows::columns(&row)?.into_found_record()
     }
 
     async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM ca_contacts WHERE retailer_id = ?1 ORDER BY id");
-        let found =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(retailer.get()).fetch_all(self.pool()).await.map_err(map)?;
+        let found = sqlx::query(CONTACTS_OF_RETAILER).bind(retailer.get()).fetch_all(self.pool()).await.map_err(map)?;
         found.iter().map(rows::record).collect()
     }
 

@@ -67,7 +67,42 @@ fn corrupt(column: &'static str) -> StoreError {
     StoreError::with_source(StoreErrorKind::Corrupt, CorruptColumn { column })
 }
 
+/// The id of the decoy contact. Stores never assign it (ids start at 1).
+pub const DECOY_CONTACT_ID: i64 = 0;
+
 impl ContactColumns {
+    /// A decoy row shaped like a real contact's (same field lengths, a password hash and a
+    /// pending temporary password of the usual PHC shape), with id [`DECOY_CONTACT_ID`].
+    ///
+    /// Looking up an unknown username should cost what looking up a known one does, or the
+    /// difference tells an attacker which usernames exist. The SQL stores therefore read and
+    /// decode this row when no contact matches (see their `contact_by_username`), and report
+    /// `None` afterwards; the service runs its login on it too.
+    pub fn decoy() -> Self {
+        const HASH: &str =
+            "$argon2id$v=19$m=19456,t=2,p=1$ZGVjb3lkZWNveWRlY295$ZGVjb3lkZWNveWRlY295ZGVjb3lkZWNveWRlY295ZGU";
+        Self {
+            id: DECOY_CONTACT_ID,
+            retailer_id: DECOY_CONTACT_ID,
+            username: "decoy.user".to_owned(),
+            username_key: "decoy.user".to_owned(),
+            email: "decoy.user@invalid.example".to_owned(),
+            display_name: "Decoy User".to_owned(),
+            login_enabled: false,
+            revision: 0,
+            credential_version: 0,
+            password_hash: Some(HASH.to_owned()),
+            temp_hash: Some(HASH.to_owned()),
+            temp_issued_at: Some(0),
+            temp_expires_at: Some(i64::MAX),
+            temp_issued_by: Some("system".to_owned()),
+            ticket_digest: None,
+            ticket_expires_at: None,
+            reset_window_started_at: None,
+            reset_window_count: 0,
+        }
+    }
+
     /// The columns of `record`.
     pub fn from_record(record: &ContactRecord) -> Self {
         let (c, k) = (&record.contact, &record.credentials);
@@ -93,6 +128,15 @@ impl ContactColumns {
             reset_window_started_at: k.reset_window.started_at.map(Timestamp::unix_millis),
             reset_window_count: i64::from(k.reset_window.count),
         }
+    }
+
+    /// [`into_record`](Self::into_record), but `None` for the [decoy](Self::decoy) row.
+    ///
+    /// # Errors
+    /// As `into_record`.
+    pub fn into_found_record(self) -> Result<Option<ContactRecord>, StoreError> {
+        let record = self.into_record()?;
+        Ok((record.contact.id.get() != DECOY_CONTACT_ID).then_some(record))
     }
 
     /// Validate and convert into a record.
@@ -167,5 +211,19 @@ impl AuditColumns {
             contact: self.contact_id.map(ContactId::new),
             kind: self.kind.parse::<AuditKind>().map_err(|_| corrupt("kind"))?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_decoy_decodes_like_a_real_row_and_is_reported_absent() {
+        let decoy = ContactColumns::decoy().into_record().unwrap();
+        assert_eq!(decoy.contact.id.get(), DECOY_CONTACT_ID);
+        assert!(!decoy.contact.login_enabled);
+        assert_eq!(ContactColumns::from_record(&decoy), ContactColumns::decoy());
+        assert!(ContactColumns::decoy().into_found_record().unwrap().is_none());
     }
 }

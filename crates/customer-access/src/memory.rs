@@ -18,9 +18,18 @@ use crate::store::{LoginFailures, NewContactRecord, Store, StoreError, StoreErro
 pub const MAX_FAILURE_ENTRIES: usize = 100_000;
 
 /// An in-memory store. Clones share the same data.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
+    /// Cloned on a username miss so a miss costs what a hit does (see
+    /// [`ContactColumns::decoy`](crate::columns::ContactColumns::decoy)).
+    decoy: Option<ContactRecord>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self { state: Arc::default(), decoy: crate::columns::ContactColumns::decoy().into_record().ok() }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -116,7 +125,8 @@ impl Store for MemoryStore {
 
     async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
         let s = self.lock();
-        Ok(s.by_key.get(key).and_then(|id| s.contacts.get(id)).cloned())
+        let found = s.by_key.get(key).and_then(|id| s.contacts.get(id)).or(self.decoy.as_ref()).cloned();
+        Ok(found.filter(|r| r.contact.id.get() != crate::columns::DECOY_CONTACT_ID))
     }
 
     async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {

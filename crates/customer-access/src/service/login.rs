@@ -70,12 +70,17 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             tracing::info!("login refused: locked out");
             return Ok(LoginOutcome::LockedOut { retry_after });
         }
-        let record = store.contact_by_username(&key).await?;
-        let usable = record.filter(|r| r.contact.login_enabled);
-        let current = usable.as_ref().and_then(|r| r.credentials.password.as_ref());
-        let temporary = usable.as_ref().and_then(|r| pending_temporary(r, now)).map(|t| t.hash.clone());
+        // An unknown username continues with a decoy record shaped like a real one, so the
+        // same work (clones, drops, two verifications) is done either way.
+        let found = store.contact_by_username(&key).await?;
+        let exists = found.is_some();
+        let record = found.unwrap_or_else(|| self.inner.decoy.clone());
+        let usable = exists && record.contact.login_enabled;
+        let current = record.credentials.password.as_ref().filter(|_| usable);
+        let temporary = pending_temporary(&record, now).map(|t| t.hash.clone()).filter(|_| usable);
         let current_ok = self.verify_or_false(candidate.as_bytes(), current).await?;
         let temporary_ok = self.verify_or_false(candidate.as_bytes(), temporary.as_ref()).await?;
+        let usable = usable.then_some(record);
 
         match (usable, current_ok, temporary_ok) {
             (Some(record), true, _) => {

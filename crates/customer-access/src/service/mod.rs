@@ -48,6 +48,8 @@ struct Inner<S, M, C> {
     policy: SecurityPolicy,
     templates: Templates,
     hasher: HashPool,
+    /// Stands in for the record of an unknown username during login (see `login`).
+    decoy: ContactRecord,
 }
 
 impl<S, M, C> Clone for AccessService<S, M, C> {
@@ -100,7 +102,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         policy.check()?;
         templates.check()?;
         let hasher = HashPool::new(&policy.argon2, policy.max_concurrent_hashes, policy.hash_queue_depth)?;
-        Ok(Self { inner: Arc::new(Inner { store, mailer, clock, policy, templates, hasher }) })
+        let decoy = crate::columns::ContactColumns::decoy().into_record().map_err(ServiceError::Store)?;
+        Ok(Self { inner: Arc::new(Inner { store, mailer, clock, policy, templates, hasher, decoy }) })
     }
 
     /// The store.

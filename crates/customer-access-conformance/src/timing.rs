@@ -1,0 +1,163 @@
+//! A timing-leak check any store can run: do login and "Forgot your password" take the same
+//! time for known and unknown usernames?
+//!
+//! dudect-style: the two classes are interleaved at random, each call is timed, and a Welch
+//! t-test compares the classes, on the whole sample and on the samples below several
+//! percentiles (cropping the long tail the scheduler adds). The largest |t| is reported; below
+//! 5 no difference is detectable at that sample size. Hash parameters are the cheap test ones,
+//! so any difference caused by the lookup is not hidden under Argon2's cost.
+
+use std::time::Instant;
+
+use customer_access::policy::Argon2Settings;
+use customer_access::secrecy::SecretString;
+use customer_access::{
+    AccessService, LoginOutcome, ManualClock, NewContact, RecordingMailer, SecurityPolicy, Staff, StaffId, Store,
+    Timestamp,
+};
+
+/// Known usernames in the store during the check.
+const KNOWN: usize = 32;
+/// Calls per class discarded before measuring.
+const WARM_UP: usize = 200;
+
+/// The result of [`enumeration_timing`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct TimingReport {
+    /// Samples per class.
+    pub samples: usize,
+    /// Largest |t| comparing failed logins of known and unknown usernames.
+    pub login_t: f64,
+    /// Largest |t| comparing "Forgot your password" answers for known and unknown usernames.
+    pub reset_t: f64,
+    /// Median failed-login time, known usernames (ns).
+    pub login_median_known_ns: f64,
+    /// Median failed-login time, unknown usernames (ns).
+    pub login_median_unknown_ns: f64,
+}
+
+fn median(x: &[f64]) -> f64 {
+    let mut v = x.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+impl TimingReport {
+    /// The larger of the two.
+    pub fn max_abs_t(&self) -> f64 {
+        self.login_t.max(self.reset_t)
+    }
+}
+
+/// Welch's t statistic of two samples.
+pub fn welch_t(a: &[f64], b: &[f64]) -> f64 {
+    fn mean_var(x: &[f64]) -> (f64, f64) {
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n;
+        let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        (mean, var)
+    }
+    let ((ma, va), (mb, vb)) = (mean_var(a), mean_var(b));
+    let se = (va / a.len() as f64 + vb / b.len() as f64).sqrt();
+    if se == 0.0 { 0.0 } else { (ma - mb) / se }
+}
+
+/// Largest |t| over the whole sample and the samples below the 50th, 75th, 90th and 99th
+/// percentile of both classes pooled.
+pub fn max_abs_t_cropped(a: &[f64], b: &[f64]) -> f64 {
+    let mut pooled: Vec<f64> = a.iter().chain(b).copied().collect();
+    pooled.sort_by(f64::total_cmp);
+    let mut worst = welch_t(a, b).abs();
+    for percent in [50, 75, 90, 99] {
+        let idx = (pooled.len() * percent / 100).min(pooled.len().saturating_sub(1));
+        let cut = pooled[idx];
+        let ca: Vec<f64> = a.iter().copied().filter(|v| *v <= cut).collect();
+        let cb: Vec<f64> = b.iter().copied().filter(|v| *v <= cut).collect();
+        if ca.len() > 2 && cb.len() > 2 {
+            worst = worst.max(welch_t(&ca, &cb).abs());
+        }
+    }
+    worst
+}
+
+/// xorshift64*: deterministic class interleaving without a dependency.
+struct Coin(u64);
+
+impl Coin {
+    fn flip(&mut self) -> bool {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 63 == 1
+    }
+}
+
+/// Measure `samples` calls per class of failed login and of the "Forgot your password" answer,
+/// for known and unknown usernames, on `store`.
+#[allow(clippy::disallowed_methods, clippy::cast_precision_loss, reason = "measuring wall time is the point")]
+pub async fn enumeration_timing<S: Store>(store: S, samples: usize) -> TimingReport {
+    let mut policy = SecurityPolicy::default();
+    policy.argon2 = Argon2Settings::danger_insecure_for_tests();
+    // Lockouts would skip hashing and swamp the comparison; they are tested elsewhere.
+    policy.login_backoff.free_attempts = u32::MAX;
+    let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
+    let service = AccessService::new(store, RecordingMailer::new(), clock, policy).unwrap();
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let shop = service.create_retailer(&admin, "Timing Shop").await.unwrap();
+    let mut known = Vec::new();
+    for i in 0..KNOWN {
+        // Same length and alphabet in both classes, so only existence differs.
+        let username = format!("user{:04}", 2 * i);
+        let new = NewContact {
+            retailer: shop.id,
+            username: username.clone(),
+            email: format!("{username}@shop.example"),
+            display_name: "Known".into(),
+        };
+        service.invite(&admin, &new).await.unwrap();
+        known.push(username);
+    }
+    let unknown: Vec<String> = (0..KNOWN).map(|i| format!("user{:04}", 2 * i + 1)).collect();
+    let wrong = SecretString::from("Wrong-Pass-42".to_owned());
+
+    let mut coin = Coin(0x9E37_79B9_7F4A_7C15);
+    // Each operation gets its own loop, so one measurement never follows the other's
+    // class-dependent work (caches, allocator state).
+    let (mut login, mut reset) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
+    for i in 0..(samples + WARM_UP) * 2 {
+        let class = usize::from(coin.flip());
+        let username = if class == 0 { &known[i % KNOWN] } else { &unknown[i % KNOWN] };
+        let start = Instant::now();
+        let outcome = service.login(username, &wrong).await.unwrap();
+        let elapsed = start.elapsed().as_nanos() as f64;
+        assert!(matches!(outcome, LoginOutcome::InvalidCredentials));
+        if i >= WARM_UP * 2 {
+            login[class].push(elapsed);
+        }
+    }
+    for i in 0..(samples + WARM_UP) * 2 {
+        let class = usize::from(coin.flip());
+        let username = if class == 0 { &known[i % KNOWN] } else { &unknown[i % KNOWN] };
+        let start = Instant::now();
+        let pending = service.request_password_reset(username).unwrap();
+        let elapsed = start.elapsed().as_nanos() as f64;
+        drop(pending); // the answer is what the requester sees; nothing is sent
+        if i >= WARM_UP * 2 {
+            reset[class].push(elapsed);
+        }
+    }
+    let n = login[0].len().min(login[1].len());
+    TimingReport {
+        samples: n,
+        login_t: max_abs_t_cropped(&login[0], &login[1]),
+        reset_t: max_abs_t_cropped(&reset[0], &reset[1]),
+        login_median_known_ns: median(&login[0]),
+        login_median_unknown_ns: median(&login[1]),
+    }
+}
+
+/// Samples per class for a test run: `CUSTOMER_ACCESS_TIMING_SAMPLES`, else `default`.
+pub fn samples_from_env(default: usize) -> usize {
+    std::env::var("CUSTOMER_ACCESS_TIMING_SAMPLES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}

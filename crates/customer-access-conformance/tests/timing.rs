@@ -1,0 +1,15 @@
+//! The timing check on the memory store, in a test binary of its own so no other test runs
+//! beside it and adds noise.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+use customer_access::MemoryStore;
+
+/// Known and unknown usernames take the same time to fail a login and to get the "Forgot
+/// your password" answer. `CUSTOMER_ACCESS_TIMING_SAMPLES=100000` runs the full check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_store_has_no_username_timing_leak() {
+    let samples = customer_access_conformance::timing::samples_from_env(2_000);
+    let report = customer_access_conformance::timing::enumeration_timing(MemoryStore::new(), samples).await;
+    println!("memory store timing: {report:?}");
+    assert!(report.max_abs_t() < 5.0, "timing differs between known and unknown usernames: {report:?}");
+}
