@@ -56,9 +56,9 @@ async fn conflicts_are_retried_a_bounded_number_of_times_then_reported() {
 /// flow never panics, reports the failure, and leaves the contact either untouched or fully
 /// changed; a failed password change leaves the old password working.
 #[tokio::test]
-async fn every_flow_is_all_or_nothing_under_store_failures() {
+async fn every_flow_is_all_or_nothing_under_store_failures() -> Result<(), ServiceError> {
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
-    for flow in 0..5 {
+    for flow in 0..9 {
         for persistent in [false, true] {
             for k in 1..=12 {
                 let (service, store, mailer, anna) = setup().await;
@@ -71,6 +71,21 @@ async fn every_flow_is_all_or_nothing_under_store_failures() {
                     1 => service.staff_reset(&admin, anna.id, ResetOptions::default()).await.map(drop),
                     2 => service.update_username(&admin, anna.id, "anna2").await.map(drop),
                     3 => service.login("anna", &secret("old-Pass-11")).await.map(drop),
+                    5 => {
+                        let new = NewContact {
+                            retailer: anna.retailer,
+                            username: "bert".into(),
+                            email: "bert@shop.example".into(),
+                            display_name: "Bert".into(),
+                        };
+                        service.invite(&admin, &new).await.map(drop)
+                    }
+                    6 => match service.request_password_reset("anna")?.run().await {
+                        customer_access::SelfServiceOutcome::Failed(e) => Err(e),
+                        _ => Ok(()),
+                    },
+                    7 => service.set_login_enabled(&admin, anna.id, false).await.map(drop),
+                    8 => service.unlock(&admin, anna.id).await,
                     _ => match service.staff_reset(&admin, anna.id, ResetOptions::default()).await {
                         Err(e) => Err(e),
                         Ok(_) => match service.login("anna", &secret(&temporary(&mailer))).await {
@@ -95,7 +110,10 @@ async fn every_flow_is_all_or_nothing_under_store_failures() {
                     let username = after.contact.username.clone();
                     async move { service.login(&username, &secret(pw)).await }
                 };
-                if changed_password {
+                if !after.contact.login_enabled {
+                    assert!(result.is_ok() && flow == 7, "{tag}: only a successful disable disables");
+                    assert_eq!(after.credentials.credential_version, before.credentials.credential_version.next());
+                } else if changed_password {
                     assert!(
                         matches!(works("new-Pass-22").await, Ok(LoginOutcome::Authenticated { .. })),
                         "{tag}: a stored change is complete"
@@ -107,6 +125,22 @@ async fn every_flow_is_all_or_nothing_under_store_failures() {
                         "{tag}: old password works: {old:?}"
                     );
                 }
+                if flow == 5 {
+                    let bert = store
+                        .inner
+                        .contact_by_username(
+                            &customer_access::policy::UsernameRules::default().canonicalize("bert").unwrap(),
+                        )
+                        .await
+                        .unwrap();
+                    if let Some(bert) = bert {
+                        let log = store.inner.audit_log(bert.contact.id).await.unwrap();
+                        assert!(
+                            log.iter().any(|e| e.kind == customer_access::AuditKind::ContactInvited),
+                            "{tag}: created with its audit event"
+                        );
+                    }
+                }
                 if result.is_err() && flow == 2 {
                     let unchanged = after.contact.username == before.contact.username;
                     let complete = after.contact.username == "anna2";
@@ -115,4 +149,5 @@ async fn every_flow_is_all_or_nothing_under_store_failures() {
             }
         }
     }
+    Ok(())
 }
