@@ -1,19 +1,26 @@
 //! A timing-leak check any store can run: do login and "Forgot your password" take the same
 //! time for known and unknown usernames?
 //!
+//! The classes use the very same usernames and the very same service (one hashing pool, one
+//! clock): only the store behind it switches, per call, between two stores of the same kind
+//! with the same number of contacts, in one of which the probed usernames exist and in the
+//! other not. So the text the normalisers process and the threads that hash cannot differ
+//! between the classes; only existence can.
 //! dudect-style: the two classes are interleaved at random, each call is timed, and a Welch
 //! t-test compares the classes, on the whole sample and on the samples below several
 //! percentiles (cropping the long tail the scheduler adds). The largest |t| is reported; below
 //! 5 no difference is detectable at that sample size. Hash parameters are the cheap test ones,
 //! so any difference caused by the lookup is not hidden under Argon2's cost.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, LoginOutcome, ManualClock, NewContact, RecordingMailer, SecurityPolicy, Staff, StaffId, Store,
-    Timestamp,
+    AccessService, AuditEvent, ContactId, ContactRecord, LoginFailures, LoginOutcome, ManualClock, NewContact,
+    NewContactRecord, RecordingMailer, Retailer, RetailerId, Revision, SecurityPolicy, Staff, StaffId, Store,
+    StoreResult, Timestamp, UsernameKey,
 };
 
 /// Known usernames in the store during the check.
@@ -93,22 +100,54 @@ impl Coin {
     }
 }
 
-/// Measure `samples` calls per class of failed login and of the "Forgot your password" answer,
-/// for known and unknown usernames, on `store`.
-#[allow(clippy::disallowed_methods, clippy::cast_precision_loss, reason = "measuring wall time is the point")]
-pub async fn enumeration_timing<S: Store>(store: S, samples: usize) -> TimingReport {
-    let mut policy = SecurityPolicy::default();
-    policy.argon2 = Argon2Settings::danger_insecure_for_tests();
-    // Lockouts would skip hashing and swamp the comparison; they are tested elsewhere.
-    policy.login_backoff.free_attempts = u32::MAX;
-    let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
-    let service = AccessService::new(store, RecordingMailer::new(), clock, policy).unwrap();
+/// Two stores behind one: `active` picks which one answers every call.
+#[derive(Debug)]
+struct Switch<S> {
+    stores: [S; 2],
+    active: AtomicUsize,
+}
+
+impl<S> Switch<S> {
+    fn with(&self) -> &S {
+        &self.stores[self.active.load(Ordering::Relaxed) & 1]
+    }
+}
+
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        impl<S: Store> Store for Switch<S> {
+            $(async fn $name(&self, $($arg: $ty),*) -> StoreResult<$out> { self.with().$name($($arg),*).await })*
+        }
+    };
+}
+
+forward! {
+    create_retailer(name: &str) -> Retailer;
+    retailer(id: RetailerId) -> Retailer;
+    retailers() -> Vec<Retailer>;
+    create_contact(new: &NewContactRecord, events: &[AuditEvent]) -> ContactRecord;
+    contact(id: ContactId) -> ContactRecord;
+    contact_by_username(key: &UsernameKey) -> Option<ContactRecord>;
+    contacts_of_retailer(retailer: RetailerId) -> Vec<ContactRecord>;
+    save(expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> ();
+    append_audit(events: &[AuditEvent]) -> ();
+    audit_log(contact: ContactId) -> Vec<AuditEvent>;
+    assign_retailer(staff: StaffId, retailer: RetailerId) -> ();
+    assigned_retailers(staff: StaffId) -> Vec<RetailerId>;
+    login_failures(key: &UsernameKey) -> LoginFailures;
+    record_login_failure(key: &UsernameKey, now: Timestamp, forget_before: Timestamp) -> LoginFailures;
+    clear_login_failures(key: &UsernameKey) -> ();
+}
+
+type Service<S> = AccessService<Switch<S>, RecordingMailer, ManualClock>;
+
+/// Fill the active store with `KNOWN` contacts named `{prefix}NNNN`, each with a password
+/// set and nothing pending (the common state).
+async fn populate<S: Store>(service: &Service<S>, prefix: &str) {
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Timing Shop").await.unwrap();
-    let mut known = Vec::new();
     for i in 0..KNOWN {
-        // Same length and alphabet in both classes, so only existence differs.
-        let username = format!("user{:04}", 2 * i);
+        let username = format!("{prefix}{i:04}");
         let new = NewContact {
             retailer: shop.id,
             username: username.clone(),
@@ -116,20 +155,45 @@ pub async fn enumeration_timing<S: Store>(store: S, samples: usize) -> TimingRep
             display_name: "Known".into(),
         };
         service.invite(&admin, &new).await.unwrap();
-        known.push(username);
+        let mail = service.mailer().last_message().unwrap();
+        let temp = mail.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned();
+        let LoginOutcome::PasswordChangeRequired { ticket } =
+            service.login(&username, &SecretString::from(temp)).await.unwrap()
+        else {
+            panic!("a temporary password requires a change")
+        };
+        let password = SecretString::from(format!("{username}-Pass-1"));
+        service.set_new_password(&SecretString::from(ticket.expose_secret().to_owned()), &password).await.unwrap();
     }
-    let unknown: Vec<String> = (0..KNOWN).map(|i| format!("user{:04}", 2 * i + 1)).collect();
+}
+
+/// Measure `samples` calls per class of failed login and of the "Forgot your password"
+/// answer. `with` and `without` must be two fresh, empty stores of the same kind: the probed
+/// usernames will exist in `with` only (`without` gets as many other contacts).
+#[allow(clippy::disallowed_methods, clippy::cast_precision_loss, reason = "measuring wall time is the point")]
+pub async fn enumeration_timing<S: Store>(with: S, without: S, samples: usize) -> TimingReport {
+    let mut policy = SecurityPolicy::default();
+    policy.argon2 = Argon2Settings::danger_insecure_for_tests();
+    // Lockouts would skip hashing and swamp the comparison; they are tested elsewhere.
+    policy.login_backoff.free_attempts = u32::MAX;
+    let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
+    let switch = Switch { stores: [with, without], active: AtomicUsize::new(0) };
+    let service = AccessService::new(switch, RecordingMailer::new(), clock, policy).unwrap();
+    populate(&service, "user").await;
+    service.store().active.store(1, Ordering::Relaxed);
+    populate(&service, "else").await;
+    let names: Vec<String> = (0..KNOWN).map(|i| format!("user{i:04}")).collect();
     let wrong = SecretString::from("Wrong-Pass-42".to_owned());
 
+    // Class 0: the username exists; class 1: it does not. Each operation gets its own loop,
+    // so one measurement never follows the other's class-dependent work.
     let mut coin = Coin(0x9E37_79B9_7F4A_7C15);
-    // Each operation gets its own loop, so one measurement never follows the other's
-    // class-dependent work (caches, allocator state).
     let (mut login, mut reset) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
     for i in 0..(samples + WARM_UP) * 2 {
         let class = usize::from(coin.flip());
-        let username = if class == 0 { &known[i % KNOWN] } else { &unknown[i % KNOWN] };
+        service.store().active.store(class, Ordering::Relaxed);
         let start = Instant::now();
-        let outcome = service.login(username, &wrong).await.unwrap();
+        let outcome = service.login(&names[i % KNOWN], &wrong).await.unwrap();
         let elapsed = start.elapsed().as_nanos() as f64;
         assert!(matches!(outcome, LoginOutcome::InvalidCredentials));
         if i >= WARM_UP * 2 {
@@ -138,9 +202,9 @@ pub async fn enumeration_timing<S: Store>(store: S, samples: usize) -> TimingRep
     }
     for i in 0..(samples + WARM_UP) * 2 {
         let class = usize::from(coin.flip());
-        let username = if class == 0 { &known[i % KNOWN] } else { &unknown[i % KNOWN] };
+        service.store().active.store(class, Ordering::Relaxed);
         let start = Instant::now();
-        let pending = service.request_password_reset(username).unwrap();
+        let pending = service.request_password_reset(&names[i % KNOWN]).unwrap();
         let elapsed = start.elapsed().as_nanos() as f64;
         drop(pending); // the answer is what the requester sees; nothing is sent
         if i >= WARM_UP * 2 {

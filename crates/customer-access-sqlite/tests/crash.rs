@@ -5,7 +5,8 @@
 //! save lost its audit rows, no audit row outlived its save), and the password of the last
 //! recorded change is the one that works.
 //!
-//! `CUSTOMER_ACCESS_CRASH_ROUNDS` sets the number of kills (default 200; the full run is 1000).
+//! `CUSTOMER_ACCESS_CRASH_ROUNDS` sets the number of kills (default 200; the full run is 1000);
+//! `CUSTOMER_ACCESS_CRASH_SEED` replays the kill moments of a printed seed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::disallowed_methods, reason = "test code")]
 
 use std::path::Path;
@@ -99,7 +100,12 @@ async fn killed_writers_leave_whole_operations_only() {
     }
     setup.store().close().await;
 
-    let seed = std::time::SystemTime::UNIX_EPOCH.elapsed().unwrap().as_nanos() as u64 | 1;
+    let now = std::time::SystemTime::UNIX_EPOCH.elapsed().unwrap();
+    let seed = std::env::var("CUSTOMER_ACCESS_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or((now.as_secs() << 20) ^ u64::from(now.subsec_nanos()))
+        | 1;
     println!("crash test: {rounds} rounds, seed {seed}");
     let mut rng = XorShift(seed);
     let mut changes = 0;

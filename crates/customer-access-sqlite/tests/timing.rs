@@ -9,8 +9,9 @@ use customer_access_sqlite::SqliteStore;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_has_no_username_timing_leak() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("timing.db")).await.unwrap();
-    let report = enumeration_timing(store, samples_from_env(2_000)).await;
+    let with = SqliteStore::open(dir.path().join("with.db")).await.unwrap();
+    let without = SqliteStore::open(dir.path().join("without.db")).await.unwrap();
+    let report = enumeration_timing(with, without, samples_from_env(2_000)).await;
     println!("sqlite store timing: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs between known and unknown usernames: {report:?}");
 }

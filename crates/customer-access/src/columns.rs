@@ -71,8 +71,8 @@ fn corrupt(column: &'static str) -> StoreError {
 pub const DECOY_CONTACT_ID: i64 = 0;
 
 impl ContactColumns {
-    /// A decoy row shaped like a real contact's (same field lengths, a password hash and a
-    /// pending temporary password of the usual PHC shape), with id [`DECOY_CONTACT_ID`].
+    /// A decoy row shaped like the common state of a real contact's (typical field lengths,
+    /// a password hash of the usual PHC shape, nothing pending), with id [`DECOY_CONTACT_ID`].
     ///
     /// Looking up an unknown username should cost what looking up a known one does, or the
     /// difference tells an attacker which usernames exist. The SQL stores therefore read and
@@ -84,18 +84,18 @@ impl ContactColumns {
         Self {
             id: DECOY_CONTACT_ID,
             retailer_id: DECOY_CONTACT_ID,
-            username: "decoy.user".to_owned(),
-            username_key: "decoy.user".to_owned(),
-            email: "decoy.user@invalid.example".to_owned(),
-            display_name: "Decoy User".to_owned(),
+            username: "decoy000".to_owned(),
+            username_key: "decoy000".to_owned(),
+            email: "decoy000@shop.invalid".to_owned(),
+            display_name: "Decoy".to_owned(),
             login_enabled: false,
             revision: 0,
             credential_version: 0,
             password_hash: Some(HASH.to_owned()),
-            temp_hash: Some(HASH.to_owned()),
-            temp_issued_at: Some(0),
-            temp_expires_at: Some(i64::MAX),
-            temp_issued_by: Some("system".to_owned()),
+            temp_hash: None,
+            temp_issued_at: None,
+            temp_expires_at: None,
+            temp_issued_by: None,
             ticket_digest: None,
             ticket_expires_at: None,
             reset_window_started_at: None,

@@ -124,8 +124,10 @@ impl Store for MemoryStore {
     }
 
     async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
+        // A miss probes both maps and clones a record too, so it costs what a hit does.
         let s = self.lock();
-        let found = s.by_key.get(key).and_then(|id| s.contacts.get(id)).or(self.decoy.as_ref()).cloned();
+        let id = s.by_key.get(key).copied().unwrap_or(ContactId::new(crate::columns::DECOY_CONTACT_ID));
+        let found = s.contacts.get(&id).or(self.decoy.as_ref()).cloned();
         Ok(found.filter(|r| r.contact.id.get() != crate::columns::DECOY_CONTACT_ID))
     }
 
