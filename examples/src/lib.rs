@@ -1,2 +1,4 @@
-//! Runnable examples for `customer-access`; see `examples/*.rs` and the README.
+//! Runnable examples for `customer-access` (see `examples/*.rs`). The crate's documentation
+//! is the repository README, so its code snippets are compiled and run as doctests.
+#![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]

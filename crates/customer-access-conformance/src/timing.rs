@@ -100,16 +100,20 @@ impl Coin {
     }
 }
 
-/// Two stores behind one: `active` picks which one answers every call.
+/// One or two stores behind one: `active` picks which one answers every call.
 #[derive(Debug)]
 struct Switch<S> {
-    stores: [S; 2],
+    first: S,
+    second: Option<S>,
     active: AtomicUsize,
 }
 
 impl<S> Switch<S> {
     fn with(&self) -> &S {
-        &self.stores[self.active.load(Ordering::Relaxed) & 1]
+        match (&self.second, self.active.load(Ordering::Relaxed)) {
+            (Some(second), 1) => second,
+            _ => &self.first,
+        }
     }
 }
 
@@ -141,13 +145,13 @@ forward! {
 
 type Service<S> = AccessService<Switch<S>, RecordingMailer, ManualClock>;
 
-/// Fill the active store with `KNOWN` contacts named `{prefix}NNNN`, each with a password
-/// set and nothing pending (the common state).
-async fn populate<S: Store>(service: &Service<S>, prefix: &str) {
+/// Fill the active store with contacts named `names`, each with a password set and nothing
+/// pending (the common state).
+async fn populate<S: Store>(service: &Service<S>, names: &[String]) {
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Timing Shop").await.unwrap();
-    for i in 0..KNOWN {
-        let username = format!("{prefix}{i:04}");
+    for username in names {
+        let username = username.clone();
         let new = NewContact {
             retailer: shop.id,
             username: username.clone(),
@@ -167,33 +171,57 @@ async fn populate<S: Store>(service: &Service<S>, prefix: &str) {
     }
 }
 
-/// Measure `samples` calls per class of failed login and of the "Forgot your password"
-/// answer. `with` and `without` must be two fresh, empty stores of the same kind: the probed
-/// usernames will exist in `with` only (`without` gets as many other contacts).
-#[allow(clippy::disallowed_methods, clippy::cast_precision_loss, reason = "measuring wall time is the point")]
-pub async fn enumeration_timing<S: Store>(with: S, without: S, samples: usize) -> TimingReport {
+fn timing_service<S: Store>(first: S, second: Option<S>) -> Service<S> {
     let mut policy = SecurityPolicy::default();
     policy.argon2 = Argon2Settings::danger_insecure_for_tests();
     // Lockouts would skip hashing and swamp the comparison; they are tested elsewhere.
     policy.login_backoff.free_attempts = u32::MAX;
     let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
-    let switch = Switch { stores: [with, without], active: AtomicUsize::new(0) };
-    let service = AccessService::new(switch, RecordingMailer::new(), clock, policy).unwrap();
-    populate(&service, "user").await;
-    service.store().active.store(1, Ordering::Relaxed);
-    populate(&service, "else").await;
-    let names: Vec<String> = (0..KNOWN).map(|i| format!("user{i:04}")).collect();
-    let wrong = SecretString::from("Wrong-Pass-42".to_owned());
+    let switch = Switch { first, second, active: AtomicUsize::new(0) };
+    AccessService::new(switch, RecordingMailer::new(), clock, policy).unwrap()
+}
 
-    // Class 0: the username exists; class 1: it does not. Each operation gets its own loop,
-    // so one measurement never follows the other's class-dependent work.
+/// Measure `samples` calls per class of failed login and of the "Forgot your password"
+/// answer, with the same usernames in both classes. `with` and `without` must be two fresh,
+/// empty stores of the same kind: the probed usernames will exist in `with` only (`without`
+/// gets as many other contacts), and every call goes to one or the other at random.
+///
+/// This is the sharpest design when the two stores behave alike (in-memory stores). Where
+/// two instances differ in ways of their own (two database files with their own disk and
+/// checkpoint timing), use [`enumeration_timing_in_one_store`].
+pub async fn enumeration_timing<S: Store>(with: S, without: S, samples: usize) -> TimingReport {
+    let service = timing_service(with, Some(without));
+    let names: Vec<String> = (0..KNOWN).map(|i| format!("user{i:04}")).collect();
+    let others: Vec<String> = (0..KNOWN).map(|i| format!("else{i:04}")).collect();
+    populate(&service, &names).await;
+    service.store().active.store(1, Ordering::Relaxed);
+    populate(&service, &others).await;
+    measure(&service, [&names, &names], true, samples).await
+}
+
+/// The same measurement on one store: known usernames `userAABB` against unknown ones
+/// `userBBAA` (the same characters rearranged, so normalisation costs the same).
+pub async fn enumeration_timing_in_one_store<S: Store>(store: S, samples: usize) -> TimingReport {
+    let service = timing_service(store, None);
+    let known: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i, i + 40)).collect();
+    let unknown: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i + 40, i)).collect();
+    populate(&service, &known).await;
+    measure(&service, [&known, &unknown], false, samples).await
+}
+
+/// Interleave the classes at random; class 0 probes `probes[0]` (existing), class 1
+/// `probes[1]`; with `switch`, class `c` also runs against store `c`. Each operation gets its
+/// own loop, so one measurement never follows the other's class-dependent work.
+#[allow(clippy::disallowed_methods, clippy::cast_precision_loss, reason = "measuring wall time is the point")]
+async fn measure<S: Store>(service: &Service<S>, probes: [&[String]; 2], switch: bool, samples: usize) -> TimingReport {
+    let wrong = SecretString::from("Wrong-Pass-42".to_owned());
     let mut coin = Coin(0x9E37_79B9_7F4A_7C15);
     let (mut login, mut reset) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
     for i in 0..(samples + WARM_UP) * 2 {
         let class = usize::from(coin.flip());
-        service.store().active.store(class, Ordering::Relaxed);
+        service.store().active.store(if switch { class } else { 0 }, Ordering::Relaxed);
         let start = Instant::now();
-        let outcome = service.login(&names[i % KNOWN], &wrong).await.unwrap();
+        let outcome = service.login(&probes[class][i % KNOWN], &wrong).await.unwrap();
         let elapsed = start.elapsed().as_nanos() as f64;
         assert!(matches!(outcome, LoginOutcome::InvalidCredentials));
         if i >= WARM_UP * 2 {
@@ -202,18 +230,17 @@ pub async fn enumeration_timing<S: Store>(with: S, without: S, samples: usize) -
     }
     for i in 0..(samples + WARM_UP) * 2 {
         let class = usize::from(coin.flip());
-        service.store().active.store(class, Ordering::Relaxed);
+        service.store().active.store(if switch { class } else { 0 }, Ordering::Relaxed);
         let start = Instant::now();
-        let pending = service.request_password_reset(&names[i % KNOWN]).unwrap();
+        let pending = service.request_password_reset(&probes[class][i % KNOWN]).unwrap();
         let elapsed = start.elapsed().as_nanos() as f64;
         drop(pending); // the answer is what the requester sees; nothing is sent
         if i >= WARM_UP * 2 {
             reset[class].push(elapsed);
         }
     }
-    let n = login[0].len().min(login[1].len());
     TimingReport {
-        samples: n,
+        samples: login[0].len().min(login[1].len()),
         login_t: max_abs_t_cropped(&login[0], &login[1]),
         reset_t: max_abs_t_cropped(&reset[0], &reset[1]),
         login_median_known_ns: median(&login[0]),

@@ -9,7 +9,8 @@ use customer_access::MemoryStore;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_store_has_no_username_timing_leak() {
     let samples = customer_access_conformance::timing::samples_from_env(2_000);
-    let report = customer_access_conformance::timing::enumeration_timing(MemoryStore::new(), MemoryStore::new(), samples).await;
+    let report =
+        customer_access_conformance::timing::enumeration_timing(MemoryStore::new(), MemoryStore::new(), samples).await;
     println!("memory store timing: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs between known and unknown usernames: {report:?}");
 }
