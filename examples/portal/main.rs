@@ -1,0 +1,263 @@
+//! A small web portal showing how an application integrates `customer-access`:
+//!
+//! ```sh
+//! cargo run --example portal            # http://127.0.0.1:3000, data in ./portal-data/
+//! PORTAL_PORT=8080 PORTAL_DATA=/tmp/p PORTAL_SMTP_URL=smtp://mail:587 cargo run --example portal
+//! ```
+//!
+//! Contacts log in, use "Forgot your password", and are sent to "set a new password" after
+//! a temporary-password login; staff (a sales admin, or an iPad user limited to their
+//! retailers) pick a retailer, pick the right contact and reset its password or edit its
+//! login. Mail goes to `.eml` files in `<data>/outbox/` unless an SMTP URL is given. Sessions
+//! are `HttpOnly`, `SameSite=Strict` cookies, every form carries a CSRF token, and a session
+//! ends when the contact's credential version changes. Staff sign-in is out of scope: the
+//! staff page lets you choose whom to act as (a demo shortcut, not for production).
+
+mod html;
+mod session;
+mod staff;
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use customer_access::secrecy::SecretString;
+use customer_access::{
+    AccessService, LoginOutcome, MailError, Mailer, OutgoingMessage, SecurityPolicy, ServiceError, Store, SystemClock,
+};
+use customer_access_smtp::{FileMailer, Sender, SmtpConfig, SmtpMailer};
+use customer_access_sqlite::SqliteStore;
+use serde::Deserialize;
+
+use session::Sessions;
+
+/// The outbox by default, SMTP when configured.
+#[derive(Debug)]
+enum PortalMailer {
+    Outbox(FileMailer),
+    Smtp(Box<SmtpMailer>),
+}
+
+impl Mailer for PortalMailer {
+    async fn send(&self, message: &OutgoingMessage) -> Result<(), MailError> {
+        match self {
+            Self::Outbox(m) => m.send(message).await,
+            Self::Smtp(m) => m.send(message).await,
+        }
+    }
+}
+
+type Service = AccessService<SqliteStore, PortalMailer, SystemClock>;
+
+struct App {
+    service: Service,
+    sessions: Sessions,
+}
+
+type Shared = State<Arc<App>>;
+
+/// The same words for every "Forgot your password" request, as the library intends.
+const FORGOT_ANSWER: &str = "If that username exists, we have e-mailed a temporary password to its owner.";
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let data = std::path::PathBuf::from(std::env::var("PORTAL_DATA").unwrap_or_else(|_| "portal-data".into()));
+    std::fs::create_dir_all(&data)?;
+    let port: u16 = std::env::var("PORTAL_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let sender = Sender::new("no-reply@corner-wholesale.example", "Corner Wholesale")?;
+    let mailer = match std::env::var("PORTAL_SMTP_URL") {
+        Ok(url) => PortalMailer::Smtp(Box::new(SmtpMailer::new(SmtpConfig::from_url(&url)?, sender)?)),
+        Err(_) => PortalMailer::Outbox(FileMailer::new(data.join("outbox"), sender)),
+    };
+    let store = SqliteStore::open(data.join("portal.db")).await?;
+    staff::seed_demo_data(&store).await?;
+    let service = AccessService::new(store, mailer, SystemClock, SecurityPolicy::default())?;
+    let app = Arc::new(App { service, sessions: Sessions::default() });
+    let router = axum::Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/forgot", get(forgot_page).post(forgot))
+        .route("/set-password", get(set_password_page).post(set_password))
+        .merge(staff::routes())
+        .with_state(app);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("portal listening on http://{}  (data in {})", listener.local_addr()?, data.display());
+    axum::serve(listener, router).await?;
+    Ok(())
+}
+
+/// Respond with `body`, setting the session cookie if the session is new.
+fn respond(cookie: Option<String>, body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn forbidden() -> Response {
+    (StatusCode::FORBIDDEN, Html(html::page("Forbidden", None, "<p>Invalid form token.</p>"))).into_response()
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+async fn home(State(app): Shared, headers: HeaderMap) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    let Some((contact, version)) = app.sessions.with(&id, |s| s.user) else {
+        return respond(cookie, Redirect::to("/login"));
+    };
+    // End the session if the password changed (or login was disabled) since it began.
+    let current = app.service.credential_version(contact).await.ok();
+    if current != Some(version) {
+        app.sessions.with(&id, |s| {
+            s.user = None;
+            s.flash = Some("You were signed out because your login details changed.".into());
+        });
+        return respond(cookie, Redirect::to("/login"));
+    }
+    let name = match app.service.store().contact(contact).await {
+        Ok(r) => r.contact.display_name,
+        Err(_) => String::new(),
+    };
+    let token = app.sessions.with(&id, |s| s.csrf.clone());
+    let body = format!(
+        r#"<p id="welcome">Welcome, {}. You are logged in and can place orders.</p>
+<form method="post" action="/logout">{}<button id="logout">Log out</button></form>"#,
+        html::escape(&name),
+        html::csrf(&token)
+    );
+    respond(cookie, Html(html::page("Your account", None, &body)))
+}
+
+async fn login_page(State(app): Shared, headers: HeaderMap) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    let (token, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.flash.take()));
+    respond(cookie, Html(html::page("Log in", flash.as_deref(), &html::login(&token))))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    if !app.sessions.csrf_ok(&id, &form.csrf) {
+        return forbidden();
+    }
+    let outcome = app.service.login(&form.username, &secret(&form.password)).await;
+    let message = match outcome {
+        Ok(LoginOutcome::Authenticated { contact, credential_version }) => {
+            app.sessions.with(&id, |s| s.user = Some((contact, credential_version)));
+            return respond(cookie, Redirect::to("/"));
+        }
+        Ok(LoginOutcome::PasswordChangeRequired { ticket }) => {
+            app.sessions.with(&id, |s| s.ticket = Some(secret(ticket.expose_secret())));
+            return respond(cookie, Redirect::to("/set-password"));
+        }
+        Ok(LoginOutcome::LockedOut { retry_after }) => {
+            format!("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))
+        }
+        Ok(_) | Err(ServiceError::Input(_)) => "Invalid username or password.".to_owned(),
+        Err(ServiceError::Overloaded) => "We are busy; please try again in a moment.".to_owned(),
+        Err(e) => {
+            eprintln!("login failed: {e}");
+            "Something went wrong; please try again.".to_owned()
+        }
+    };
+    app.sessions.with(&id, |s| s.flash = Some(message));
+    respond(cookie, Redirect::to("/login"))
+}
+
+async fn logout(State(app): Shared, headers: HeaderMap, Form(form): Form<CsrfOnly>) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    if app.sessions.csrf_ok(&id, &form.csrf) {
+        app.sessions.with(&id, |s| s.user = None);
+    }
+    respond(cookie, Redirect::to("/login"))
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn forgot_page(State(app): Shared, headers: HeaderMap) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    let (token, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.flash.take()));
+    respond(cookie, Html(html::page("Forgot your password", flash.as_deref(), &html::forgot(&token))))
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    csrf: String,
+    username: String,
+}
+
+async fn forgot(State(app): Shared, headers: HeaderMap, Form(form): Form<ForgotForm>) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    if !app.sessions.csrf_ok(&id, &form.csrf) {
+        return forbidden();
+    }
+    // Answer at once and identically; the e-mail (if any) goes out in the background.
+    if let Ok(pending) = app.service.request_password_reset(&form.username) {
+        tokio::spawn(pending.run());
+    }
+    app.sessions.with(&id, |s| s.flash = Some(FORGOT_ANSWER.into()));
+    respond(cookie, Redirect::to("/login"))
+}
+
+async fn set_password_page(State(app): Shared, headers: HeaderMap) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    let (token, has_ticket) = app.sessions.with(&id, |s| (s.csrf.clone(), s.ticket.is_some()));
+    if !has_ticket {
+        return respond(cookie, Redirect::to("/login"));
+    }
+    respond(cookie, Html(html::page("Set a new password", None, &html::set_password(&token, &[]))))
+}
+
+#[derive(Deserialize)]
+struct NewPasswordForm {
+    csrf: String,
+    new_password: String,
+}
+
+async fn set_password(State(app): Shared, headers: HeaderMap, Form(form): Form<NewPasswordForm>) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    if !app.sessions.csrf_ok(&id, &form.csrf) {
+        return forbidden();
+    }
+    let Some(ticket) = app
+        .sessions
+        .with(&id, |s| s.ticket.as_ref().map(|t| secret(customer_access::secrecy::ExposeSecret::expose_secret(t))))
+    else {
+        return respond(cookie, Redirect::to("/login"));
+    };
+    let errors = match app.service.set_new_password(&ticket, &secret(&form.new_password)).await {
+        Ok(changed) => {
+            app.sessions.with(&id, |s| {
+                s.ticket = None;
+                s.user = Some((changed.contact, changed.credential_version));
+            });
+            return respond(cookie, Redirect::to("/"));
+        }
+        Err(ServiceError::PasswordRejected(v)) => v.as_slice().iter().map(|v| format!("The password {v}.")).collect(),
+        Err(ServiceError::InvalidTicket) => {
+            app.sessions.with(&id, |s| {
+                s.ticket = None;
+                s.flash = Some("That step has expired; please log in again.".into());
+            });
+            return respond(cookie, Redirect::to("/login"));
+        }
+        Err(e) => vec![format!("Something went wrong: {e}")],
+    };
+    let token = app.sessions.with(&id, |s| s.csrf.clone());
+    respond(cookie, Html(html::page("Set a new password", None, &html::set_password(&token, &errors))))
+}

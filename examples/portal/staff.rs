@@ -1,0 +1,196 @@
+//! The staff side: act as a sales admin or an iPad user, pick a retailer, pick the right
+//! contact, reset its password or edit its login. Every call is authorised by the library.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, Redirect, Response};
+use axum::routing::{get, post};
+use customer_access::secrecy::SecretString;
+use customer_access::{
+    AccessService, ContactId, DeviceId, LoginOutcome, NewContact, RecordingMailer, ResetOptions, RetailerId,
+    SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
+};
+use customer_access_sqlite::SqliteStore;
+use serde::Deserialize;
+
+use crate::{App, Shared, forbidden, html, respond};
+
+pub(crate) fn routes() -> axum::Router<Arc<App>> {
+    axum::Router::new()
+        .route("/staff", get(staff_home))
+        .route("/staff/act-as", post(act_as))
+        .route("/staff/retailer", get(retailer))
+        .route("/staff/contact", post(contact_action))
+}
+
+/// Demo data on first start: two retailers, three contacts, an iPad user for one retailer.
+/// Anna's password is `Anna-Start-2026`; the others have only their (unsent) invitation.
+pub(crate) async fn seed_demo_data(store: &SqliteStore) -> Result<(), Box<dyn std::error::Error>> {
+    if !store.retailers().await?.is_empty() {
+        return Ok(());
+    }
+    let mailer = RecordingMailer::new();
+    let seeding = AccessService::new(store.clone(), mailer.clone(), SystemClock, SecurityPolicy::default())?;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let corner = seeding.create_retailer(&admin, "Corner Shop").await?;
+    let deli = seeding.create_retailer(&admin, "Harbour Deli").await?;
+    for (retailer, username, name) in [
+        (corner.id, "anna.berg", "Anna Berg"),
+        (corner.id, "ben.okafor", "Ben Okafor"),
+        (deli.id, "carla.mendes", "Carla Mendes"),
+    ] {
+        let new = NewContact {
+            retailer,
+            username: username.into(),
+            email: format!("{username}@example.com"),
+            display_name: name.into(),
+        };
+        seeding.invite(&admin, &new).await?;
+        if username == "anna.berg" {
+            let mail = mailer.last_message().ok_or("no invitation")?;
+            let temp =
+                mail.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).ok_or("no password")?;
+            if let LoginOutcome::PasswordChangeRequired { ticket } =
+                seeding.login(username, &SecretString::from(temp.to_owned())).await?
+            {
+                let ticket = SecretString::from(ticket.expose_secret().to_owned());
+                seeding.set_new_password(&ticket, &SecretString::from("Anna-Start-2026".to_owned())).await?;
+            }
+        }
+    }
+    store.assign_retailer(StaffId::new(2), corner.id).await?;
+    Ok(())
+}
+
+fn staff_name(staff: &Staff) -> String {
+    match staff {
+        Staff::SalesAdmin { staff_id } => format!("sales admin #{staff_id}"),
+        Staff::IpadUser { staff_id, device_id } => format!("iPad user #{staff_id} on {device_id}"),
+        _ => "staff".into(),
+    }
+}
+
+async fn staff_home(State(app): Shared, headers: HeaderMap) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    let (token, staff, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.staff.clone(), s.flash.take()));
+    let mut body = format!(
+        r#"<form method="post" action="/staff/act-as">{}<label>Act as (demo shortcut for staff sign-in)
+<select name="who" id="who"><option value="admin">Sales admin #1</option><option value="ipad">iPad user #2 (Corner Shop only)</option></select></label>
+<button id="act-as">Continue</button></form>"#,
+        html::csrf(&token)
+    );
+    if let Some(staff) = staff {
+        body.push_str(&format!("<h2>Retailers {} may manage</h2><ul>", html::escape(&staff_name(&staff))));
+        for r in app.service.manageable_retailers(&staff).await.unwrap_or_default() {
+            body.push_str(&format!(
+                r#"<li><a href="/staff/retailer?id={id}" id="retailer-{id}">{name}</a></li>"#,
+                id = r.id,
+                name = html::escape(&r.name)
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    respond(cookie, Html(html::page("Staff", flash.as_deref(), &body)))
+}
+
+#[derive(Deserialize)]
+struct ActAs {
+    csrf: String,
+    who: String,
+}
+
+async fn act_as(State(app): Shared, headers: HeaderMap, Form(form): Form<ActAs>) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    if !app.sessions.csrf_ok(&id, &form.csrf) {
+        return forbidden();
+    }
+    let staff = match (form.who.as_str(), DeviceId::parse("ipad-demo")) {
+        ("ipad", Ok(device_id)) => Staff::IpadUser { staff_id: StaffId::new(2), device_id },
+        _ => Staff::SalesAdmin { staff_id: StaffId::new(1) },
+    };
+    app.sessions.with(&id, |s| s.staff = Some(staff));
+    respond(cookie, Redirect::to("/staff"))
+}
+
+#[derive(Deserialize)]
+struct RetailerQuery {
+    id: i64,
+}
+
+async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<RetailerQuery>) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    let (token, staff, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.staff.clone(), s.flash.take()));
+    let Some(staff) = staff else { return respond(cookie, Redirect::to("/staff")) };
+    let contacts = match app.service.list_contacts(&staff, RetailerId::new(q.id)).await {
+        Ok(c) => c,
+        Err(e) => {
+            return respond(cookie, Html(html::page("Contacts", Some(&e.to_string()), r#"<a href="/staff">Back</a>"#)));
+        }
+    };
+    let csrf = html::csrf(&token);
+    let mut rows = String::new();
+    for c in contacts {
+        let cid = c.id;
+        let action = |name: &str, label: &str, extra: &str| {
+            format!(
+                r#"<form method="post" action="/staff/contact" style="display:inline">{csrf}<input type="hidden" name="contact" value="{cid}"><input type="hidden" name="retailer" value="{rid}"><input type="hidden" name="action" value="{name}">{extra}<button id="{name}-{cid}">{label}</button></form>"#,
+                rid = q.id
+            )
+        };
+        let toggle =
+            if c.login_enabled { action("disable", "Disable login", "") } else { action("enable", "Enable login", "") };
+        rows.push_str(&format!(
+            "<tr><td>{name}</td><td>{user}</td><td>{email}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            action("reset", "Reset password", ""),
+            action("email", "Change e-mail", r#"<input name="value" placeholder="new e-mail" size="16">"#),
+            action("username", "Change username", r#"<input name="value" placeholder="new username" size="12">"#),
+            toggle,
+            name = html::escape(&c.display_name),
+            user = html::escape(&c.username),
+            email = html::escape(c.email.as_str()),
+        ));
+    }
+    let body = format!(
+        r#"<p>Acting as {}. <a href="/staff">Back</a></p><table id="contacts"><tr><th>Name</th><th>Username</th><th>E-mail</th><th colspan="4">Login</th></tr>{rows}</table>"#,
+        html::escape(&staff_name(&staff))
+    );
+    respond(cookie, Html(html::page("Contacts", flash.as_deref(), &body)))
+}
+
+#[derive(Deserialize)]
+struct ContactAction {
+    csrf: String,
+    contact: i64,
+    retailer: i64,
+    action: String,
+    #[serde(default)]
+    value: String,
+}
+
+async fn contact_action(State(app): Shared, headers: HeaderMap, Form(form): Form<ContactAction>) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    if !app.sessions.csrf_ok(&id, &form.csrf) {
+        return forbidden();
+    }
+    let Some(staff) = app.sessions.with(&id, |s| s.staff.clone()) else {
+        return respond(cookie, Redirect::to("/staff"));
+    };
+    let contact = ContactId::new(form.contact);
+    let s = &app.service;
+    let result: Result<String, ServiceError> = match form.action.as_str() {
+        "reset" => s
+            .staff_reset(&staff, contact, ResetOptions::default())
+            .await
+            .map(|r| format!("A temporary password was e-mailed; it expires {}.", r.expires_at)),
+        "email" => s.update_email(&staff, contact, &form.value).await.map(|_| "E-mail address changed.".into()),
+        "username" => s.update_username(&staff, contact, &form.value).await.map(|_| "Username changed.".into()),
+        "enable" => s.set_login_enabled(&staff, contact, true).await.map(|_| "Login enabled.".into()),
+        "disable" => s.set_login_enabled(&staff, contact, false).await.map(|_| "Login disabled.".into()),
+        _ => Ok("Unknown action.".into()),
+    };
+    let flash = result.unwrap_or_else(|e| format!("Not done: {e}"));
+    app.sessions.with(&id, |s| s.flash = Some(flash));
+    respond(cookie, Redirect::to(&format!("/staff/retailer?id={}", form.retailer)))
+}

@@ -1,0 +1,83 @@
+//! End-to-end: the portal example driven in headless Chromium (see `portal_browser.py`).
+//! Needs Debian's `chromium`, `chromium-driver` and `python3-selenium`; without them it skips
+//! loudly, unless `CUSTOMER_ACCESS_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
+//! Screenshots of every page land in `target/portal-screenshots/`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn available() -> bool {
+    let python = Command::new("/usr/bin/python3")
+        .args(["-c", "import selenium"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    python
+        && std::path::Path::new("/usr/bin/chromium").exists()
+        && std::path::Path::new("/usr/bin/chromedriver").exists()
+}
+
+/// The portal binary cargo built beside this test (`target/<profile>/examples/portal`).
+fn portal_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    profile_dir.join("examples").join("portal")
+}
+
+struct Portal(std::process::Child);
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn portal_in_headless_chromium() {
+    if !available() {
+        assert!(
+            std::env::var("CUSTOMER_ACCESS_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "CUSTOMER_ACCESS_REQUIRE_BROWSER=1 but chromium, chromium-driver or python3-selenium is missing"
+        );
+        eprintln!("\n*** SKIPPED: needs chromium, chromium-driver and python3-selenium (apt-get install ...). ***\n");
+        return;
+    }
+    let binary = portal_binary();
+    assert!(binary.exists(), "build the example first: cargo build --example portal ({})", binary.display());
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _portal = Portal(
+        Command::new(&binary)
+            .env("PORTAL_DATA", data.path())
+            .env("PORTAL_PORT", port.to_string())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let ready = (0..300).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(ready, "the portal did not start");
+    let screenshots = binary.parent().unwrap().parent().unwrap().parent().unwrap().join("portal-screenshots");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/portal_browser.py");
+    let output = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg(&url)
+        .arg(data.path().join("outbox"))
+        .arg(&screenshots)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("BROWSER TEST PASSED"),
+        "browser test failed:\n{stdout}\n{stderr}"
+    );
+    println!("screenshots in {}", screenshots.display());
+}
