@@ -49,12 +49,8 @@ pub(crate) async fn seed_demo_data(store: &SqliteStore) -> Result<(), Box<dyn st
         };
         seeding.invite(&admin, &new).await?;
         if username == "anna.berg" {
-            let mail = mailer.last_message().ok_or("no invitation")?;
-            let temp =
-                mail.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).ok_or("no password")?;
-            if let LoginOutcome::PasswordChangeRequired { ticket } =
-                seeding.login(username, &SecretString::from(temp.to_owned())).await?
-            {
+            let temp = mailer.last_temporary_password().ok_or("no invitation")?;
+            if let LoginOutcome::PasswordChangeRequired { ticket } = seeding.login(username, &temp).await? {
                 let ticket = SecretString::from(ticket.expose_secret().to_owned());
                 seeding.set_new_password(&ticket, &SecretString::from("Anna-Start-2026".to_owned())).await?;
             }

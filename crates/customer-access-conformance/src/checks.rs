@@ -229,9 +229,7 @@ pub async fn concurrent_failures_are_counted_exactly<S: Store>(store: S) {
 }
 
 fn temporary_password(mailer: &RecordingMailer) -> SecretString {
-    let message = mailer.last_message().expect("an e-mail was sent");
-    let line = message.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).expect("password line");
-    SecretString::from(line.to_owned())
+    mailer.last_temporary_password().expect("an e-mail with a temporary password was sent")
 }
 
 /// Through the service: N tasks redeem one change ticket at once; exactly one sets its

@@ -159,11 +159,8 @@ async fn populate<S: Store>(service: &Service<S>, names: &[String]) {
             display_name: "Known".into(),
         };
         service.invite(&admin, &new).await.unwrap();
-        let mail = service.mailer().last_message().unwrap();
-        let temp = mail.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned();
-        let LoginOutcome::PasswordChangeRequired { ticket } =
-            service.login(&username, &SecretString::from(temp)).await.unwrap()
-        else {
+        let temp = service.mailer().last_temporary_password().unwrap();
+        let LoginOutcome::PasswordChangeRequired { ticket } = service.login(&username, &temp).await.unwrap() else {
             panic!("a temporary password requires a change")
         };
         let password = SecretString::from(format!("{username}-Pass-1"));

@@ -46,9 +46,8 @@ async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
             display_name: "Racer".into(),
         };
         a.invite(&admin, &new).await.unwrap();
-        let m = mailer.last_message().unwrap();
-        let temp = m.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned();
-        let LoginOutcome::PasswordChangeRequired { ticket } = b.login(&username, &secret(&temp)).await.unwrap() else {
+        let temp = mailer.last_temporary_password().unwrap();
+        let LoginOutcome::PasswordChangeRequired { ticket } = b.login(&username, &temp).await.unwrap() else {
             panic!()
         };
         let t = ticket.expose_secret().to_owned();

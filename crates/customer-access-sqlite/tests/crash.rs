@@ -42,8 +42,8 @@ fn password(k: usize) -> String {
 }
 
 fn temporary(mailer: &RecordingMailer) -> String {
-    let m = mailer.last_message().unwrap();
-    m.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned()
+    let temp = mailer.last_temporary_password().unwrap();
+    customer_access::secrecy::ExposeSecret::expose_secret(&temp).to_owned()
 }
 
 async fn password_sets(service: &Service, contact: &Contact) -> usize {

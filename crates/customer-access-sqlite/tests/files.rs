@@ -23,8 +23,8 @@ fn secret(s: &str) -> SecretString {
 }
 
 fn temporary(mailer: &RecordingMailer) -> String {
-    let m = mailer.last_message().unwrap();
-    m.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned()
+    let temp = mailer.last_temporary_password().unwrap();
+    customer_access::secrecy::ExposeSecret::expose_secret(&temp).to_owned()
 }
 
 async fn versions(store: &SqliteStore) -> Vec<i64> {

@@ -62,11 +62,8 @@ async fn two_processes_race_to_redeem_one_ticket() {
             display_name: "Racer".into(),
         };
         service.invite(&admin, &new).await.unwrap();
-        let message = mailer.last_message().unwrap();
-        let temp = message.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned();
-        let LoginOutcome::PasswordChangeRequired { ticket } =
-            service.login(&username, &SecretString::from(temp)).await.unwrap()
-        else {
+        let temp = mailer.last_temporary_password().unwrap();
+        let LoginOutcome::PasswordChangeRequired { ticket } = service.login(&username, &temp).await.unwrap() else {
             panic!()
         };
         let start = unix_millis() + 700;

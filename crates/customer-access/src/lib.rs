@@ -39,12 +39,11 @@
 //! service.staff_reset(&admin, anna.id, ResetOptions::default()).await?;
 //! let mail = mailer.last_message().unwrap();
 //! assert!(!mail.text_body().contains("anna.berg")); // no username by default
-//! let temporary = mail.text_body().lines()
-//!     .find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned();
+//! let temporary = mailer.last_temporary_password().unwrap();
 //!
 //! // Logging in with it requires a new password at once.
 //! let LoginOutcome::PasswordChangeRequired { ticket } =
-//!     service.login("Anna.Berg", &SecretString::from(temporary)).await? else { panic!() };
+//!     service.login("Anna.Berg", &temporary).await? else { panic!() };
 //! let ticket = SecretString::from(ticket.expose_secret().to_owned());
 //!
 //! // A weak password is refused with every violation; a good one is accepted.

@@ -50,6 +50,15 @@ impl RecordingMailer {
         self.lock().sent.last().map(copy)
     }
 
+    /// The temporary password in the most recent message, read from the default templates'
+    /// `Temporary password: ...` line (custom templates may word it otherwise).
+    pub fn last_temporary_password(&self) -> Option<SecretString> {
+        let state = self.lock();
+        let text = state.sent.last()?.text.expose_secret();
+        let line = text.lines().find_map(|l| l.strip_prefix("Temporary password: "))?;
+        Some(SecretString::from(line.trim().to_owned()))
+    }
+
     /// From now on, fail every send with `kind` (`None`: accept again).
     pub fn fail_with(&self, kind: Option<MailErrorKind>) {
         self.lock().failure = kind;

@@ -35,8 +35,8 @@ async fn setup() -> (Service, FaultyStore, RecordingMailer, customer_access::Con
 }
 
 fn temporary(mailer: &RecordingMailer) -> String {
-    let m = mailer.last_message().unwrap();
-    m.text_body().lines().find_map(|l| l.strip_prefix("Temporary password: ")).unwrap().to_owned()
+    let temp = mailer.last_temporary_password().unwrap();
+    customer_access::secrecy::ExposeSecret::expose_secret(&temp).to_owned()
 }
 
 #[tokio::test]

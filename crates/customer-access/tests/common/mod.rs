@@ -81,12 +81,8 @@ impl Harness {
 
     /// The temporary password in the latest e-mail.
     pub fn last_temporary_password(&self) -> String {
-        let mail = self.mailer.last_message().expect("an e-mail");
-        mail.text_body()
-            .lines()
-            .find_map(|l| l.strip_prefix("Temporary password: "))
-            .expect("a temporary password line")
-            .to_owned()
+        let temp = self.mailer.last_temporary_password().expect("an e-mail with a temporary password");
+        customer_access::secrecy::ExposeSecret::expose_secret(&temp).to_owned()
     }
 
     /// Log in with a temporary password and return the change ticket.
