@@ -18,6 +18,8 @@ pub(crate) struct Session {
     pub(crate) flash: Option<String>,
 }
 
+/// All sessions, in memory. A real application would use its session layer (with expiry and
+/// a size bound); this example keeps them for the life of the process.
 #[derive(Default)]
 pub(crate) struct Sessions(Mutex<HashMap<String, Session>>);
 

@@ -116,8 +116,11 @@ impl HashPool {
         self.shared.operations.load(Ordering::Relaxed)
     }
 
-    /// Hash `password` (already normalised) with a fresh random salt.
-    pub(crate) async fn hash(&self, password: &[u8]) -> Result<StoredHash, HashError> {
+    /// Hash `password` (already normalised) with a fresh random salt, on a worker thread.
+    ///
+    /// # Errors
+    /// [`HashError::Overloaded`] at once when the queue is full.
+    pub async fn hash(&self, password: &[u8]) -> Result<StoredHash, HashError> {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Hash { password: Zeroizing::new(password.to_vec()), reply })?;
         answer.await.ok_or(HashError::WorkersGone)?
@@ -126,7 +129,11 @@ impl HashPool {
     /// Does `password` match `stored`? With `None`, verifies against a dummy hash with the
     /// current parameters (always `false`) so that "no such hash" costs the same as a wrong
     /// password.
-    pub(crate) async fn verify(&self, password: &[u8], stored: Option<&StoredHash>) -> Result<bool, HashError> {
+    ///
+    /// # Errors
+    /// [`HashError::Overloaded`] at once when the queue is full; [`HashError::Malformed`] or
+    /// [`HashError::ParamsTooLarge`] for a stored hash that cannot be used.
+    pub async fn verify(&self, password: &[u8], stored: Option<&StoredHash>) -> Result<bool, HashError> {
         let stored = stored.unwrap_or(&self.shared.dummy).clone();
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Verify { password: Zeroizing::new(password.to_vec()), stored, reply })?;

@@ -168,6 +168,11 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     fn contact(&self, id: ContactId) -> impl Future<Output = StoreResult<ContactRecord>> + Send;
 
     /// The contact whose canonical username is `key`, if any.
+    ///
+    /// A miss should cost what a hit costs, or response times reveal which usernames exist:
+    /// the bundled stores read and decode
+    /// [`ContactColumns::decoy`](crate::columns::ContactColumns::decoy) when nothing matches.
+    /// `customer_access_conformance::timing` measures it.
     fn contact_by_username(&self, key: &UsernameKey)
     -> impl Future<Output = StoreResult<Option<ContactRecord>>> + Send;
 

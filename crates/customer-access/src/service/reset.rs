@@ -259,15 +259,30 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         }
     }
 
+    /// Withdraw the undelivered temporary password and audit the failure (with the
+    /// withdrawal when it was still pending, alone when a newer change had replaced it).
     async fn withdraw(&self, contact: ContactId, issued: &StoredHash) -> Result<(), ServiceError> {
         let record = self.load(contact).await?;
+        let retailer = record.contact.retailer;
         let now = self.now();
-        self.update(record, |current| {
-            Ok(match withdraw_undelivered(current, issued, now) {
-                Some(t) => Step::Save(t, ()),
-                None => Step::Stop(()),
+        let withdrawn = self
+            .update(record, |current| {
+                Ok(match withdraw_undelivered(current, issued, now) {
+                    Some(t) => Step::Save(t, true),
+                    None => Step::Stop(false),
+                })
             })
-        })
-        .await
+            .await?;
+        if !withdrawn {
+            let event = AuditEvent {
+                at: now,
+                actor: Actor::System,
+                retailer: Some(retailer),
+                contact: Some(contact),
+                kind: AuditKind::ResetEmailFailed,
+            };
+            self.inner.store.append_audit(&[event]).await?;
+        }
+        Ok(())
     }
 }
