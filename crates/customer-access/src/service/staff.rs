@@ -41,6 +41,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// # Errors
     /// [`ServiceError::Input`] for a bad name; [`ServiceError::Forbidden`] for iPad users;
     /// store failures.
+    #[tracing::instrument(skip_all, name = "create_retailer")]
     pub async fn create_retailer(&self, staff: &Staff, name: &str) -> Result<Retailer, ServiceError> {
         check_text("retailer name", name, MAX_NAME_BYTES)?;
         if !matches!(staff, Staff::SalesAdmin { .. }) {
@@ -123,6 +124,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// # Errors
     /// [`ServiceError::Input`]; [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`];
     /// store failures.
+    #[tracing::instrument(skip_all, name = "update_email", fields(contact = %contact))]
     pub async fn update_email(&self, staff: &Staff, contact: ContactId, email: &str) -> Result<Contact, ServiceError> {
         let email = EmailAddress::parse(email).map_err(InputError::Email)?;
         self.staff_update(staff, contact, |record, now, actor| change_email(record, email.clone(), now, actor)).await
@@ -133,6 +135,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// # Errors
     /// [`ServiceError::Input`]; [`ServiceError::UsernameTaken`]; [`ServiceError::Forbidden`];
     /// [`ServiceError::ContactNotFound`]; store failures.
+    #[tracing::instrument(skip_all, name = "update_username", fields(contact = %contact))]
     pub async fn update_username(
         &self,
         staff: &Staff,
@@ -151,6 +154,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ///
     /// # Errors
     /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    #[tracing::instrument(skip_all, name = "set_login_enabled", fields(contact = %contact, enabled = enabled))]
     pub async fn set_login_enabled(
         &self,
         staff: &Staff,
@@ -164,6 +168,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ///
     /// # Errors
     /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    #[tracing::instrument(skip_all, name = "unlock", fields(contact = %contact))]
     pub async fn unlock(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
         let record = self.load(contact).await?;
         self.authorize(staff, record.contact.retailer, Some(contact)).await?;
@@ -183,6 +188,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ///
     /// # Errors
     /// [`ServiceError::Forbidden`]; [`ServiceError::RetailerNotFound`]; store failures.
+    #[tracing::instrument(skip_all, name = "list_contacts", fields(retailer = %retailer))]
     pub async fn list_contacts(&self, staff: &Staff, retailer: RetailerId) -> Result<Vec<Contact>, ServiceError> {
         self.authorize(staff, retailer, None).await?;
         self.require_retailer(retailer).await?;
@@ -194,6 +200,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ///
     /// # Errors
     /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    #[tracing::instrument(skip_all, name = "audit_log", fields(contact = %contact))]
     pub async fn audit_log(&self, staff: &Staff, contact: ContactId) -> Result<Vec<AuditEvent>, ServiceError> {
         let record = self.load(contact).await?;
         self.authorize(staff, record.contact.retailer, Some(contact)).await?;
