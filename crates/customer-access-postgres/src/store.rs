@@ -143,10 +143,7 @@ impl PostgresStore {
 }
 
 fn failures(row: &PgRow) -> StoreResult<LoginFailures> {
-    let count: i64 = row.try_get(0).map_err(map)?;
-    let last: i64 = row.try_get(1).map_err(map)?;
-    let count = u32::try_from(count).map_err(|_| StoreError::new(StoreErrorKind::Corrupt))?;
-    Ok(LoginFailures { count, last_failure_at: Some(Timestamp::from_unix_millis(last)) })
+    customer_access::columns::login_failures(row.try_get(0).map_err(map)?, row.try_get(1).map_err(map)?)
 }
 
 impl Store for PostgresStore {

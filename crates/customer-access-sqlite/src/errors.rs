@@ -32,14 +32,3 @@ pub(crate) fn map(error: sqlx::Error) -> StoreError {
     };
     StoreError::with_source(kind, error)
 }
-
-/// A stored value that does not decode into the domain type.
-#[derive(Debug, thiserror::Error)]
-#[error("stored column {column} holds an invalid value")]
-pub(crate) struct BadColumn {
-    pub(crate) column: &'static str,
-}
-
-pub(crate) fn corrupt(column: &'static str) -> StoreError {
-    StoreError::with_source(StoreErrorKind::Corrupt, BadColumn { column })
-}

@@ -267,10 +267,5 @@ impl Store for SqliteStore {
 }
 
 fn failures(row: &sqlx::sqlite::SqliteRow) -> StoreResult<LoginFailures> {
-    let count: i64 = row.try_get("count").map_err(map)?;
-    let last: i64 = row.try_get("last_failure_at").map_err(map)?;
-    Ok(LoginFailures {
-        count: u32::try_from(count).map_err(|_| crate::errors::corrupt("count"))?,
-        last_failure_at: Some(Timestamp::from_unix_millis(last)),
-    })
+    customer_access::columns::login_failures(row.try_get(0).map_err(map)?, row.try_get(1).map_err(map)?)
 }

@@ -18,7 +18,7 @@ use crate::credential::{
 use crate::domain::Contact;
 use crate::ids::{ContactId, RetailerId};
 use crate::input::EmailAddress;
-use crate::store::{StoreError, StoreErrorKind};
+use crate::store::{LoginFailures, StoreError, StoreErrorKind};
 
 /// One `contacts` row: a [`ContactRecord`] as columns.
 #[allow(missing_docs, reason = "each field is the column of the same name")]
@@ -185,6 +185,17 @@ impl ContactColumns {
             },
         })
     }
+}
+
+/// Validate and convert a failed-login row (`count`, `last_failure_at` in milliseconds).
+///
+/// # Errors
+/// [`StoreErrorKind::Corrupt`] for a negative or oversized count.
+pub fn login_failures(count: i64, last_failure_at: i64) -> Result<LoginFailures, StoreError> {
+    Ok(LoginFailures {
+        count: u32::try_from(count).map_err(|_| corrupt("count"))?,
+        last_failure_at: Some(Timestamp::from_unix_millis(last_failure_at)),
+    })
 }
 
 impl AuditColumns {

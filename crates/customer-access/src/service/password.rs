@@ -3,6 +3,7 @@
 
 use customer_access_policy::{PasswordContext, PasswordViolation, PasswordViolations};
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 use crate::actor::Actor;
 use crate::audit::{AuditEvent, AuditKind};
@@ -56,8 +57,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if !ticket_redeemable(&record, &digest, now) {
             return Err(ServiceError::InvalidTicket);
         }
-        self.check_new_password(&record, new_password, true).await?;
-        let candidate = self.normalized(new_password)?;
+        let candidate = self.check_new_password(&record, new_password, true).await?;
         let hash = self.inner.hasher.hash(candidate.as_bytes()).await?;
         let (changed, saved) = self
             .update(record, |current| {
@@ -108,8 +108,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             store.record_login_failure(&key, now, now.minus(backoff.forget_after)).await?;
             return Err(ServiceError::InvalidCredentials);
         }
-        self.check_new_password(&record, new_password, false).await?;
-        let candidate = self.normalized(new_password)?;
+        let candidate = self.check_new_password(&record, new_password, false).await?;
         let hash = self.inner.hasher.hash(candidate.as_bytes()).await?;
         let (changed, saved) = self
             .update(record, |current| {
@@ -139,26 +138,27 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// Every policy violation at once, plus "same as the temporary password", which only a
     /// hash comparison can tell. That comparison runs only for a password that passes every
     /// other rule: a temporary password passes them all by construction, so a password that
-    /// breaks one cannot be it, and no hash work is spent on it.
+    /// breaks one cannot be it, and no hash work is spent on it. Returns the normalised
+    /// password, the form to hash.
     async fn check_new_password(
         &self,
         record: &ContactRecord,
         new_password: &SecretString,
         against_temporary: bool,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Zeroizing<String>, ServiceError> {
         let policy = &self.inner.policy.password;
         let context = PasswordContext { username: Some(&record.contact.username), temporary_password: None };
         policy.validate(new_password.expose_secret(), &context).map_err(ServiceError::PasswordRejected)?;
+        let candidate = self.normalized(new_password)?;
         let temporary =
             record.credentials.temporary.as_ref().filter(|_| against_temporary && policy.reject_temporary_password);
-        if let Some(temporary) = temporary {
-            let candidate = self.normalized(new_password)?;
-            if self.verify_or_false(candidate.as_bytes(), Some(&temporary.hash)).await? {
-                let same = PasswordViolations::single(PasswordViolation::SameAsTemporaryPassword);
-                return Err(ServiceError::PasswordRejected(same));
-            }
+        if let Some(temporary) = temporary
+            && self.verify_or_false(candidate.as_bytes(), Some(&temporary.hash)).await?
+        {
+            let same = PasswordViolations::single(PasswordViolation::SameAsTemporaryPassword);
+            return Err(ServiceError::PasswordRejected(same));
         }
-        Ok(())
+        Ok(candidate)
     }
 
     /// Forget failed logins and send the "your password was changed" notice. Best effort:
