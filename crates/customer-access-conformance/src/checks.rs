@@ -146,6 +146,36 @@ pub async fn audit_is_atomic_with_the_record<S: Store>(store: S) {
     assert_eq!(log[3], extra);
 }
 
+/// The decoy (id 0, username key `ContactColumns::decoy_username_key`) is never a contact or
+/// a retailer, whether or not the store keeps it as a row.
+pub async fn decoy_is_invisible<S: Store>(store: S) {
+    use customer_access::columns::{ContactColumns, DECOY_CONTACT_ID};
+    use customer_access::{ContactId, RetailerId, UsernameKey};
+    let shop = store.create_retailer("Shop").await.unwrap();
+    let anna = store.create_contact(&new_contact(shop.id, "anna"), &[]).await.unwrap();
+    let (decoy_contact, decoy_retailer) = (ContactId::new(DECOY_CONTACT_ID), RetailerId::new(DECOY_CONTACT_ID));
+    let decoy_key = UsernameKey::from_stored(&ContactColumns::decoy_username_key()).unwrap();
+    assert_eq!(store.contact_by_username(&decoy_key).await.unwrap(), None, "the decoy key finds no contact");
+    assert_eq!(kind(store.contact(decoy_contact).await), StoreErrorKind::NotFound, "no contact has the decoy id");
+    assert_eq!(kind(store.retailer(decoy_retailer).await), StoreErrorKind::NotFound, "no retailer has the decoy id");
+    assert_eq!(store.retailers().await.unwrap(), vec![shop.clone()], "retailers() lists no decoy");
+    assert!(store.contacts_of_retailer(decoy_retailer).await.unwrap().is_empty(), "the decoy retailer has none");
+    assert_eq!(store.audit_log(decoy_contact).await.unwrap(), vec![], "the decoy has no audit trail");
+    assert_eq!(
+        kind(store.create_contact(&new_contact(decoy_retailer, "dora"), &[]).await),
+        StoreErrorKind::NotFound,
+        "no contact can join the decoy retailer"
+    );
+    let staff = StaffId::new(7);
+    assert_eq!(kind(store.assign_retailer(staff, decoy_retailer).await), StoreErrorKind::NotFound);
+    let mut ghost = changed(&anna);
+    ghost.contact.id = decoy_contact;
+    for revision in [Revision(0), anna.credentials.revision] {
+        assert_eq!(kind(store.save(revision, &ghost, &[]).await), StoreErrorKind::NotFound, "the decoy is unwritable");
+    }
+    assert_eq!(store.contact_by_username(&key("anna")).await.unwrap(), Some(anna), "contacts are unaffected");
+}
+
 /// iPad users see exactly the retailers assigned to them.
 pub async fn retailer_scoping<S: Store>(store: S) {
     let a = store.create_retailer("A").await.unwrap();

@@ -49,6 +49,7 @@ where
     usernames_unique_under_normalisation(factory().await).await;
     save_is_compare_and_swap(factory().await).await;
     audit_is_atomic_with_the_record(factory().await).await;
+    decoy_is_invisible(factory().await).await;
     retailer_scoping(factory().await).await;
     login_failures_count_and_expire(factory().await).await;
     concurrent_saves_have_one_winner(factory().await).await;

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use customer_access_policy::{
-    PasswordContext, PasswordPolicy, PasswordViolation, TemporaryPassword, UsernameRules, fold_username,
+    PasswordContext, PasswordPolicy, PasswordViolation, TemporaryPassword, UsernameKey, UsernameRules, fold_username,
     normalize_password,
 };
 use proptest::prelude::*;
@@ -83,6 +83,17 @@ proptest! {
             let again = rules.canonicalize(key.as_str());
             prop_assert_eq!(again.as_ref(), Ok(&key));
         }
+    }
+
+    #[test]
+    fn from_stored_accepts_exactly_the_fixed_points_of_canonicalize(
+        s in prop_oneof!["\\PC{0,40}", "[a-z0-9._@+A-Z-]{0,40}", "[a-z0-9]{1020,1030}"]
+    ) {
+        let mut widest = UsernameRules::default();
+        widest.min_length = 1;
+        widest.max_length = 1024;
+        let by_folding = widest.canonicalize(&s).ok().filter(|k| k.as_str() == s);
+        prop_assert_eq!(UsernameKey::from_stored(&s).ok(), by_folding);
     }
 
     #[test]

@@ -7,12 +7,20 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::errors::map;
 
-/// Columns of `ca_contacts`, in the order [`columns`] reads them.
+/// Columns of `ca_contacts`, in the order [`columns`] reads them; with an argument, that
+/// expression stands in for `username_key`.
 macro_rules! contact_columns {
     () => {
-        "id, retailer_id, username, username_key, email, display_name, login_enabled, revision, \
-         credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, temp_issued_by, \
-         ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count"
+        contact_columns!("username_key")
+    };
+    ($username_key:literal) => {
+        concat!(
+            "id, retailer_id, username, ",
+            $username_key,
+            ", email, display_name, login_enabled, revision, \
+             credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, temp_issued_by, \
+             ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count"
+        )
     };
 }
 pub(crate) use contact_columns;

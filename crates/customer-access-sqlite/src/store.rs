@@ -3,7 +3,9 @@
 //! timeout instead of deadlocking on a lock upgrade), and compare-and-swap is a single
 //! conditional `UPDATE ... WHERE id = ? AND revision = ?` checked by rows affected.
 
-use customer_access::columns::{AuditColumns, ContactColumns};
+use std::sync::LazyLock;
+
+use customer_access::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID};
 use customer_access::{
     AuditEvent, ContactId, ContactRecord, LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId,
     Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
@@ -28,19 +30,26 @@ const UPDATE_CONTACT: &str = "UPDATE ca_contacts SET username = ?1, username_key
      display_name = ?4, login_enabled = ?5, revision = ?6, credential_version = ?7, password_hash = ?8, \
      temp_hash = ?9, temp_issued_at = ?10, temp_expires_at = ?11, temp_issued_by = ?12, ticket_digest = ?13, \
      ticket_expires_at = ?14, reset_window_started_at = ?15, reset_window_count = ?16 \
-     WHERE id = ?17 AND revision = ?18";
+     WHERE id = ?17 AND revision = ?18 AND id <> 0";
 
-const CONTACT_BY_ID: &str = concat!("SELECT ", contact_columns!(), " FROM ca_contacts WHERE id = ?1");
+// Id 0 is the decoy contact and its retailer (migration 0003): every query but the
+// username lookup leaves them out, so they are invisible through the `Store` trait.
+const CONTACT_BY_ID: &str = concat!("SELECT ", contact_columns!(), " FROM ca_contacts WHERE id = ?1 AND id <> 0");
 const CONTACTS_OF_RETAILER: &str =
-    concat!("SELECT ", contact_columns!(), " FROM ca_contacts WHERE retailer_id = ?1 ORDER BY id");
-/// The contact with username key `?1`, or else the decoy row bound as `?2..?19`: a miss reads
-/// and decodes one row just like a hit, so lookups take the same time either way.
+    concat!("SELECT ", contact_columns!(), " FROM ca_contacts WHERE retailer_id = ?1 AND id <> 0 ORDER BY id");
+/// The contact with username key `?1`, or else the decoy row (key `?2`). Either way SQLite
+/// probes the key index twice and reads one table row, so a miss costs what a hit does. The
+/// key is returned as `?1`: on a hit that is the stored key, and on a miss the decoy's row
+/// then carries a key of the probed length, so decoding and validating it costs the same too.
 const CONTACT_BY_KEY: &str = concat!(
     "SELECT ",
-    contact_columns!(),
-    " FROM ca_contacts WHERE username_key = ?1 UNION ALL SELECT ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
-     ?13, ?14, ?15, ?16, ?17, ?18, ?19 WHERE NOT EXISTS (SELECT 1 FROM ca_contacts WHERE username_key = ?1)"
+    contact_columns!("?1 AS username_key"),
+    " FROM ca_contacts WHERE username_key = \
+     COALESCE((SELECT username_key FROM ca_contacts WHERE username_key = ?1), ?2)"
 );
+
+/// The decoy row's username key (see migration 0003).
+static DECOY_KEY: LazyLock<String> = LazyLock::new(ContactColumns::decoy_username_key);
 
 const INSERT_AUDIT: &str =
     "INSERT INTO ca_audit (at, actor, retailer_id, contact_id, kind) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -102,7 +111,7 @@ impl Store for SqliteStore {
     }
 
     async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
-        let name: String = sqlx::query_scalar("SELECT name FROM ca_retailers WHERE id = ?1")
+        let name: String = sqlx::query_scalar("SELECT name FROM ca_retailers WHERE id = ?1 AND id <> 0")
             .bind(id.get())
             .fetch_one(self.pool())
             .await
@@ -111,8 +120,10 @@ impl Store for SqliteStore {
     }
 
     async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
-        let rows =
-            sqlx::query("SELECT id, name FROM ca_retailers ORDER BY id").fetch_all(self.pool()).await.map_err(map)?;
+        let rows = sqlx::query("SELECT id, name FROM ca_retailers WHERE id <> 0 ORDER BY id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(map)?;
         rows.iter()
             .map(|r| {
                 Ok(Retailer {
@@ -124,6 +135,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
+        refuse_decoy_retailer(new.retailer)?;
         let columns = ContactColumns::from_record(&new.clone().into_record(ContactId::new(0)));
         let mut tx = self.begin_write().await?;
         let id: i64 = bind_fields(sqlx::query(INSERT_CONTACT), columns)
@@ -145,9 +157,12 @@ impl Store for SqliteStore {
     }
 
     async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
-        let decoy = ContactColumns::decoy();
-        let query = sqlx::query(CONTACT_BY_KEY).bind(key.as_str()).bind(decoy.id).bind(decoy.retailer_id);
-        let row = bind_fields(query, decoy).fetch_one(self.pool()).await.map_err(map)?;
+        let row = sqlx::query(CONTACT_BY_KEY)
+            .bind(key.as_str())
+            .bind(DECOY_KEY.as_str())
+            .fetch_one(self.pool())
+            .await
+            .map_err(map)?;
         rows::columns(&row)?.into_found_record()
     }
 
@@ -167,7 +182,7 @@ impl Store for SqliteStore {
             .map_err(map)?
             .rows_affected();
         if updated == 0 {
-            let exists = sqlx::query("SELECT 1 FROM ca_contacts WHERE id = ?1")
+            let exists = sqlx::query("SELECT 1 FROM ca_contacts WHERE id = ?1 AND id <> 0")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -199,6 +214,7 @@ impl Store for SqliteStore {
     }
 
     async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
+        refuse_decoy_retailer(retailer)?;
         sqlx::query("INSERT INTO ca_staff_retailers (staff_id, retailer_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
             .bind(staff.get())
             .bind(retailer.get())
@@ -266,6 +282,55 @@ impl Store for SqliteStore {
     }
 }
 
+/// The decoy's retailer row satisfies foreign keys, but it is no retailer: nothing may
+/// reference it.
+fn refuse_decoy_retailer(retailer: RetailerId) -> StoreResult<()> {
+    if retailer.get() == DECOY_CONTACT_ID {
+        return Err(StoreError::new(StoreErrorKind::NotFound));
+    }
+    Ok(())
+}
+
 fn failures(row: &sqlx::sqlite::SqliteRow) -> StoreResult<LoginFailures> {
     customer_access::columns::login_failures(row.try_get(0).map_err(map)?, row.try_get(1).map_err(map)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_stored_decoy_is_the_core_decoy() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let sql = concat!("SELECT ", contact_columns!(), " FROM ca_contacts WHERE id = 0");
+        let row = sqlx::query(sql).fetch_one(store.pool()).await.unwrap();
+        let stored = rows::columns(&row).unwrap();
+        assert_eq!(stored.username_key, ContactColumns::decoy_username_key(), "stored under the unreachable key");
+        let expected = ContactColumns { username_key: stored.username_key.clone(), ..ContactColumns::decoy() };
+        assert_eq!(stored, expected, "migration 0003 matches the core's decoy");
+        let missed = sqlx::query(CONTACT_BY_KEY).bind("nobody").bind(DECOY_KEY.as_str()).fetch_one(store.pool()).await;
+        let missed = rows::columns(&missed.unwrap()).unwrap();
+        assert_eq!((missed.id, missed.username_key.as_str()), (DECOY_CONTACT_ID, "nobody"), "a miss reads the decoy");
+    }
+
+    /// A hit and a miss must take the same path: two probes of the key index and one table
+    /// row, never a scan.
+    #[tokio::test]
+    async fn a_lookup_probes_the_key_index_twice_and_never_scans() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        // `EXPLAIN QUERY PLAN` rows are (id, parent, notused, detail).
+        let details: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {CONTACT_BY_KEY}")))
+            .bind("anna")
+            .bind(DECOY_KEY.as_str())
+            .fetch_all(store.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>(3))
+            .collect();
+        let probes =
+            details.iter().filter(|d| d.starts_with("SEARCH ca_contacts USING") && d.contains("INDEX")).count();
+        assert_eq!(probes, 2, "{details:?}");
+        assert!(!details.iter().any(|d| d.starts_with("SCAN")), "{details:?}");
+    }
 }

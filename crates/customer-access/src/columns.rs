@@ -67,8 +67,13 @@ fn corrupt(column: &'static str) -> StoreError {
     StoreError::with_source(StoreErrorKind::Corrupt, CorruptColumn { column })
 }
 
-/// The id of the decoy contact. Stores never assign it (ids start at 1).
+/// The id of the decoy contact (and of its retailer). Stores never assign it (ids start at 1).
 pub const DECOY_CONTACT_ID: i64 = 0;
+
+/// Characters in the decoy's username key: more than any valid policy allows
+/// (`SecurityPolicy::check` caps usernames at 256), so no contact can ever hold it, while
+/// [`UsernameKey::from_stored`] (which accepts up to 1024) still reads it back.
+const DECOY_KEY_REPEATS: usize = 52; // "decoy" x 52 = 260 characters
 
 impl ContactColumns {
     /// A decoy row shaped like the common state of a real contact's (typical field lengths,
@@ -77,7 +82,11 @@ impl ContactColumns {
     /// Looking up an unknown username should cost what looking up a known one does, or the
     /// difference tells an attacker which usernames exist. The SQL stores therefore read and
     /// decode this row when no contact matches (see their `contact_by_username`), and report
-    /// `None` afterwards; the service runs its login on it too.
+    /// `None` afterwards; the service runs its login on it too. A store may keep it as a real
+    /// row under [`decoy_username_key`](Self::decoy_username_key), which no contact can
+    /// take, so that a miss reads it by the same access path as a hit (the SQLite store does,
+    /// returning the probed key in its place). The key here is of a typical length instead,
+    /// because this record's copies must cost what a real contact's do.
     pub fn decoy() -> Self {
         const HASH: &str =
             "$argon2id$v=19$m=19456,t=2,p=1$ZGVjb3lkZWNveWRlY295$ZGVjb3lkZWNveWRlY295ZGVjb3lkZWNveWRlY295ZGU";
@@ -101,6 +110,13 @@ impl ContactColumns {
             reset_window_started_at: None,
             reset_window_count: 0,
         }
+    }
+
+    /// The key under which a store keeps the decoy as a row: `decoy` repeated to 260
+    /// characters, longer than any valid policy lets a username be, so it can never collide
+    /// with a contact's.
+    pub fn decoy_username_key() -> String {
+        "decoy".repeat(DECOY_KEY_REPEATS)
     }
 
     /// The columns of `record`.
@@ -236,5 +252,17 @@ mod tests {
         assert!(!decoy.contact.login_enabled);
         assert_eq!(ContactColumns::from_record(&decoy), ContactColumns::decoy());
         assert!(ContactColumns::decoy().into_found_record().unwrap().is_none());
+    }
+
+    #[test]
+    fn no_valid_policy_can_produce_the_decoy_key() {
+        let key = ContactColumns::decoy_username_key();
+        assert_eq!(UsernameKey::from_stored(&key).unwrap().as_str(), key, "it reads back as stored");
+        let mut widest = customer_access_policy::UsernameRules::default();
+        widest.max_length = 256;
+        assert!(widest.canonicalize(&key).is_err(), "it is longer than any policy allows");
+        let mut policy = customer_access_policy::SecurityPolicy::default();
+        policy.username.max_length = key.len();
+        assert!(policy.check().is_err(), "a policy admitting it is refused");
     }
 }

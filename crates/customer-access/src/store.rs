@@ -171,7 +171,8 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     ///
     /// A miss should cost what a hit costs, or response times reveal which usernames exist:
     /// the bundled stores read and decode
-    /// [`ContactColumns::decoy`](crate::columns::ContactColumns::decoy) when nothing matches.
+    /// [`ContactColumns::decoy`](crate::columns::ContactColumns::decoy) when nothing matches
+    /// (SQLite keeps it as a real row, read by the same index path as a hit).
     /// `customer_access_conformance::timing` measures it.
     fn contact_by_username(&self, key: &UsernameKey)
     -> impl Future<Output = StoreResult<Option<ContactRecord>>> + Send;
