@@ -49,8 +49,9 @@ pub struct SecurityPolicy {
     /// Hashes computed at once. Default 2 (one per core of the reference machine). Memory
     /// for hashing is at most this times `argon2.memory_kib`.
     pub max_concurrent_hashes: usize,
-    /// Hash requests allowed to wait for a worker. Default 64. When full the service answers
-    /// `Overloaded` at once instead of queueing without bound.
+    /// Hash requests allowed to wait for a worker (a login's two verifications are one
+    /// request). Default 64. When full the service answers `Overloaded` at once instead of
+    /// queueing without bound.
     pub hash_queue_depth: usize,
 }
 

@@ -376,6 +376,16 @@ async fn a_full_hashing_queue_answers_overloaded() {
     assert!(results.iter().any(|r| matches!(r, Ok(LoginOutcome::InvalidCredentials))));
 }
 
+/// Every caller waiting for the hashing pool holds a login future: its size is memory per
+/// waiting caller (benchmark 5 runs 10,000 of them), so rare branches are boxed.
+#[tokio::test]
+async fn a_waiting_login_holds_little_memory() {
+    let h = Harness::new().await;
+    let password = secret("wrong-Pass-1");
+    let size = std::mem::size_of_val(&h.service.login("anna", &password));
+    assert!(size <= 2048, "a login future is {size} bytes");
+}
+
 async fn futures_like_join<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
     F::Output: Send + 'static,

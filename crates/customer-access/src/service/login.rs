@@ -51,8 +51,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// Every attempt that reaches the password check costs exactly two Argon2
     /// verifications (against the current password and the pending temporary password, a
     /// dummy hash standing in for whichever is missing), so an unknown username, a disabled
-    /// login and a known one cannot be told apart by time. Failures are counted per
-    /// normalised username, known or not, so a lockout reveals nothing either.
+    /// login and a known one cannot be told apart by time. The two run in parallel on the
+    /// hashing pool (one queue slot), so on an idle pool with two or more workers a login
+    /// takes about one verification's time. Failures are counted per normalised username,
+    /// known or not, so a lockout reveals nothing either.
     ///
     /// # Errors
     /// [`ServiceError::Input`] for a malformed username or an over-long password (refused
@@ -78,8 +80,11 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let usable = exists && record.contact.login_enabled;
         let current = record.credentials.password.as_ref().filter(|_| usable);
         let temporary = pending_temporary(&record, now).map(|t| t.hash.clone()).filter(|_| usable);
-        let current_ok = self.verify_or_false(candidate.as_bytes(), current).await?;
-        let temporary_ok = self.verify_or_false(candidate.as_bytes(), temporary.as_ref()).await?;
+        // Both verifications run in parallel: a login takes one verification's time on an
+        // idle pool, and the work stays two verifications whatever the username.
+        let (current_ok, temporary_ok) =
+            self.inner.hasher.verify_pair(candidate.as_bytes(), current, temporary.as_ref()).await?;
+        let (current_ok, temporary_ok) = (usable_or_false(current_ok)?, usable_or_false(temporary_ok)?);
         let usable = usable.then_some(record);
 
         match (usable, current_ok, temporary_ok) {
@@ -89,11 +94,13 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 }
                 let version = record.credentials.credential_version;
                 let contact = record.contact.id;
-                self.upgrade_if_outdated(record, candidate.as_bytes()).await;
+                // Boxed, like the ticket branch: rare paths whose futures (a whole
+                // compare-and-swap save) would otherwise enlarge every waiting login's.
+                Box::pin(self.upgrade_if_outdated(record, candidate.as_bytes())).await;
                 tracing::info!(contact = %contact, "login succeeded");
                 Ok(LoginOutcome::Authenticated { contact, credential_version: version })
             }
-            (Some(record), false, true) => self.issue_change_ticket(record, temporary).await,
+            (Some(record), false, true) => Box::pin(self.issue_change_ticket(record, temporary)).await,
             _ => {
                 let forget_before = now.minus(policy.login_backoff.forget_after);
                 store.record_login_failure(&key, now, forget_before).await?;
@@ -118,14 +125,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         candidate: &[u8],
         stored: Option<&StoredHash>,
     ) -> Result<bool, ServiceError> {
-        match self.inner.hasher.verify(candidate, stored).await {
-            Ok(matched) => Ok(matched),
-            Err(e @ (HashError::Malformed | HashError::ParamsTooLarge)) => {
-                tracing::error!(error = %e, "stored password hash unusable");
-                Ok(false)
-            }
-            Err(e) => Err(e.into()),
-        }
+        usable_or_false(self.inner.hasher.verify(candidate, stored).await)
     }
 
     async fn issue_change_ticket(
@@ -175,5 +175,18 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if let Err(e) = result {
             tracing::warn!(error = %e, "could not upgrade an outdated password hash");
         }
+    }
+}
+
+/// A verification's answer, with an unusable stored hash counted as a mismatch (logged,
+/// never shown): a tampered row must not lock its owner out with an error page.
+fn usable_or_false(result: Result<bool, HashError>) -> Result<bool, ServiceError> {
+    match result {
+        Ok(matched) => Ok(matched),
+        Err(e @ (HashError::Malformed | HashError::ParamsTooLarge)) => {
+            tracing::error!(error = %e, "stored password hash unusable");
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -121,6 +121,12 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         &self.inner.policy
     }
 
+    /// The hashing pool (shared by every clone of this service): for metrics, and for
+    /// benchmarks that compare a login with its bare verifications on the same workers.
+    pub fn hash_pool(&self) -> &HashPool {
+        &self.inner.hasher
+    }
+
     /// Argon2 computations done so far (for metrics and for tests that check that unknown
     /// and known usernames cost the same).
     pub fn hash_operations(&self) -> u64 {

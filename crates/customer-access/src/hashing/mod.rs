@@ -12,9 +12,10 @@
 //! - Stored hashes are untrusted input: their parameters are bounded before anything is
 //!   allocated.
 
+mod queue;
+
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
@@ -24,6 +25,8 @@ use zeroize::Zeroizing;
 
 use crate::credential::StoredHash;
 use crate::oneshot;
+
+use self::queue::{JobQueue, PushError};
 
 const SALT_BYTES: usize = 16;
 const OUTPUT_BYTES: usize = 32;
@@ -54,16 +57,28 @@ pub enum HashError {
     WorkersGone,
 }
 
+type VerifyResult = Result<bool, HashError>;
+
 enum Job {
     Hash { password: Zeroizing<Vec<u8>>, reply: oneshot::Sender<Result<StoredHash, HashError>> },
-    Verify { password: Zeroizing<Vec<u8>>, stored: StoredHash, reply: oneshot::Sender<Result<bool, HashError>> },
+    Verify { password: Zeroizing<Vec<u8>>, stored: StoredHash, reply: oneshot::Sender<VerifyResult> },
 }
 
 /// The pool. Cloning shares it. Workers exit when the last clone is dropped.
 #[derive(Clone)]
 pub struct HashPool {
-    jobs: SyncSender<Job>,
+    jobs: Arc<Submitter>,
     shared: Arc<PoolShared>,
+}
+
+/// The callers' end of the queue, shared by every clone of the pool: dropping the last one
+/// closes the queue, which lets the workers finish what is queued and exit.
+struct Submitter(Arc<JobQueue<Job>>);
+
+impl Drop for Submitter {
+    fn drop(&mut self) {
+        self.0.close();
+    }
 }
 
 struct PoolShared {
@@ -98,14 +113,16 @@ impl HashPool {
             operations: AtomicU64::new(0),
             max_memory_kib: settings.max_stored_memory_kib,
         });
-        let (jobs, receiver) = mpsc::sync_channel(queue_depth);
-        let receiver = Arc::new(Mutex::new(receiver));
-        for i in 0..workers.max(1) {
-            let receiver = Arc::clone(&receiver);
+        let workers = workers.max(1);
+        let queue = Arc::new(JobQueue::new(queue_depth, workers));
+        let jobs = Arc::new(Submitter(Arc::clone(&queue)));
+        for i in 0..workers {
+            let queue = Arc::clone(&queue);
             let shared = Arc::clone(&shared);
+            // On failure `jobs` is dropped on return, closing the queue: started workers exit.
             thread::Builder::new()
                 .name(format!("customer-access-hash-{i}"))
-                .spawn(move || worker(&receiver, &shared))
+                .spawn(move || worker(&queue, &shared))
                 .map_err(|_| HashError::WorkersGone)?;
         }
         Ok(Self { jobs, shared })
@@ -122,7 +139,7 @@ impl HashPool {
     /// [`HashError::Overloaded`] at once when the queue is full.
     pub async fn hash(&self, password: &[u8]) -> Result<StoredHash, HashError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Hash { password: Zeroizing::new(password.to_vec()), reply })?;
+        self.submit([Job::Hash { password: Zeroizing::new(password.to_vec()), reply }])?;
         answer.await.ok_or(HashError::WorkersGone)?
     }
 
@@ -134,10 +151,37 @@ impl HashPool {
     /// [`HashError::Overloaded`] at once when the queue is full; [`HashError::Malformed`] or
     /// [`HashError::ParamsTooLarge`] for a stored hash that cannot be used.
     pub async fn verify(&self, password: &[u8], stored: Option<&StoredHash>) -> Result<bool, HashError> {
+        let (job, answer) = self.verify_job(password, stored);
+        self.submit([job])?;
+        answer.await.ok_or(HashError::WorkersGone)?
+    }
+
+    /// [`verify`](Self::verify) `password` against two stored hashes at once: both jobs are
+    /// queued together (as one request, taking one queue slot) before either answer is
+    /// awaited, so with two or more workers they run in parallel and the pair takes about
+    /// one verification's time. Each result is separate, so an unusable hash in one does not
+    /// hide the other's answer.
+    ///
+    /// # Errors
+    /// [`HashError::Overloaded`] at once when the queue is full (nothing is queued).
+    pub async fn verify_pair(
+        &self,
+        password: &[u8],
+        first: Option<&StoredHash>,
+        second: Option<&StoredHash>,
+    ) -> Result<(VerifyResult, VerifyResult), HashError> {
+        let (first_job, first) = self.verify_job(password, first);
+        let (second_job, second) = self.verify_job(password, second);
+        self.submit([first_job, second_job])?;
+        let first = first.await.ok_or(HashError::WorkersGone)?;
+        let second = second.await.ok_or(HashError::WorkersGone)?;
+        Ok((first, second))
+    }
+
+    fn verify_job(&self, password: &[u8], stored: Option<&StoredHash>) -> (Job, oneshot::Receiver<VerifyResult>) {
         let stored = stored.unwrap_or(&self.shared.dummy).clone();
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Verify { password: Zeroizing::new(password.to_vec()), stored, reply })?;
-        answer.await.ok_or(HashError::WorkersGone)?
+        (Job::Verify { password: Zeroizing::new(password.to_vec()), stored, reply }, answer)
     }
 
     /// Was `stored` made with other parameters than the current ones?
@@ -153,24 +197,28 @@ impl HashPool {
             })
     }
 
-    fn submit(&self, job: Job) -> Result<(), HashError> {
-        self.jobs.try_send(job).map_err(|e| match e {
-            TrySendError::Full(_) => HashError::Overloaded,
-            TrySendError::Disconnected(_) => HashError::WorkersGone,
+    fn submit<const N: usize>(&self, request: [Job; N]) -> Result<(), HashError> {
+        self.jobs.0.try_push(request).map_err(|e| match e {
+            PushError::Full => HashError::Overloaded,
+            PushError::Closed => HashError::WorkersGone,
         })
     }
 }
 
-fn worker(receiver: &Mutex<Receiver<Job>>, shared: &PoolShared) {
+/// Tells the queue a worker has ended, on return and on unwinding alike.
+struct ExitNotice<'q>(&'q JobQueue<Job>);
+
+impl Drop for ExitNotice<'_> {
+    fn drop(&mut self) {
+        self.0.worker_exited();
+    }
+}
+
+fn worker(queue: &JobQueue<Job>, shared: &PoolShared) {
+    let _notice = ExitNotice(queue);
     let mut memory = vec![Block::default(); shared.params.block_count()];
-    loop {
-        let job = {
-            let guard = receiver.lock().unwrap_or_else(PoisonError::into_inner);
-            match guard.recv() {
-                Ok(job) => job,
-                Err(_) => return, // every HashPool clone is gone
-            }
-        };
+    // `None` once every HashPool clone is gone and the queue is drained.
+    while let Some(job) = queue.pop() {
         match job {
             Job::Hash { password, reply } => {
                 shared.operations.fetch_add(1, Ordering::Relaxed);
@@ -363,6 +411,21 @@ mod tests {
                     "{bad}"
                 );
             }
+        });
+    }
+
+    #[test]
+    fn a_pair_answers_each_hash_separately_and_takes_one_queue_slot() {
+        block_on(async {
+            let pool = HashPool::new(&Argon2Settings::danger_insecure_for_tests(), 1, 1).unwrap();
+            let good = pool.hash(b"plum-Kettle-42").await.unwrap();
+            let broken = StoredHash::from_phc("plaintext");
+            let (a, b) = pool.verify_pair(b"plum-Kettle-42", Some(&good), Some(&broken)).await.unwrap();
+            assert!(a.unwrap(), "the first answers for itself");
+            assert!(matches!(b, Err(HashError::Malformed)), "the second's failure is its own");
+            let (a, b) = pool.verify_pair(b"plum-Kettle-42", None, Some(&good)).await.unwrap();
+            assert!(!a.unwrap() && b.unwrap(), "None is the dummy, as in verify");
+            assert_eq!(pool.operations(), 5);
         });
     }
 
