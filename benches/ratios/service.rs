@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, HashPool, LoginOutcome, MemoryStore, NewContact, RecordingMailer, SecurityPolicy, ServiceError,
-    Staff, StaffId, Store, SystemClock,
+    AccessService, HashPool, LoginOutcome, MemoryStore, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId,
+    Store, SystemClock,
 };
+use customer_access_conformance::support::contact_with_password;
 use customer_access_sqlite::SqliteStore;
 
 use crate::report::{Row, cpu_seconds_by_thread, rounds, window};
@@ -41,18 +42,7 @@ pub async fn populated<S: Store>(store: S, workers: usize, queue: usize, users: 
     let shop = service.create_retailer(&admin, "Bench Shop").await.unwrap();
     for i in 0..users {
         let username = format!("bench{i:03}");
-        let new = NewContact {
-            retailer: shop.id,
-            username: username.clone(),
-            email: format!("{username}@shop.example"),
-            display_name: "Bench".into(),
-        };
-        service.invite(&admin, &new).await.unwrap();
-        let temp = mailer.last_temporary_password().unwrap();
-        let LoginOutcome::PasswordChangeRequired { ticket } = service.login(&username, &temp).await.unwrap() else {
-            panic!("a temporary password must lead to a change")
-        };
-        service.set_new_password(&secret(ticket.expose_secret()), &password_of(&username)).await.unwrap();
+        contact_with_password(&service, &admin, shop.id, &username, &password_of(&username)).await;
     }
     service
 }

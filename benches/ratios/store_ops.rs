@@ -12,6 +12,42 @@ use customer_access_sqlite::SqliteStore;
 use crate::report::{Row, per_op_ms, rounds};
 use crate::service::populated;
 
+/// Bind the 16 contact fields, the id and the expected revision, in statement order. (A
+/// macro, because the two drivers' query types share no binding trait worth naming here.)
+macro_rules! bind_contact {
+    ($q:expr, $c:expr, $expected:expr) => {
+        $q.bind($c.username)
+            .bind($c.username_key)
+            .bind($c.email)
+            .bind($c.display_name)
+            .bind($c.login_enabled)
+            .bind($c.revision)
+            .bind($c.credential_version)
+            .bind($c.password_hash)
+            .bind($c.temp_hash)
+            .bind($c.temp_issued_at)
+            .bind($c.temp_expires_at)
+            .bind($c.temp_issued_by)
+            .bind($c.ticket_digest)
+            .bind($c.ticket_expires_at)
+            .bind($c.reset_window_started_at)
+            .bind($c.reset_window_count)
+            .bind($c.id)
+            .bind($expected)
+    };
+}
+
+/// Bind an audit row's five columns, in statement order.
+macro_rules! bind_audit {
+    ($q:expr, $event:expr) => {
+        $q.bind($event.at.unix_millis())
+            .bind($event.actor.encode())
+            .bind($event.retailer.map(|r| r.get()))
+            .bind($event.contact.map(|c| c.get()))
+            .bind($event.kind.code())
+    };
+}
+
 const TARGET: &str = "<= 1.3";
 const LIMIT: f64 = 1.3;
 
@@ -21,7 +57,7 @@ const SQLITE_UPDATE: &str = "UPDATE ca_contacts SET username = ?1, username_key 
      display_name = ?4, login_enabled = ?5, revision = ?6, credential_version = ?7, password_hash = ?8, \
      temp_hash = ?9, temp_issued_at = ?10, temp_expires_at = ?11, temp_issued_by = ?12, ticket_digest = ?13, \
      ticket_expires_at = ?14, reset_window_started_at = ?15, reset_window_count = ?16 \
-     WHERE id = ?17 AND revision = ?18";
+     WHERE id = ?17 AND revision = ?18 AND id <> 0";
 const SQLITE_AUDIT: &str =
     "INSERT INTO ca_audit (at, actor, retailer_id, contact_id, kind) VALUES (?1, ?2, ?3, ?4, ?5)";
 
@@ -35,15 +71,7 @@ pub async fn run(rows: &mut Vec<Row>) {
         let q = sqlx::query(SQLITE_UPDATE);
         let updated = bind_sqlite(q, c, expected).execute(&mut *tx).await.unwrap().rows_affected();
         assert_eq!(updated, 1);
-        sqlx::query(SQLITE_AUDIT)
-            .bind(event.at.unix_millis())
-            .bind(event.actor.encode())
-            .bind(event.retailer.map(|r| r.get()))
-            .bind(event.contact.map(|c| c.get()))
-            .bind(event.kind.code())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        bind_audit!(sqlx::query(SQLITE_AUDIT), event).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     };
     rows.push(compare("4. CAS save + audit row, SQLite file / same SQL by hand", &sqlite, record, by_hand).await);
@@ -66,15 +94,7 @@ pub async fn run(rows: &mut Vec<Row>) {
         let q = sqlx::query(sqlx::AssertSqlSafe(update.as_str()));
         let updated = bind_pg(q, c, expected).execute(&mut *tx).await.unwrap().rows_affected();
         assert_eq!(updated, 1);
-        sqlx::query(sqlx::AssertSqlSafe(audit.as_str()))
-            .bind(event.at.unix_millis())
-            .bind(event.actor.encode())
-            .bind(event.retailer.map(|r| r.get()))
-            .bind(event.contact.map(|c| c.get()))
-            .bind(event.kind.code())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        bind_audit!(sqlx::query(sqlx::AssertSqlSafe(audit.as_str())), event).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     };
     rows.push(compare("4. CAS save + audit row, PostgreSQL / same SQL by hand", &pg, record, by_hand).await);
@@ -130,31 +150,6 @@ fn advanced(record: &ContactRecord) -> ContactRecord {
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-
-/// Bind the 16 contact fields, the id and the expected revision, in statement order. (A
-/// macro, because the two drivers' query types share no binding trait worth naming here.)
-macro_rules! bind_contact {
-    ($q:expr, $c:expr, $expected:expr) => {
-        $q.bind($c.username)
-            .bind($c.username_key)
-            .bind($c.email)
-            .bind($c.display_name)
-            .bind($c.login_enabled)
-            .bind($c.revision)
-            .bind($c.credential_version)
-            .bind($c.password_hash)
-            .bind($c.temp_hash)
-            .bind($c.temp_issued_at)
-            .bind($c.temp_expires_at)
-            .bind($c.temp_issued_by)
-            .bind($c.ticket_digest)
-            .bind($c.ticket_expires_at)
-            .bind($c.reset_window_started_at)
-            .bind($c.reset_window_count)
-            .bind($c.id)
-            .bind($expected)
-    };
-}
 
 fn bind_sqlite(q: SqliteQuery<'_>, c: ContactColumns, expected: i64) -> SqliteQuery<'_> {
     bind_contact!(q, c, expected)

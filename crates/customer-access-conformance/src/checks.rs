@@ -5,8 +5,8 @@ use std::sync::Arc;
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, Actor, AuditKind, LoginOutcome, NewContact, RecordingMailer, Revision, SecurityPolicy, ServiceError,
-    Staff, StaffId, Store, StoreErrorKind, SystemClock,
+    AccessService, Actor, AuditKind, LoginOutcome, RecordingMailer, Revision, SecurityPolicy, ServiceError, Staff,
+    StaffId, Store, StoreErrorKind, SystemClock,
 };
 
 use crate::fixtures::{at, changed, event, ipad, key, new_contact};
@@ -258,34 +258,18 @@ pub async fn concurrent_failures_are_counted_exactly<S: Store>(store: S) {
     assert_eq!(store.login_failures(&k).await.unwrap().count, 64, "every concurrent failure counted once");
 }
 
-fn temporary_password(mailer: &RecordingMailer) -> SecretString {
-    mailer.last_temporary_password().expect("an e-mail with a temporary password was sent")
-}
-
 /// Through the service: N tasks redeem one change ticket at once; exactly one sets its
 /// password, every other gets `InvalidTicket`, and only the winner's password works.
 pub async fn ticket_redemption_race<S: Store>(store: S, rounds: usize) {
     let mut policy = SecurityPolicy::default();
     policy.argon2 = Argon2Settings::danger_insecure_for_tests();
     policy.max_concurrent_hashes = 4;
-    let mailer = RecordingMailer::new();
-    let service = AccessService::new(store, mailer.clone(), SystemClock, policy).unwrap();
+    let service = AccessService::new(store, RecordingMailer::new(), SystemClock, policy).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Race Shop").await.unwrap();
     for round in 0..rounds {
         let username = format!("racer{round}");
-        let new = NewContact {
-            retailer: shop.id,
-            username: username.clone(),
-            email: format!("{username}@shop.example"),
-            display_name: "Racer".into(),
-        };
-        let contact = service.invite(&admin, &new).await.unwrap();
-        let LoginOutcome::PasswordChangeRequired { ticket } =
-            service.login(&username, &temporary_password(&mailer)).await.unwrap()
-        else {
-            panic!("login with the temporary password must require a change");
-        };
+        let (contact, ticket) = crate::support::invite_to_change_ticket(&service, &admin, shop.id, &username).await;
         let ticket = ticket.expose_secret().to_owned();
         let tasks: Vec<_> = (0..4)
             .map(|i| {

@@ -26,6 +26,7 @@
 
 mod checks;
 mod fixtures;
+pub mod support;
 pub mod timing;
 
 use std::future::Future;

@@ -18,9 +18,9 @@ use std::time::Instant;
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, AuditEvent, ContactId, ContactRecord, LoginFailures, LoginOutcome, ManualClock, NewContact,
-    NewContactRecord, RecordingMailer, Retailer, RetailerId, Revision, SecurityPolicy, Staff, StaffId, Store,
-    StoreResult, Timestamp, UsernameKey,
+    AccessService, AuditEvent, ContactId, ContactRecord, LoginFailures, LoginOutcome, ManualClock, NewContactRecord,
+    RecordingMailer, Retailer, RetailerId, Revision, SecurityPolicy, Staff, StaffId, Store, StoreResult, Timestamp,
+    UsernameKey,
 };
 
 /// Known usernames in the store during the check.
@@ -151,20 +151,8 @@ async fn populate<S: Store>(service: &Service<S>, names: &[String]) {
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Timing Shop").await.unwrap();
     for username in names {
-        let username = username.clone();
-        let new = NewContact {
-            retailer: shop.id,
-            username: username.clone(),
-            email: format!("{username}@shop.example"),
-            display_name: "Known".into(),
-        };
-        service.invite(&admin, &new).await.unwrap();
-        let temp = service.mailer().last_temporary_password().unwrap();
-        let LoginOutcome::PasswordChangeRequired { ticket } = service.login(&username, &temp).await.unwrap() else {
-            panic!("a temporary password requires a change")
-        };
         let password = SecretString::from(format!("{username}-Pass-1"));
-        service.set_new_password(&SecretString::from(ticket.expose_secret().to_owned()), &password).await.unwrap();
+        crate::support::contact_with_password(service, &admin, shop.id, username, &password).await;
     }
 }
 

@@ -12,6 +12,7 @@ use customer_access::{
     AccessService, LoginOutcome, NewContact, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, Store,
     StoreErrorKind, SystemClock, Timestamp, UsernameKey,
 };
+use customer_access_conformance::support::invite_to_change_ticket;
 use customer_access_postgres::{PostgresStore, SCHEMA_VERSION};
 
 type Service = AccessService<PostgresStore, RecordingMailer, SystemClock>;
@@ -39,17 +40,7 @@ async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
     let shop = a.create_retailer(&admin, "Shop").await.unwrap();
     for round in 0..200 {
         let username = format!("racer{round}");
-        let new = NewContact {
-            retailer: shop.id,
-            username: username.clone(),
-            email: format!("{username}@shop.example"),
-            display_name: "Racer".into(),
-        };
-        a.invite(&admin, &new).await.unwrap();
-        let temp = mailer.last_temporary_password().unwrap();
-        let LoginOutcome::PasswordChangeRequired { ticket } = b.login(&username, &temp).await.unwrap() else {
-            panic!()
-        };
+        let (_, ticket) = invite_to_change_ticket(&a, &admin, shop.id, &username).await;
         let t = ticket.expose_secret().to_owned();
         let (ra, rb) = tokio::join!(
             tokio::spawn({

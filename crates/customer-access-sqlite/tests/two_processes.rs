@@ -9,20 +9,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, LoginOutcome, NewContact, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, SystemClock,
+    AccessService, LoginOutcome, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, SystemClock,
 };
+use customer_access_conformance::support::invite_to_change_ticket;
 use customer_access_sqlite::SqliteStore;
 
 const ROUNDS: usize = 10;
 
 type Service = AccessService<SqliteStore, RecordingMailer, SystemClock>;
 
-async fn service(path: &Path) -> (Service, RecordingMailer) {
+async fn service(path: &Path) -> Service {
     let mut policy = SecurityPolicy::default();
     policy.argon2 = Argon2Settings::danger_insecure_for_tests();
-    let mailer = RecordingMailer::new();
     let store = SqliteStore::open(path).await.unwrap();
-    (AccessService::new(store, mailer.clone(), SystemClock, policy).unwrap(), mailer)
+    AccessService::new(store, RecordingMailer::new(), SystemClock, policy).unwrap()
 }
 
 fn unix_millis() -> u64 {
@@ -49,23 +49,13 @@ async fn redeem(service: &Service, ticket: &str, password: &str) -> bool {
 async fn two_processes_race_to_redeem_one_ticket() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
-    let (service, mailer) = service(&path).await;
+    let service = service(&path).await;
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Shop").await.unwrap();
     let mut child_wins = 0;
     for round in 0..ROUNDS {
         let username = format!("racer{round}");
-        let new = NewContact {
-            retailer: shop.id,
-            username: username.clone(),
-            email: format!("{username}@shop.example"),
-            display_name: "Racer".into(),
-        };
-        service.invite(&admin, &new).await.unwrap();
-        let temp = mailer.last_temporary_password().unwrap();
-        let LoginOutcome::PasswordChangeRequired { ticket } = service.login(&username, &temp).await.unwrap() else {
-            panic!()
-        };
+        let (_, ticket) = invite_to_change_ticket(&service, &admin, shop.id, &username).await;
         let start = unix_millis() + 700;
         let child = tokio::process::Command::new(std::env::current_exe().unwrap())
             .args(["race_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
@@ -101,7 +91,7 @@ async fn race_child() {
     let path = std::env::var("CA_RACE_DB").expect("CA_RACE_DB");
     let ticket = std::env::var("CA_RACE_TICKET").expect("CA_RACE_TICKET");
     let start: u64 = std::env::var("CA_RACE_START").expect("CA_RACE_START").parse().unwrap();
-    let (service, _) = service(Path::new(&path)).await;
+    let service = service(Path::new(&path)).await;
     sleep_until(start).await;
     let won = redeem(&service, &ticket, "Child-Pass-42").await;
     println!("RACE_RESULT={}", if won { "won" } else { "lost" });
