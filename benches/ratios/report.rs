@@ -9,22 +9,36 @@ pub struct Row {
     pub target: &'static str,
     pub ok: bool,
     pub detail: String,
+    /// Shown for context, judged against nothing.
+    pub reference: bool,
 }
 
 impl Row {
     /// A ratio that must stay at or below `limit`.
     pub fn at_most(name: impl Into<String>, ratio: f64, limit: f64, target: &'static str, detail: String) -> Self {
-        Self { name: name.into(), ratio, target, ok: ratio <= limit, detail }
+        Self { name: name.into(), ratio, target, ok: ratio <= limit, detail, reference: false }
     }
 
     /// A ratio that must reach at least `limit`.
     pub fn at_least(name: impl Into<String>, ratio: f64, limit: f64, target: &'static str, detail: String) -> Self {
-        Self { name: name.into(), ratio, target, ok: ratio >= limit, detail }
+        Self { name: name.into(), ratio, target, ok: ratio >= limit, detail, reference: false }
+    }
+
+    /// Context for reading other rows (what the hardware alone reaches): no target.
+    pub fn reference(name: impl Into<String>, ratio: f64, detail: String) -> Self {
+        Self { name: name.into(), ratio, target: "-", ok: true, detail, reference: true }
     }
 
     /// A comparison that could not run here (a server is missing); reported, never hidden.
     pub fn skipped(name: impl Into<String>, target: &'static str, why: String) -> Self {
-        Self { name: name.into(), ratio: f64::NAN, target, ok: false, detail: format!("not run: {why}") }
+        Self {
+            name: name.into(),
+            ratio: f64::NAN,
+            target,
+            ok: false,
+            detail: format!("not run: {why}"),
+            reference: false,
+        }
     }
 }
 
@@ -32,10 +46,11 @@ impl Row {
 pub fn print(rows: &[Row]) {
     println!("\n| benchmark | ratio | target | verdict | measured |\n| --- | --- | --- | --- | --- |");
     for r in rows {
-        let verdict = match (r.ratio.is_nan(), r.ok) {
-            (true, _) => "not run",
-            (false, true) => "met",
-            (false, false) => "**missed**",
+        let verdict = match (r.reference, r.ratio.is_nan(), r.ok) {
+            (true, _, _) => "reference",
+            (false, true, _) => "not run",
+            (false, false, true) => "met",
+            (false, false, false) => "**missed**",
         };
         println!("| {} | {:.2} | {} | {} | {} |", r.name, r.ratio, r.target, verdict, r.detail);
     }
