@@ -10,7 +10,7 @@
 //! retailers) pick a retailer, pick the right contact and reset its password or edit its
 //! login. Mail goes to `.eml` files in `<data>/outbox/` unless an SMTP URL is given. Sessions
 //! are `HttpOnly`, `SameSite=Strict` cookies, every form carries a CSRF token, and a session
-//! ends when the contact's credential version changes. Staff sign-in is out of scope: the
+//! ends when the contact's credential version changes or after 30 idle minutes. Staff sign-in is out of scope: the
 //! staff page lets you choose whom to act as (a demo shortcut, not for production).
 
 mod html;
