@@ -12,31 +12,6 @@ use customer_access_sqlite::SqliteStore;
 use crate::report::{Row, per_op_ms, rounds};
 use crate::service::populated;
 
-/// Bind the 16 contact fields, the id and the expected revision, in statement order. (A
-/// macro, because the two drivers' query types share no binding trait worth naming here.)
-macro_rules! bind_contact {
-    ($q:expr, $c:expr, $expected:expr) => {
-        $q.bind($c.username)
-            .bind($c.username_key)
-            .bind($c.email)
-            .bind($c.display_name)
-            .bind($c.login_enabled)
-            .bind($c.revision)
-            .bind($c.credential_version)
-            .bind($c.password_hash)
-            .bind($c.temp_hash)
-            .bind($c.temp_issued_at)
-            .bind($c.temp_expires_at)
-            .bind($c.temp_issued_by)
-            .bind($c.ticket_digest)
-            .bind($c.ticket_expires_at)
-            .bind($c.reset_window_started_at)
-            .bind($c.reset_window_count)
-            .bind($c.id)
-            .bind($expected)
-    };
-}
-
 /// Bind an audit row's five columns, in statement order.
 macro_rules! bind_audit {
     ($q:expr, $event:expr) => {
@@ -151,12 +126,16 @@ fn advanced(record: &ContactRecord) -> ContactRecord {
 type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
+/// Bind the 16 contact fields, the id and the expected revision, in statement order.
 fn bind_sqlite(q: SqliteQuery<'_>, c: ContactColumns, expected: i64) -> SqliteQuery<'_> {
-    bind_contact!(q, c, expected)
+    let id = c.id;
+    customer_access::bind_contact_fields!(q, c).bind(id).bind(expected)
 }
 
+/// As [`bind_sqlite`].
 fn bind_pg(q: PgQuery<'_>, c: ContactColumns, expected: i64) -> PgQuery<'_> {
-    bind_contact!(q, c, expected)
+    let id = c.id;
+    customer_access::bind_contact_fields!(q, c).bind(id).bind(expected)
 }
 
 fn pg_update(schema: &SchemaName) -> String {

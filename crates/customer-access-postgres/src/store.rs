@@ -29,22 +29,7 @@ fn query(sql: &str) -> Query<'_> {
 
 /// Bind the contact fields `$1..$16` shared by the INSERT and the UPDATE.
 fn bind_fields(q: Query<'_>, c: ContactColumns) -> Query<'_> {
-    q.bind(c.username)
-        .bind(c.username_key)
-        .bind(c.email)
-        .bind(c.display_name)
-        .bind(c.login_enabled)
-        .bind(c.revision)
-        .bind(c.credential_version)
-        .bind(c.password_hash)
-        .bind(c.temp_hash)
-        .bind(c.temp_issued_at)
-        .bind(c.temp_expires_at)
-        .bind(c.temp_issued_by)
-        .bind(c.ticket_digest)
-        .bind(c.ticket_expires_at)
-        .bind(c.reset_window_started_at)
-        .bind(c.reset_window_count)
+    customer_access::bind_contact_fields!(q, c)
 }
 
 /// Run `attempt` again after a serialization failure or deadlock, at most

@@ -55,6 +55,119 @@ pub struct AuditColumns {
     pub kind: String,
 }
 
+/// Bind the 16 writable fields of a [`ContactColumns`] (all but `id` and `retailer_id`) to a
+/// query builder, in the order the SQL stores' INSERT and UPDATE statements number them:
+/// `username, username_key, email, display_name, login_enabled, revision,
+/// credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at,
+/// temp_issued_by, ticket_digest, ticket_expires_at, reset_window_started_at,
+/// reset_window_count`. Any builder with a by-value `bind` method works (sqlx's `Query` for
+/// every driver), so each store writes its statements but not this list.
+///
+/// ```
+/// use customer_access::columns::ContactColumns;
+/// struct Binds(Vec<String>);
+/// impl Binds {
+///     fn bind<T: std::fmt::Debug>(mut self, value: T) -> Self {
+///         self.0.push(format!("{value:?}"));
+///         self
+///     }
+/// }
+/// let bound = customer_access::bind_contact_fields!(Binds(Vec::new()), ContactColumns::decoy());
+/// assert_eq!(bound.0.len(), 16);
+/// assert_eq!((bound.0[0].as_str(), bound.0[15].as_str()), ("\"decoy000\"", "0"));
+/// ```
+#[macro_export]
+macro_rules! bind_contact_fields {
+    ($query:expr, $columns:expr) => {{
+        let c: $crate::columns::ContactColumns = $columns;
+        $query
+            .bind(c.username)
+            .bind(c.username_key)
+            .bind(c.email)
+            .bind(c.display_name)
+            .bind(c.login_enabled)
+            .bind(c.revision)
+            .bind(c.credential_version)
+            .bind(c.password_hash)
+            .bind(c.temp_hash)
+            .bind(c.temp_issued_at)
+            .bind(c.temp_expires_at)
+            .bind(c.temp_issued_by)
+            .bind(c.ticket_digest)
+            .bind(c.ticket_expires_at)
+            .bind(c.reset_window_started_at)
+            .bind(c.reset_window_count)
+    }};
+}
+
+/// Read a [`ContactColumns`] from a row whose columns are, by position, `id, retailer_id,
+/// username, username_key, email, display_name, login_enabled, revision,
+/// credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at,
+/// temp_issued_by, ticket_digest, ticket_expires_at, reset_window_started_at,
+/// reset_window_count`, with the row's `try_get(index)` and `$map_err` turning its error
+/// into a [`StoreError`]. Expands to a `Result<ContactColumns, StoreError>`.
+///
+/// ```
+/// use customer_access::columns::ContactColumns;
+/// use customer_access::{StoreError, StoreErrorKind};
+/// /// A row of one repeated value, enough to show the shape.
+/// struct Row;
+/// impl Row {
+///     fn try_get<T: Default>(&self, _index: usize) -> Result<T, ()> {
+///         Ok(T::default())
+///     }
+/// }
+/// let read = customer_access::read_contact_columns!(Row, |()| StoreError::new(StoreErrorKind::Corrupt));
+/// assert_eq!(read.unwrap().reset_window_count, 0);
+/// ```
+#[macro_export]
+macro_rules! read_contact_columns {
+    ($row:expr, $map_err:expr) => {
+        (|| -> ::core::result::Result<$crate::columns::ContactColumns, $crate::StoreError> {
+            let row = &$row;
+            ::core::result::Result::Ok($crate::columns::ContactColumns {
+                id: row.try_get(0).map_err($map_err)?,
+                retailer_id: row.try_get(1).map_err($map_err)?,
+                username: row.try_get(2).map_err($map_err)?,
+                username_key: row.try_get(3).map_err($map_err)?,
+                email: row.try_get(4).map_err($map_err)?,
+                display_name: row.try_get(5).map_err($map_err)?,
+                login_enabled: row.try_get(6).map_err($map_err)?,
+                revision: row.try_get(7).map_err($map_err)?,
+                credential_version: row.try_get(8).map_err($map_err)?,
+                password_hash: row.try_get(9).map_err($map_err)?,
+                temp_hash: row.try_get(10).map_err($map_err)?,
+                temp_issued_at: row.try_get(11).map_err($map_err)?,
+                temp_expires_at: row.try_get(12).map_err($map_err)?,
+                temp_issued_by: row.try_get(13).map_err($map_err)?,
+                ticket_digest: row.try_get(14).map_err($map_err)?,
+                ticket_expires_at: row.try_get(15).map_err($map_err)?,
+                reset_window_started_at: row.try_get(16).map_err($map_err)?,
+                reset_window_count: row.try_get(17).map_err($map_err)?,
+            })
+        })()
+    };
+}
+
+/// Read an [`AuditColumns`] from a row whose columns are, by position, `at, actor,
+/// retailer_id, contact_id, kind`, as [`read_contact_columns!`] does for contacts.
+/// Expands to a `Result<AuditColumns, StoreError>`.
+#[macro_export]
+macro_rules! read_audit_columns {
+    ($row:expr, $map_err:expr) => {
+        (|| -> ::core::result::Result<$crate::columns::AuditColumns, $crate::StoreError> {
+            let row = &$row;
+            ::core::result::Result::Ok($crate::columns::AuditColumns {
+                at: row.try_get(0).map_err($map_err)?,
+                actor: row.try_get(1).map_err($map_err)?,
+                retailer_id: row.try_get(2).map_err($map_err)?,
+                contact_id: row.try_get(3).map_err($map_err)?,
+                kind: row.try_get(4).map_err($map_err)?,
+            })
+        })()
+    };
+}
+
 /// A stored column that does not decode into the domain type.
 #[derive(Debug, thiserror::Error)]
 #[error("stored column {column} holds an invalid value")]
