@@ -59,10 +59,13 @@ pub async fn run(rows: &mut Vec<Row>) {
     }
     let ops = n * PER_ROUND;
     for (what, t) in [("hash", &hash), ("verify", &verify)] {
-        let (pool_ms, crate_ms, c_ms) = (per_op_ms(t.pool, ops), per_op_ms(t.crate_fresh, ops), t.c.map(|c| per_op_ms(c, ops)));
+        let (pool_ms, crate_ms, c_ms) =
+            (per_op_ms(t.pool, ops), per_op_ms(t.crate_fresh, ops), t.c.map(|c| per_op_ms(c, ops)));
         let c_row = format!("1. {what}: pool / libargon2 (C, opt.c, -march=native)");
         rows.push(match c_ms {
-            Some(c_ms) => Row::at_most(c_row, pool_ms / c_ms, 1.2, "<= 1.2", format!("{pool_ms:.1} ms vs {c_ms:.1} ms")),
+            Some(c_ms) => {
+                Row::at_most(c_row, pool_ms / c_ms, 1.2, "<= 1.2", format!("{pool_ms:.1} ms vs {c_ms:.1} ms"))
+            }
             None => Row::skipped(c_row, "<= 1.2", c_reference::NOT_BUILT.to_owned()),
         });
         rows.push(Row::at_most(

@@ -154,7 +154,7 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
     }
     let outcome = app.service.login(&form.username, &secret(&form.password)).await;
     let message = match outcome {
-        Ok(LoginOutcome::Authenticated { contact, credential_version }) => {
+        Ok(LoginOutcome::Authenticated { contact, credential_version, .. }) => {
             app.sessions.with(&id, |s| s.user = Some((contact, credential_version)));
             return respond(cookie, Redirect::to("/"));
         }

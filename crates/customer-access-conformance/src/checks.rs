@@ -11,7 +11,7 @@ use customer_access::{
 
 use crate::fixtures::{at, changed, event, ipad, key, new_contact};
 
-fn kind<T: std::fmt::Debug>(result: Result<T, customer_access::StoreError>) -> StoreErrorKind {
+pub(crate) fn kind<T: std::fmt::Debug>(result: Result<T, customer_access::StoreError>) -> StoreErrorKind {
     match result {
         Ok(v) => panic!("expected an error, got Ok({v:?})"),
         Err(e) => e.kind(),
@@ -191,24 +191,6 @@ pub async fn retailer_scoping<S: Store>(store: S) {
     assert_eq!(store.assigned_retailers(StaffId::new(11)).await.unwrap(), vec![b.id]);
 }
 
-/// Failed-login counters add up, restart after `forget_before`, and clear.
-pub async fn login_failures_count_and_expire<S: Store>(store: S) {
-    let k = key("nobody-at-all");
-    assert_eq!(store.login_failures(&k).await.unwrap().count, 0);
-    for n in 1..=3u32 {
-        let f = store.record_login_failure(&k, at(n.into()), at(-1000)).await.unwrap();
-        assert_eq!((f.count, f.last_failure_at), (n, Some(at(n.into()))));
-    }
-    assert_eq!(store.login_failures(&k).await.unwrap().count, 3);
-    let f = store.record_login_failure(&k, at(10_000), at(5_000)).await.unwrap();
-    assert_eq!(f.count, 1, "failures before forget_before are forgotten");
-    let other = key("someone-else");
-    store.record_login_failure(&other, at(1), at(0)).await.unwrap();
-    store.clear_login_failures(&k).await.unwrap();
-    assert_eq!(store.login_failures(&k).await.unwrap().count, 0, "cleared");
-    assert_eq!(store.login_failures(&other).await.unwrap().count, 1, "clearing one key leaves others");
-}
-
 /// Of many concurrent saves from one revision exactly one succeeds; the rest are Conflicts.
 pub async fn concurrent_saves_have_one_winner<S: Store>(store: S) {
     let store = Arc::new(store);
@@ -239,23 +221,6 @@ pub async fn concurrent_saves_have_one_winner<S: Store>(store: S) {
         let stored = store.contact(rec.contact.id).await.unwrap();
         assert_eq!(stored.credentials.revision, Revision(current.credentials.revision.0 + 1));
     }
-}
-
-/// N concurrent failures on one username add exactly N.
-pub async fn concurrent_failures_are_counted_exactly<S: Store>(store: S) {
-    let store = Arc::new(store);
-    let k = key("target");
-    let tasks: Vec<_> = (0..64)
-        .map(|i| {
-            let store = Arc::clone(&store);
-            let k = k.clone();
-            tokio::spawn(async move { store.record_login_failure(&k, at(i), at(-1)).await.unwrap() })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert_eq!(store.login_failures(&k).await.unwrap().count, 64, "every concurrent failure counted once");
 }
 
 /// Through the service: N tasks redeem one change ticket at once; exactly one sets its

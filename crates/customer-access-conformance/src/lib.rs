@@ -27,6 +27,7 @@
 mod checks;
 mod fixtures;
 pub mod support;
+mod throttle;
 pub mod timing;
 
 use std::future::Future;
@@ -34,6 +35,7 @@ use std::future::Future;
 use customer_access::Store;
 
 pub use checks::*;
+pub use throttle::*;
 
 /// How many rounds the ticket-redemption race runs by default.
 pub const DEFAULT_RACE_ROUNDS: usize = 100;
@@ -52,8 +54,12 @@ where
     audit_is_atomic_with_the_record(factory().await).await;
     decoy_is_invisible(factory().await).await;
     retailer_scoping(factory().await).await;
-    login_failures_count_and_expire(factory().await).await;
+    login_failures_swap_and_clear(factory().await).await;
     concurrent_saves_have_one_winner(factory().await).await;
-    concurrent_failures_are_counted_exactly(factory().await).await;
+    concurrent_failure_swaps_have_one_winner(factory().await).await;
+    failure_state_is_bounded(factory().await).await;
+    devices_round_trip_and_stay_bounded(factory().await).await;
+    login_burst_verifies_at_most_the_allowed(factory().await).await;
+    stranger_cannot_lock_out_a_known_device(factory().await).await;
     ticket_redemption_race(factory().await, DEFAULT_RACE_ROUNDS).await;
 }

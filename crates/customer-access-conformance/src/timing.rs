@@ -18,9 +18,9 @@ use std::time::Instant;
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, AuditEvent, ContactId, ContactRecord, LoginFailures, LoginOutcome, ManualClock, NewContactRecord,
-    RecordingMailer, Retailer, RetailerId, Revision, SecurityPolicy, Staff, StaffId, Store, StoreResult, Timestamp,
-    UsernameKey,
+    AccessService, AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention,
+    LoginFailures, LoginOutcome, ManualClock, NewContactRecord, RecordingMailer, Retailer, RetailerId, Revision,
+    SecurityPolicy, Staff, StaffId, Store, StoreResult, ThrottleKey, Timestamp, UsernameKey,
 };
 
 /// Known usernames in the store during the check.
@@ -138,9 +138,11 @@ forward! {
     audit_log(contact: ContactId) -> Vec<AuditEvent>;
     assign_retailer(staff: StaffId, retailer: RetailerId) -> ();
     assigned_retailers(staff: StaffId) -> Vec<RetailerId>;
-    login_failures(key: &UsernameKey) -> LoginFailures;
-    record_login_failure(key: &UsernameKey, now: Timestamp, forget_before: Timestamp) -> LoginFailures;
-    clear_login_failures(key: &UsernameKey) -> ();
+    login_failures(key: &ThrottleKey) -> LoginFailures;
+    swap_login_failures(key: &ThrottleKey, expected: LoginFailures, new: LoginFailures, retention: FailureRetention) -> bool;
+    clear_login_failures(key: &ThrottleKey) -> ();
+    add_device(device: &DeviceRecord, keep_per_contact: u32) -> ();
+    device(digest: &DeviceTokenDigest) -> Option<DeviceRecord>;
 }
 
 type Service<S> = AccessService<Switch<S>, RecordingMailer, ManualClock>;

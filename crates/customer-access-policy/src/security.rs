@@ -40,6 +40,17 @@ pub struct SecurityPolicy {
     /// Delay after repeated failed logins for one username. Default: 5 free failures, then
     /// 1 s doubling to at most 15 minutes, forgotten after 24 hours quiet.
     pub login_backoff: LoginBackoff,
+    /// Recognised devices ("device cookies"): a login from a device that logged in before
+    /// is throttled on its own, so a stranger guessing at a username cannot lock its owner's
+    /// devices out. Default: valid 90 days, at most 10 per contact.
+    pub device_tokens: DeviceTokenPolicy,
+    /// After staff change a contact's e-mail address, for this long a staff reset needs a
+    /// second staff member's approval and a self-service reset e-mails the previous address
+    /// only. Default **72 hours** (a weekend plus a day): the notice sent to the previous
+    /// address must reach the contact before anyone can use the new address to take the
+    /// login over. Zero turns the hold off.
+    #[cfg_attr(feature = "serde", serde(rename = "staff_email_change_hold_secs", with = "secs"))]
+    pub staff_email_change_hold: Duration,
     /// Put the username into the reset e-mail. Default **false**, the seed's default: the
     /// e-mail alone should not be a complete set of credentials.
     pub include_username_in_reset_email: bool,
@@ -64,6 +75,8 @@ impl Default for SecurityPolicy {
             change_ticket_ttl: Duration::from_secs(10 * 60),
             reset_throttle: ResetThrottle::default(),
             login_backoff: LoginBackoff::default(),
+            device_tokens: DeviceTokenPolicy::default(),
+            staff_email_change_hold: Duration::from_secs(72 * 3600),
             include_username_in_reset_email: false,
             argon2: Argon2Settings::default(),
             max_concurrent_hashes: 2,
@@ -91,6 +104,27 @@ impl Default for ResetThrottle {
     }
 }
 
+/// Recognised-device tokens, the OWASP "device cookie": issued at a successful login,
+/// stored only as a digest, ended by any credential change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct DeviceTokenPolicy {
+    /// How long a token is recognised. Default 90 days: a device used monthly stays known.
+    #[cfg_attr(feature = "serde", serde(rename = "ttl_secs", with = "secs"))]
+    pub ttl: Duration,
+    /// Tokens kept per contact; the oldest beyond this are dropped. Default 10 (a desk, a
+    /// phone, a tablet, a few browsers).
+    pub max_per_contact: u32,
+}
+
+impl Default for DeviceTokenPolicy {
+    fn default() -> Self {
+        Self { ttl: Duration::from_secs(90 * 86_400), max_per_contact: 10 }
+    }
+}
+
 /// Exponential backoff after failed logins, keyed by normalised username (known or not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -110,6 +144,12 @@ pub struct LoginBackoff {
     /// Failures older than this are forgotten. Default 24 hours.
     #[cfg_attr(feature = "serde", serde(rename = "forget_after_secs", with = "secs"))]
     pub forget_after: Duration,
+    /// Most usernames and devices with failed-login state kept at once. Default 100,000:
+    /// a spray of random usernames evicts the entries with the oldest latest failure first,
+    /// and since every attempt costs two Argon2 verifications, evicting a live entry takes
+    /// far longer than its back-off lasts (about 30 minutes of a 2-core server's whole
+    /// hashing capacity for 100,000 attempts, against a longest delay of 15 minutes).
+    pub max_tracked_keys: usize,
 }
 
 impl Default for LoginBackoff {
@@ -119,6 +159,7 @@ impl Default for LoginBackoff {
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(15 * 60),
             forget_after: Duration::from_secs(24 * 3600),
+            max_tracked_keys: 100_000,
         }
     }
 }
@@ -267,6 +308,14 @@ impl SecurityPolicy {
         }
         check_range("login_backoff.max_delay", b.max_delay, 1, 86_400)?;
         check_range("login_backoff.forget_after", b.forget_after, 60, 30 * 86_400)?;
+        if !(16..=100_000_000).contains(&b.max_tracked_keys) {
+            return Err(invalid("login_backoff.max_tracked_keys", "must be between 16 and 100000000"));
+        }
+        check_range("device_tokens.ttl", self.device_tokens.ttl, 60, 400 * 86_400)?;
+        if !(1..=100).contains(&self.device_tokens.max_per_contact) {
+            return Err(invalid("device_tokens.max_per_contact", "must be between 1 and 100"));
+        }
+        check_range("staff_email_change_hold", self.staff_email_change_hold, 0, 30 * 86_400)?;
         self.check_argon2()?;
         if !(1..=256).contains(&self.max_concurrent_hashes) {
             return Err(invalid("max_concurrent_hashes", "must be between 1 and 256"));

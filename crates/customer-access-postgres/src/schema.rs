@@ -15,10 +15,11 @@ use sqlx::SqlSafeStr;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "contacts", include_str!("../migrations/0001_contacts.sql")),
     (2, "login failures", include_str!("../migrations/0002_login_failures.sql")),
+    (3, "devices", include_str!("../migrations/0003_devices.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// A PostgreSQL schema to hold the tables, so they can live beside an application's own:
 /// 1 to 63 characters of `a-z`, `0-9` and `_`, not starting with a digit.
@@ -103,8 +104,13 @@ pub(crate) struct Statements {
     pub(crate) assigned: String,
     pub(crate) failures: String,
     pub(crate) prune_failures: String,
-    pub(crate) record_failure: String,
+    pub(crate) trim_failures: String,
+    pub(crate) insert_failures: String,
+    pub(crate) swap_failures: String,
     pub(crate) clear_failures: String,
+    pub(crate) insert_device: String,
+    pub(crate) trim_devices: String,
+    pub(crate) device: String,
 }
 
 const CONTACT_COLUMNS: &str = "id, retailer_id, username, username_key, email, display_name, login_enabled, \
@@ -148,15 +154,22 @@ impl Statements {
             assigned: q(r#"SELECT retailer_id FROM "{schema}".staff_retailers WHERE staff_id = $1
                 ORDER BY retailer_id"#),
             failures: q(r#"SELECT count, last_failure_at FROM "{schema}".login_failures WHERE username_key = $1"#),
-            prune_failures: q(r#"DELETE FROM "{schema}".login_failures
-                WHERE last_failure_at < $1 AND username_key <> $2"#),
-            record_failure: q(r#"INSERT INTO "{schema}".login_failures AS f (username_key, count, last_failure_at)
-                VALUES ($1, 1, $2)
-                ON CONFLICT (username_key) DO UPDATE SET
-                  count = CASE WHEN f.last_failure_at < $3 THEN 1 ELSE f.count + 1 END,
-                  last_failure_at = $2
-                RETURNING count, last_failure_at"#),
+            prune_failures: q(r#"DELETE FROM "{schema}".login_failures WHERE last_failure_at < $1"#),
+            trim_failures: q(r#"DELETE FROM "{schema}".login_failures WHERE username_key IN
+                (SELECT username_key FROM "{schema}".login_failures
+                 ORDER BY last_failure_at DESC, username_key OFFSET $1)"#),
+            insert_failures: q(r#"INSERT INTO "{schema}".login_failures (username_key, count, last_failure_at)
+                VALUES ($1, $2, $3) ON CONFLICT (username_key) DO NOTHING"#),
+            swap_failures: q(r#"UPDATE "{schema}".login_failures SET count = $2, last_failure_at = $3
+                WHERE username_key = $1 AND count = $4 AND last_failure_at = $5"#),
             clear_failures: q(r#"DELETE FROM "{schema}".login_failures WHERE username_key = $1"#),
+            insert_device: q(r#"INSERT INTO "{schema}".devices
+                (digest, contact_id, credential_version, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)"#),
+            trim_devices: q(r#"DELETE FROM "{schema}".devices WHERE contact_id = $1 AND (expires_at <= $2
+                OR seq NOT IN (SELECT seq FROM "{schema}".devices WHERE contact_id = $1
+                               ORDER BY issued_at DESC, seq DESC LIMIT $3))"#),
+            device: q(r#"SELECT digest, contact_id, credential_version, issued_at, expires_at
+                FROM "{schema}".devices WHERE digest = $1"#),
         }
     }
 }

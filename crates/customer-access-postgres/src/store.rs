@@ -5,11 +5,13 @@
 //! failures and deadlocks are retried a bounded number of times.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use customer_access::columns::{AuditColumns, ContactColumns};
 use customer_access::{
-    AuditEvent, ContactId, ContactRecord, LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId,
-    Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
+    AuditEvent, ContactId, ContactRecord, CredentialVersion, DeviceRecord, DeviceTokenDigest, FailureRetention,
+    LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
+    StoreResult, ThrottleKey, Timestamp, UsernameKey,
 };
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
@@ -201,36 +203,107 @@ impl Store for PostgresStore {
         found.iter().map(|r| r.try_get(0).map(RetailerId::new).map_err(map)).collect()
     }
 
-    async fn login_failures(&self, key: &UsernameKey) -> StoreResult<LoginFailures> {
+    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
         let row = query(&self.sql.failures).bind(key.as_str()).fetch_optional(self.pool()).await.map_err(map)?;
         row.as_ref().map_or(Ok(LoginFailures::default()), failures)
     }
 
-    async fn record_login_failure(
+    async fn swap_login_failures(
         &self,
-        key: &UsernameKey,
-        now: Timestamp,
-        forget_before: Timestamp,
-    ) -> StoreResult<LoginFailures> {
-        // Keep the table bounded: forgotten entries are deleted as new failures arrive.
+        key: &ThrottleKey,
+        expected: LoginFailures,
+        new: LoginFailures,
+        retention: FailureRetention,
+    ) -> StoreResult<bool> {
+        let (count, at) = failure_columns(&new);
+        // One statement each way, atomic on its own: the UPDATE's WHERE is re-checked
+        // against the newest row version after waiting for a concurrent writer (READ
+        // COMMITTED), and the INSERT of a key another writer inserted first does nothing.
+        let done = if expected.is_empty() {
+            self.prune_failures(retention).await?;
+            query(&self.sql.insert_failures).bind(key.as_str()).bind(count).bind(at).execute(self.pool()).await
+        } else {
+            let (old_count, old_at) = failure_columns(&expected);
+            query(&self.sql.swap_failures)
+                .bind(key.as_str())
+                .bind(count)
+                .bind(at)
+                .bind(old_count)
+                .bind(old_at)
+                .execute(self.pool())
+                .await
+        };
+        Ok(done.map_err(map)?.rows_affected() == 1)
+    }
+
+    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
+        query(&self.sql.clear_failures).bind(key.as_str()).execute(self.pool()).await.map_err(map)?;
+        Ok(())
+    }
+
+    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
+        retrying(|| self.try_add_device(device, keep_per_contact)).await
+    }
+
+    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
+        let row = query(&self.sql.device).bind(digest.as_hex()).fetch_optional(self.pool()).await.map_err(map)?;
+        row.map(|r| {
+            Ok(DeviceRecord {
+                digest: DeviceTokenDigest::from_hex(r.try_get::<String, _>(0).map_err(map)?),
+                contact: ContactId::new(r.try_get(1).map_err(map)?),
+                credential_version: CredentialVersion(r.try_get(2).map_err(map)?),
+                issued_at: Timestamp::from_unix_millis(r.try_get(3).map_err(map)?),
+                expires_at: Timestamp::from_unix_millis(r.try_get(4).map_err(map)?),
+            })
+        })
+        .transpose()
+    }
+}
+
+/// New failure entries inserted, in this process: every [`TRIM_EVERY`]th one trims the table.
+static FAILURE_INSERTS: AtomicU64 = AtomicU64::new(0);
+/// Trimming to `max_entries` reads the whole age index, so it runs on one insert in this
+/// many; the table overshoots the cap by at most this many rows per process.
+const TRIM_EVERY: u64 = 64;
+
+/// `count` and `last_failure_at` as stored (a stored entry always has a latest failure).
+fn failure_columns(f: &LoginFailures) -> (i64, i64) {
+    (i64::from(f.count), f.last_failure_at.map_or(0, Timestamp::unix_millis))
+}
+
+impl PostgresStore {
+    /// Delete forgotten failure entries (an index range on their age), and on every
+    /// [`TRIM_EVERY`]th new entry all but the `max_entries` newest.
+    async fn prune_failures(&self, retention: FailureRetention) -> StoreResult<()> {
         query(&self.sql.prune_failures)
-            .bind(forget_before.unix_millis())
-            .bind(key.as_str())
+            .bind(retention.forget_before.unix_millis())
             .execute(self.pool())
             .await
             .map_err(map)?;
-        let row = query(&self.sql.record_failure)
-            .bind(key.as_str())
-            .bind(now.unix_millis())
-            .bind(forget_before.unix_millis())
-            .fetch_one(self.pool())
-            .await
-            .map_err(map)?;
-        failures(&row)
+        if FAILURE_INSERTS.fetch_add(1, Ordering::Relaxed) % TRIM_EVERY == 0 {
+            let keep = i64::try_from(retention.max_entries.saturating_sub(1)).unwrap_or(i64::MAX);
+            query(&self.sql.trim_failures).bind(keep).execute(self.pool()).await.map_err(map)?;
+        }
+        Ok(())
     }
 
-    async fn clear_login_failures(&self, key: &UsernameKey) -> StoreResult<()> {
-        query(&self.sql.clear_failures).bind(key.as_str()).execute(self.pool()).await.map_err(map)?;
+    async fn try_add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> Result<(), Attempt> {
+        let mut tx = self.pool().begin().await?;
+        query(&self.sql.insert_device)
+            .bind(device.digest.as_hex())
+            .bind(device.contact.get())
+            .bind(device.credential_version.0)
+            .bind(device.issued_at.unix_millis())
+            .bind(device.expires_at.unix_millis())
+            .execute(&mut *tx)
+            .await?;
+        query(&self.sql.trim_devices)
+            .bind(device.contact.get())
+            .bind(device.issued_at.unix_millis())
+            .bind(i64::from(keep_per_contact))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
-//! Several application instances (separate pools) on one database: ticket races, exact
-//! failure counters, schema isolation, upgrades, and connection loss mid-operation.
+//! Several application instances (separate pools) on one database: ticket races, a login
+//! burst that the shared back-off holds, schema isolation, upgrades, and connection loss mid-operation.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 mod common;
@@ -10,7 +10,7 @@ use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
     AccessService, LoginOutcome, NewContact, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, Store,
-    StoreErrorKind, SystemClock, Timestamp, UsernameKey,
+    StoreErrorKind, SystemClock, ThrottleKey, UsernameKey,
 };
 use customer_access_conformance::support::invite_to_change_ticket;
 use customer_access_postgres::{PostgresStore, SCHEMA_VERSION};
@@ -63,30 +63,41 @@ async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
     schemas.drop_all(&setup).await;
 }
 
+/// Issue 13: a burst of 100 concurrent wrong guesses for one username, split over two
+/// service instances (each with its own pool) on one schema, gets at most `free_attempts + 1`
+/// attempts verified: each is reserved in the shared table before it is verified.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_instances_hammering_failed_logins_count_exactly() {
+async fn two_instances_verify_no_more_of_a_burst_than_the_backoff_allows() {
     let Some(setup) = common::pool(4).await else { return };
     let schemas = common::Schemas::default();
     let schema = schemas.fresh();
     let first = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema.clone()).await.unwrap();
     let second = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema).await.unwrap();
-    let key = UsernameKey::from_stored("anna").unwrap();
-    let tasks: Vec<_> = (0..200)
+    let mailer = RecordingMailer::new();
+    let mut policy = SecurityPolicy::default();
+    policy.argon2 = Argon2Settings::danger_insecure_for_tests();
+    policy.hash_queue_depth = 1000;
+    let a = AccessService::new(first, mailer.clone(), SystemClock, policy).unwrap();
+    let b = AccessService::new(second, mailer.clone(), SystemClock, policy).unwrap();
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let shop = a.create_retailer(&admin, "Shop").await.unwrap();
+    let right = secret("plum-Kettle-42");
+    customer_access_conformance::support::contact_with_password(&a, &admin, shop.id, "anna", &right).await;
+    let before = a.hash_operations() + b.hash_operations();
+    let tasks: Vec<_> = (0..100)
         .map(|i| {
-            let store = if i % 2 == 0 { first.clone() } else { second.clone() };
-            let key = key.clone();
-            tokio::spawn(async move {
-                store
-                    .record_login_failure(&key, Timestamp::from_unix_millis(1000 + i), Timestamp::from_unix_millis(0))
-                    .await
-            })
+            let service = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move { service.login("anna", &secret(&format!("wrong-{i}"))).await.unwrap() })
         })
         .collect();
     for t in tasks {
-        t.await.unwrap().unwrap();
+        t.await.unwrap();
     }
-    assert_eq!(first.login_failures(&key).await.unwrap().count, 200);
-    assert_eq!(second.login_failures(&key).await.unwrap().count, 200);
+    let verified = (a.hash_operations() + b.hash_operations() - before) / 2;
+    let allowed = u64::from(policy.login_backoff.free_attempts) + 1;
+    assert!(verified <= allowed, "two instances verified {verified} of a burst of 100; the back-off allows {allowed}");
+    let key = ThrottleKey::username(&UsernameKey::from_stored("anna").unwrap());
+    assert_eq!(u64::from(a.store().login_failures(&key).await.unwrap().count), verified, "one reservation each");
     schemas.drop_all(&setup).await;
 }
 

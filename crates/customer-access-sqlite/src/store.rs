@@ -4,11 +4,13 @@
 //! conditional `UPDATE ... WHERE id = ? AND revision = ?` checked by rows affected.
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use customer_access::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID};
 use customer_access::{
-    AuditEvent, ContactId, ContactRecord, LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId,
-    Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
+    AuditEvent, ContactId, ContactRecord, CredentialVersion, DeviceRecord, DeviceTokenDigest, FailureRetention,
+    LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
+    StoreResult, ThrottleKey, Timestamp, UsernameKey,
 };
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 use sqlx::{Row, Sqlite as Db, Transaction};
@@ -219,7 +221,7 @@ impl Store for SqliteStore {
         Ok(ids.into_iter().map(RetailerId::new).collect())
     }
 
-    async fn login_failures(&self, key: &UsernameKey) -> StoreResult<LoginFailures> {
+    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
         let row = sqlx::query("SELECT count, last_failure_at FROM ca_login_failures WHERE username_key = ?1")
             .bind(key.as_str())
             .fetch_optional(self.pool())
@@ -228,36 +230,48 @@ impl Store for SqliteStore {
         row.as_ref().map_or(Ok(LoginFailures::default()), failures)
     }
 
-    async fn record_login_failure(
+    async fn swap_login_failures(
         &self,
-        key: &UsernameKey,
-        now: Timestamp,
-        forget_before: Timestamp,
-    ) -> StoreResult<LoginFailures> {
-        // Keep the table bounded: forgotten entries are deleted as new failures arrive.
-        sqlx::query("DELETE FROM ca_login_failures WHERE last_failure_at < ?1 AND username_key <> ?2")
-            .bind(forget_before.unix_millis())
+        key: &ThrottleKey,
+        expected: LoginFailures,
+        new: LoginFailures,
+        retention: FailureRetention,
+    ) -> StoreResult<bool> {
+        let (count, at) = failure_columns(&new);
+        let mut tx = self.begin_write().await?;
+        let swapped = if expected.is_empty() {
+            prune_failures(&mut tx, retention).await?;
+            sqlx::query(
+                "INSERT INTO ca_login_failures (username_key, count, last_failure_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (username_key) DO NOTHING",
+            )
             .bind(key.as_str())
-            .execute(self.pool())
+            .bind(count)
+            .bind(at)
+            .execute(&mut *tx)
             .await
-            .map_err(map)?;
-        let row = sqlx::query(
-            "INSERT INTO ca_login_failures (username_key, count, last_failure_at) VALUES (?1, 1, ?2) \
-             ON CONFLICT (username_key) DO UPDATE SET \
-               count = CASE WHEN last_failure_at < ?3 THEN 1 ELSE count + 1 END, \
-               last_failure_at = ?2 \
-             RETURNING count, last_failure_at",
-        )
-        .bind(key.as_str())
-        .bind(now.unix_millis())
-        .bind(forget_before.unix_millis())
-        .fetch_one(self.pool())
-        .await
-        .map_err(map)?;
-        failures(&row)
+        } else {
+            let (old_count, old_at) = failure_columns(&expected);
+            sqlx::query(
+                "UPDATE ca_login_failures SET count = ?2, last_failure_at = ?3 \
+                 WHERE username_key = ?1 AND count = ?4 AND last_failure_at = ?5",
+            )
+            .bind(key.as_str())
+            .bind(count)
+            .bind(at)
+            .bind(old_count)
+            .bind(old_at)
+            .execute(&mut *tx)
+            .await
+        }
+        .map_err(map)?
+        .rows_affected()
+            == 1;
+        tx.commit().await.map_err(map)?;
+        Ok(swapped)
     }
 
-    async fn clear_login_failures(&self, key: &UsernameKey) -> StoreResult<()> {
+    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
         sqlx::query("DELETE FROM ca_login_failures WHERE username_key = ?1")
             .bind(key.as_str())
             .execute(self.pool())
@@ -265,6 +279,89 @@ impl Store for SqliteStore {
             .map_err(map)?;
         Ok(())
     }
+
+    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
+        if device.contact.get() == DECOY_CONTACT_ID {
+            return Err(StoreError::new(StoreErrorKind::NotFound));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO ca_devices (digest, contact_id, credential_version, issued_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(device.digest.as_hex())
+        .bind(device.contact.get())
+        .bind(device.credential_version.0)
+        .bind(device.issued_at.unix_millis())
+        .bind(device.expires_at.unix_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+        sqlx::query(
+            "DELETE FROM ca_devices WHERE contact_id = ?1 AND (expires_at <= ?2 OR seq NOT IN \
+             (SELECT seq FROM ca_devices WHERE contact_id = ?1 ORDER BY issued_at DESC, seq DESC LIMIT ?3))",
+        )
+        .bind(device.contact.get())
+        .bind(device.issued_at.unix_millis())
+        .bind(i64::from(keep_per_contact))
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+        tx.commit().await.map_err(map)
+    }
+
+    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
+        let row = sqlx::query(
+            "SELECT digest, contact_id, credential_version, issued_at, expires_at FROM ca_devices WHERE digest = ?1",
+        )
+        .bind(digest.as_hex())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(map)?;
+        row.map(|r| {
+            Ok(DeviceRecord {
+                digest: DeviceTokenDigest::from_hex(r.try_get::<String, _>(0).map_err(map)?),
+                contact: ContactId::new(r.try_get(1).map_err(map)?),
+                credential_version: CredentialVersion(r.try_get(2).map_err(map)?),
+                issued_at: Timestamp::from_unix_millis(r.try_get(3).map_err(map)?),
+                expires_at: Timestamp::from_unix_millis(r.try_get(4).map_err(map)?),
+            })
+        })
+        .transpose()
+    }
+}
+
+/// New entries inserted, in this process: every [`TRIM_EVERY`]th one trims the table.
+static FAILURE_INSERTS: AtomicU64 = AtomicU64::new(0);
+/// Trimming to `max_entries` reads the whole age index, so it runs on one insert in this
+/// many; the table overshoots the cap by at most this many rows per process.
+const TRIM_EVERY: u64 = 64;
+
+/// Delete forgotten failure entries (an index range on their age), and on every
+/// [`TRIM_EVERY`]th new entry all but the `max_entries` newest.
+async fn prune_failures(tx: &mut Transaction<'static, Db>, retention: FailureRetention) -> StoreResult<()> {
+    sqlx::query("DELETE FROM ca_login_failures WHERE last_failure_at < ?1")
+        .bind(retention.forget_before.unix_millis())
+        .execute(&mut **tx)
+        .await
+        .map_err(map)?;
+    if FAILURE_INSERTS.fetch_add(1, Ordering::Relaxed) % TRIM_EVERY == 0 {
+        let keep = i64::try_from(retention.max_entries.saturating_sub(1)).unwrap_or(i64::MAX);
+        sqlx::query(
+            "DELETE FROM ca_login_failures WHERE username_key IN (SELECT username_key FROM ca_login_failures \
+             ORDER BY last_failure_at DESC, username_key LIMIT -1 OFFSET ?1)",
+        )
+        .bind(keep)
+        .execute(&mut **tx)
+        .await
+        .map_err(map)?;
+    }
+    Ok(())
+}
+
+/// `count` and `last_failure_at` as stored (a stored entry always has a latest failure).
+fn failure_columns(f: &LoginFailures) -> (i64, i64) {
+    (i64::from(f.count), f.last_failure_at.map_or(0, Timestamp::unix_millis))
 }
 
 /// The decoy's retailer row satisfies foreign keys, but it is no retailer: nothing may

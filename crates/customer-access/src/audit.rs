@@ -96,6 +96,15 @@ audit_kinds! {
     Unlocked => "unlocked",
     /// A staff member tried to act on a retailer they may not manage.
     AccessDenied => "access_denied",
+    /// The contact ended every session and recognised device ("log out everywhere").
+    LoggedOutEverywhere => "logged_out_everywhere",
+    /// The previous address was told of a staff e-mail change.
+    EmailChangeNoticeSent => "email_change_notice_sent",
+    /// The notice of a staff e-mail change to the previous address could not be sent.
+    EmailChangeNoticeFailed => "email_change_notice_failed",
+    /// A staff reset during the hold after a staff e-mail change was approved by a second
+    /// staff member (named in this event as its actor).
+    ResetApproved => "reset_approved",
 }
 
 /// A stored audit code this version does not know.

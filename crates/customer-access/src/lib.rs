@@ -63,6 +63,7 @@ mod audit;
 mod clock;
 pub mod columns;
 mod credential;
+mod device;
 mod domain;
 mod error;
 mod hashing;
@@ -78,6 +79,7 @@ mod service;
 pub mod state;
 mod store;
 mod ticket;
+mod token;
 
 pub use actor::{Actor, ActorDecodeError, Staff};
 pub use audit::{AuditEvent, AuditKind, UnknownAuditKind};
@@ -86,20 +88,23 @@ pub use credential::{
     ContactRecord, CredentialVersion, Credentials, ResetWindow, Revision, StoredHash, TemporaryCredential,
     TicketDigest, TicketRecord,
 };
+pub use device::{DeviceRecord, DeviceToken, DeviceTokenDigest, MalformedDeviceToken};
 pub use domain::{Contact, Retailer};
 pub use error::ServiceError;
 pub use hashing::{HashError, HashParameters, HashPool};
 pub use ids::{ContactId, DeviceId, RetailerId, StaffId};
 pub use input::{EmailAddress, EmailError, InputError, TextProblem};
 pub use mailer::{MailError, MailErrorKind, Mailer, MessageKind, OutgoingMessage};
-pub use memory::{MAX_FAILURE_ENTRIES, MemoryStore};
+pub use memory::MemoryStore;
 pub use message::{Template, TemplateError, Templates};
 pub use recording::RecordingMailer;
 pub use service::{
     AccessService, LoginOutcome, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged, PendingReset, ResetOptions,
     SelfServiceOutcome, StaffResetReceipt,
 };
-pub use store::{LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult};
+pub use store::{
+    FailureRetention, LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult, ThrottleKey,
+};
 pub use ticket::{ChangeTicket, MalformedTicket};
 
 pub use customer_access_policy::{self as policy, SecurityPolicy, UsernameKey};

@@ -7,15 +7,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use customer_access_policy::UsernameKey;
 
 use crate::audit::AuditEvent;
-use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, Revision};
+use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
-use crate::store::{LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult};
-
-/// Most usernames with failed-login state kept at once; beyond it, forgotten entries are
-/// dropped first, then the oldest, so guessing random usernames cannot exhaust memory.
-pub const MAX_FAILURE_ENTRIES: usize = 100_000;
+use crate::store::{
+    FailureRetention, LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult, ThrottleKey,
+};
 
 /// An in-memory store. Clones share the same data.
 #[derive(Clone, Debug)]
@@ -39,7 +37,9 @@ struct State {
     by_key: HashMap<UsernameKey, ContactId>,
     audit: Vec<AuditEvent>,
     assignments: BTreeSet<(StaffId, RetailerId)>,
-    failures: HashMap<UsernameKey, LoginFailures>,
+    failures: HashMap<ThrottleKey, LoginFailures>,
+    /// Recognised devices in insertion order (the order breaks `issued_at` ties).
+    devices: Vec<DeviceRecord>,
     next_id: i64,
 }
 
@@ -61,7 +61,7 @@ impl MemoryStore {
     }
 
     /// Every failed-login entry, sorted by key (for tests that compare stored state).
-    pub fn all_login_failures(&self) -> Vec<(UsernameKey, LoginFailures)> {
+    pub fn all_login_failures(&self) -> Vec<(ThrottleKey, LoginFailures)> {
         let mut all: Vec<_> = self.lock().failures.iter().map(|(k, f)| (k.clone(), *f)).collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
@@ -179,34 +179,67 @@ impl Store for MemoryStore {
         Ok(self.lock().assignments.iter().filter(|(s, _)| *s == staff).map(|(_, r)| *r).collect())
     }
 
-    async fn login_failures(&self, key: &UsernameKey) -> StoreResult<LoginFailures> {
+    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
         Ok(self.lock().failures.get(key).copied().unwrap_or_default())
     }
 
-    async fn record_login_failure(
+    async fn swap_login_failures(
         &self,
-        key: &UsernameKey,
-        now: Timestamp,
-        forget_before: Timestamp,
-    ) -> StoreResult<LoginFailures> {
+        key: &ThrottleKey,
+        expected: LoginFailures,
+        new: LoginFailures,
+        retention: FailureRetention,
+    ) -> StoreResult<bool> {
         let mut s = self.lock();
-        if !s.failures.contains_key(key) && s.failures.len() >= MAX_FAILURE_ENTRIES {
-            s.failures.retain(|_, f| f.last_failure_at.is_some_and(|t| t >= forget_before));
-            if s.failures.len() >= MAX_FAILURE_ENTRIES
-                && let Some(oldest) = s.failures.iter().min_by_key(|(_, f)| f.last_failure_at).map(|(k, _)| k.clone())
-            {
+        if s.failures.get(key).copied().unwrap_or_default() != expected {
+            return Ok(false);
+        }
+        if expected.is_empty() && s.failures.len() >= retention.max_entries {
+            s.failures.retain(|_, f| f.last_failure_at.is_some_and(|t| t >= retention.forget_before));
+            while s.failures.len() >= retention.max_entries.max(1) {
+                let Some(oldest) = s.failures.iter().min_by_key(|(_, f)| f.last_failure_at).map(|(k, _)| k.clone())
+                else {
+                    break;
+                };
                 s.failures.remove(&oldest);
             }
         }
-        let entry = s.failures.entry(key.clone()).or_default();
-        let stale = entry.last_failure_at.is_none_or(|t| t < forget_before);
-        entry.count = if stale { 1 } else { entry.count.saturating_add(1) };
-        entry.last_failure_at = Some(now);
-        Ok(*entry)
+        s.failures.insert(key.clone(), new);
+        Ok(true)
     }
 
-    async fn clear_login_failures(&self, key: &UsernameKey) -> StoreResult<()> {
+    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
         self.lock().failures.remove(key);
         Ok(())
+    }
+
+    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
+        let mut s = self.lock();
+        if !s.contacts.contains_key(&device.contact) {
+            return Err(not_found());
+        }
+        if s.devices.iter().any(|d| d.digest == device.digest) {
+            return Err(StoreError::new(StoreErrorKind::Duplicate));
+        }
+        s.devices.push(device.clone());
+        s.devices.retain(|d| d.contact != device.contact || d.expires_at > device.issued_at);
+        let mine: Vec<usize> = (0..s.devices.len()).filter(|&i| s.devices[i].contact == device.contact).collect();
+        let keep = usize::try_from(keep_per_contact).unwrap_or(usize::MAX);
+        if mine.len() > keep {
+            // Newest by issue time, ties by insertion order: a stable sort keeps that order.
+            let mut by_age = mine;
+            by_age.sort_by_key(|&i| s.devices[i].issued_at);
+            let drop: BTreeSet<usize> = by_age[..by_age.len() - keep].iter().copied().collect();
+            let mut index = 0;
+            s.devices.retain(|_| {
+                index += 1;
+                !drop.contains(&(index - 1))
+            });
+        }
+        Ok(())
+    }
+
+    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
+        Ok(self.lock().devices.iter().find(|d| d.digest == *digest).cloned())
     }
 }

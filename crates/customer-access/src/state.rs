@@ -183,7 +183,8 @@ pub fn change_email(record: &ContactRecord, email: EmailAddress, now: Timestamp,
     Transition { record: next, events }
 }
 
-/// Staff change the username; a pending temporary password is withdrawn.
+/// Staff change the username; a pending temporary password is withdrawn and the credential
+/// version bumps (the name a login is made with changed: sessions and devices end).
 pub fn change_username(
     record: &ContactRecord,
     username: String,
@@ -195,6 +196,7 @@ pub fn change_username(
     let mut events = Vec::new();
     next.contact.username = username;
     next.contact.username_key = key;
+    next.credentials.credential_version = next.credentials.credential_version.next();
     events.push(event(now, actor, &next, AuditKind::UsernameChanged));
     withdraw_pending(&mut next, now, actor, &mut events);
     Transition { record: next, events }
@@ -213,6 +215,22 @@ pub fn set_login_enabled(record: &ContactRecord, enabled: bool, now: Timestamp, 
         events.push(event(now, actor, &next, AuditKind::LoginDisabled));
         withdraw_pending(&mut next, now, actor, &mut events);
     }
+    Transition { record: next, events }
+}
+
+/// The failed-login state after charging one more attempt at `now`: failures older than the
+/// back-off's `forget_after` no longer count.
+pub fn charge_attempt(failures: &LoginFailures, now: Timestamp, backoff: &LoginBackoff) -> LoginFailures {
+    let stale = failures.last_failure_at.is_none_or(|t| t < now.minus(backoff.forget_after));
+    LoginFailures { count: if stale { 1 } else { failures.count.saturating_add(1) }, last_failure_at: Some(now) }
+}
+
+/// The contact ends every session and recognised device: the credential version bumps.
+pub fn end_sessions(record: &ContactRecord, now: Timestamp) -> Transition {
+    let mut next = begin(record);
+    next.credentials.credential_version = next.credentials.credential_version.next();
+    let actor = Actor::Contact(record.contact.id);
+    let events = vec![event(now, &actor, &next, AuditKind::LoggedOutEverywhere)];
     Transition { record: next, events }
 }
 

@@ -14,6 +14,7 @@ use customer_access_policy::UsernameKey;
 use crate::audit::AuditEvent;
 use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, Credentials, Revision};
+use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::input::EmailAddress;
@@ -55,13 +56,66 @@ impl NewContactRecord {
     }
 }
 
-/// Failed-login state for one normalised username, whether or not a contact has it.
+/// Failed-login state for one [`ThrottleKey`]. The default (count 0, no failure) is also the
+/// state of a key with no stored entry.
+///
+/// The service charges an attempt *before* verifying it (see
+/// [`Store::swap_login_failures`]), so `count` counts attempts reserved, and a success
+/// clears the entry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoginFailures {
-    /// Consecutive failures not yet forgotten.
+    /// Consecutive attempts charged and not yet forgotten or cleared.
     pub count: u32,
-    /// When the latest one happened.
+    /// When the latest one was charged.
     pub last_failure_at: Option<Timestamp>,
+}
+
+impl LoginFailures {
+    /// Is this the state of a key with no stored entry?
+    pub fn is_empty(&self) -> bool {
+        self.count == 0 && self.last_failure_at.is_none()
+    }
+}
+
+/// What failed-login state is kept under: a normalised username (known or not), or a
+/// recognised device of one contact (see [`DeviceToken`](crate::DeviceToken)), so that a
+/// stranger's guesses against a username do not lock out the owner's devices.
+///
+/// Its text form is what stores keep: a username key as it is, a device as `device:` and
+/// its digest. A username key can never contain `:`, so the two never collide.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ThrottleKey(String);
+
+impl ThrottleKey {
+    /// The key for attempts on `username` without a recognised device.
+    pub fn username(username: &UsernameKey) -> Self {
+        Self(username.as_str().to_owned())
+    }
+
+    /// The key for attempts from one recognised device.
+    pub fn device(device: &DeviceTokenDigest) -> Self {
+        Self(format!("device:{}", device.as_hex()))
+    }
+
+    /// A key read back from storage.
+    pub fn from_stored(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The text form that stores keep.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How much failed-login state a store keeps (see [`Store::swap_login_failures`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FailureRetention {
+    /// Entries whose latest failure is before this may be deleted: they no longer throttle.
+    pub forget_before: Timestamp,
+    /// Keep at most about this many entries, dropping those with the oldest latest failure
+    /// first. A store may overshoot by a small constant while it amortises the trimming.
+    pub max_entries: usize,
 }
 
 /// What kind of storage failure happened: decides what the caller can do about it.
@@ -140,8 +194,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 ///   taken key returns [`StoreErrorKind::Duplicate`] and writes nothing.
 /// - **Exact round trips.** What is saved is what is loaded, field for field (timestamps to
 ///   the millisecond).
-/// - **Atomic failure counters.** [`record_login_failure`](Self::record_login_failure) is a
-///   single atomic read-modify-write: N concurrent calls add exactly N.
+/// - **Compare-and-swap failure counters.** [`swap_login_failures`](Self::swap_login_failures)
+///   writes only if the stored state is still the expected one: of N concurrent swaps from
+///   the same state exactly one succeeds. The service reserves every login attempt this way
+///   before verifying it, so no burst and no number of instances gets more guesses verified
+///   than the back-off allows.
 /// - **Errors by kind.** Map your driver's errors into [`StoreErrorKind`]s, keeping the
 ///   driver error as the source; never panic on a database failure.
 pub trait Store: Send + Sync + fmt::Debug + 'static {
@@ -205,19 +262,35 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// The retailers an iPad user may manage, ordered by id.
     fn assigned_retailers(&self, staff: StaffId) -> impl Future<Output = StoreResult<Vec<RetailerId>>> + Send;
 
-    /// Failed-login state for `key` (zero if none is stored).
-    fn login_failures(&self, key: &UsernameKey) -> impl Future<Output = StoreResult<LoginFailures>> + Send;
+    /// Failed-login state for `key` ([`LoginFailures::default`] if none is stored).
+    fn login_failures(&self, key: &ThrottleKey) -> impl Future<Output = StoreResult<LoginFailures>> + Send;
 
-    /// Atomically count one more failure for `key` at `now` and return the new state. If the
-    /// stored latest failure is before `forget_before`, the count restarts at 1. A store may
-    /// delete entries whose latest failure is before `forget_before` (keeps the table bounded).
-    fn record_login_failure(
+    /// Replace the failed-login state of `key` with `new` if it is still `expected`, as one
+    /// atomic compare-and-swap, and report whether it did. `expected` equal to
+    /// [`LoginFailures::default`] means "no entry": the swap inserts one unless another
+    /// writer already did. A cleared (deleted) entry does not match a non-empty `expected`.
+    ///
+    /// The store keeps the state bounded by `retention`: entries whose latest failure is
+    /// before `retention.forget_before` may be deleted, and at most about
+    /// `retention.max_entries` are kept (oldest latest failure dropped first), so a spray of
+    /// random usernames cannot grow it without bound.
+    fn swap_login_failures(
         &self,
-        key: &UsernameKey,
-        now: Timestamp,
-        forget_before: Timestamp,
-    ) -> impl Future<Output = StoreResult<LoginFailures>> + Send;
+        key: &ThrottleKey,
+        expected: LoginFailures,
+        new: LoginFailures,
+        retention: FailureRetention,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Forget the failures for `key` (successful login, password change, staff unlock).
-    fn clear_login_failures(&self, key: &UsernameKey) -> impl Future<Output = StoreResult<()>> + Send;
+    fn clear_login_failures(&self, key: &ThrottleKey) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Keep a recognised device. Then delete the same contact's devices that are expired at
+    /// `device.issued_at`, and all but its `keep_per_contact` newest (by `issued_at`, then
+    /// insertion order), so a contact's list stays bounded. [`StoreErrorKind::NotFound`] if
+    /// the contact does not exist; [`StoreErrorKind::Duplicate`] if the digest is taken.
+    fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// The device stored under `digest`, if any (expired or not: the service decides).
+    fn device(&self, digest: &DeviceTokenDigest) -> impl Future<Output = StoreResult<Option<DeviceRecord>>> + Send;
 }

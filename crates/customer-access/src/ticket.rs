@@ -6,19 +6,17 @@
 
 use std::fmt;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-use blake2::{Blake2b256, Digest};
 use secrecy::{ExposeSecret, SecretString};
-use zeroize::Zeroizing;
 
 use crate::credential::TicketDigest;
 use crate::ids::ContactId;
 
-const SECRET_BYTES: usize = 32;
-const SECRET_CHARS: usize = 43;
 const DOMAIN: &[u8] = b"customer-access change ticket v1\0";
 
 /// A change ticket. `Debug` is redacted, there is no `Display`; the text is zeroized on drop.
+///
+/// To carry it through a web form or a server-side session, keep
+/// [`expose_secret`](Self::expose_secret) and give it back to [`parse`](Self::parse).
 pub struct ChangeTicket {
     contact: ContactId,
     text: SecretString,
@@ -33,11 +31,7 @@ pub struct MalformedTicket;
 impl ChangeTicket {
     /// A new random ticket for `contact`.
     pub(crate) fn generate(contact: ContactId) -> Self {
-        let mut secret = Zeroizing::new([0u8; SECRET_BYTES]);
-        crate::random::fill(secret.as_mut_slice());
-        let encoded = Zeroizing::new(Base64UrlUnpadded::encode_string(secret.as_slice()));
-        let text = format!("{}.{}", contact.get(), encoded.as_str());
-        Self { contact, text: SecretString::from(text) }
+        Self { contact, text: crate::token::generate(contact) }
     }
 
     /// Parse a ticket submitted by a client (untrusted input).
@@ -45,17 +39,8 @@ impl ChangeTicket {
     /// # Errors
     /// [`MalformedTicket`] unless `text` has exactly the issued shape.
     pub fn parse(text: &str) -> Result<Self, MalformedTicket> {
-        let (id, secret) = text.split_once('.').ok_or(MalformedTicket)?;
-        let raw: i64 = id.parse().map_err(|_| MalformedTicket)?;
-        if raw.to_string() != id || secret.len() != SECRET_CHARS {
-            return Err(MalformedTicket);
-        }
-        let mut bytes = Zeroizing::new([0u8; SECRET_BYTES]);
-        let decoded = Base64UrlUnpadded::decode(secret, bytes.as_mut_slice()).map_err(|_| MalformedTicket)?;
-        if decoded.len() != SECRET_BYTES {
-            return Err(MalformedTicket);
-        }
-        Ok(Self { contact: ContactId::new(raw), text: SecretString::from(text.to_owned()) })
+        let contact = crate::token::parse(text).ok_or(MalformedTicket)?;
+        Ok(Self { contact, text: SecretString::from(text.to_owned()) })
     }
 
     /// The contact the ticket was issued for.
@@ -70,17 +55,7 @@ impl ChangeTicket {
 
     /// The digest stored in place of the ticket.
     pub(crate) fn digest(&self) -> TicketDigest {
-        let secret = self.text.expose_secret().split_once('.').map_or("", |(_, s)| s);
-        let mut hasher = Blake2b256::new();
-        hasher.update(DOMAIN);
-        hasher.update(secret.as_bytes());
-        let out = hasher.finalize();
-        let mut hex = String::with_capacity(64);
-        for byte in out.iter() {
-            hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-            hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-        }
-        TicketDigest::from_hex(hex)
+        TicketDigest::from_hex(crate::token::digest_hex(DOMAIN, &self.text))
     }
 }
 

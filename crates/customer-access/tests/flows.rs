@@ -191,7 +191,11 @@ async fn a_password_change_clears_the_lockout_and_so_does_staff_unlock() {
     h.clock.advance(Duration::from_secs(16 * 60));
     let ticket = h.ticket("anna", &temp).await;
     h.service.set_new_password(&ticket, &secret("plum-Kettle-42")).await.unwrap();
-    assert_eq!(h.store.login_failures(&"anna".parse_key()).await.unwrap().count, 0, "cleared by the change");
+    assert_eq!(
+        h.store.login_failures(&customer_access::ThrottleKey::username(&"anna".parse_key())).await.unwrap().count,
+        0,
+        "cleared by the change"
+    );
 
     for _ in 0..7 {
         h.login("anna", "wrong-Pass-1").await;

@@ -5,16 +5,19 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::clock::Clock;
+use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, CredentialVersion, StoredHash};
+use crate::device::{DeviceRecord, DeviceToken};
 use crate::error::ServiceError;
 use crate::hashing::HashError;
 use crate::ids::ContactId;
 use crate::input::InputError;
 use crate::mailer::Mailer;
-use crate::state::{issue_ticket, lockout_remaining, pending_temporary, upgrade_hash};
-use crate::store::Store;
+use crate::state::{issue_ticket, pending_temporary, upgrade_hash};
+use crate::store::{Store, ThrottleKey};
 use crate::ticket::ChangeTicket;
 
+use super::throttle::Admission;
 use super::{AccessService, Step};
 
 /// The answer to a login attempt.
@@ -28,6 +31,11 @@ pub enum LoginOutcome {
         contact: ContactId,
         /// The credential version at login.
         credential_version: CredentialVersion,
+        /// A new token recognising this device, to keep in a long-lived `HttpOnly` cookie and
+        /// pass to [`AccessService::login_from_device`] next time; `None` when the login
+        /// presented a token that is still recognised (keep that one), or when it could not
+        /// be stored (logged; the login still succeeds).
+        device: Option<DeviceToken>,
     },
     /// The temporary password matched: send the user to "set a new password" with this
     /// ticket (it does not log them in). It works once, for minutes.
@@ -38,7 +46,8 @@ pub enum LoginOutcome {
     /// Unknown username, wrong password, expired temporary password or disabled login: one
     /// answer for all, so that none of them can be told apart.
     InvalidCredentials,
-    /// Too many failed attempts for this username (known or not); try again after this long.
+    /// Too many failed attempts for this username (known or not), or for this recognised
+    /// device; try again after this long. Nothing was verified.
     LockedOut {
         /// How long to wait.
         retry_after: Duration,
@@ -46,38 +55,69 @@ pub enum LoginOutcome {
 }
 
 impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
-    /// Log in with username and password.
+    /// Log in with username and password, from a device without a recognised-device token.
+    /// See [`login_from_device`](Self::login_from_device).
     ///
-    /// Every attempt that reaches the password check costs exactly two Argon2
+    /// # Errors
+    /// As [`login_from_device`](Self::login_from_device).
+    pub async fn login(&self, username: &str, password: &SecretString) -> Result<LoginOutcome, ServiceError> {
+        self.login_from_device(username, password, None).await
+    }
+
+    /// Log in with username and password, presenting the device token an earlier successful
+    /// login returned, if the client has one.
+    ///
+    /// **Throttling.** Every attempt is reserved against the back-off *before* its password
+    /// is verified (compare-and-swap in the store), so no burst of concurrent requests and no
+    /// number of service instances gets more attempts verified than the policy allows; a
+    /// success clears the reservations. Attempts are counted per normalised username (known
+    /// or not, so a lockout reveals nothing), except that an attempt presenting a device
+    /// token recognised for this contact is counted under that device alone: a stranger
+    /// guessing at the username cannot lock the owner's known devices out.
+    ///
+    /// **Cost.** Every attempt that reaches the password check costs exactly two Argon2
     /// verifications (against the current password and the pending temporary password, a
     /// dummy hash standing in for whichever is missing), so an unknown username, a disabled
     /// login and a known one cannot be told apart by time. The two run in parallel on the
     /// hashing pool (one queue slot), so on an idle pool with two or more workers a login
-    /// takes about one verification's time. Failures are counted per normalised username,
-    /// known or not, so a lockout reveals nothing either.
+    /// takes about one verification's time.
     ///
     /// # Errors
     /// [`ServiceError::Input`] for a malformed username or an over-long password (refused
     /// before any hashing); [`ServiceError::Overloaded`] when hashing is saturated; store
     /// failures.
     #[tracing::instrument(skip_all, name = "login")]
-    pub async fn login(&self, username: &str, password: &SecretString) -> Result<LoginOutcome, ServiceError> {
+    pub async fn login_from_device(
+        &self,
+        username: &str,
+        password: &SecretString,
+        device: Option<&DeviceToken>,
+    ) -> Result<LoginOutcome, ServiceError> {
         let policy = &self.inner.policy;
         let key = policy.username.canonicalize(username).map_err(InputError::Username)?;
         let candidate = self.normalized(password)?;
         let store = &self.inner.store;
         let now = self.now();
-        let failures = store.login_failures(&key).await?;
-        if let Some(retry_after) = lockout_remaining(&failures, now, &policy.login_backoff) {
-            tracing::info!("login refused: locked out");
-            return Ok(LoginOutcome::LockedOut { retry_after });
-        }
         // An unknown username continues with a decoy record shaped like a real one, so the
-        // same work (clones, drops, two verifications) is done either way.
+        // same work (lookups, clones, drops, two verifications) is done either way.
         let found = store.contact_by_username(&key).await?;
         let exists = found.is_some();
         let record = found.unwrap_or_else(|| self.inner.decoy.clone());
         let usable = exists && record.contact.login_enabled;
+        // A presented token is looked up whatever the username, so that its cost says
+        // nothing about whether the username exists.
+        let recognised = match device {
+            Some(token) => store.device(&token.digest()).await?.is_some_and(|d| usable && d.recognises(&record, now)),
+            None => false,
+        };
+        let throttle = match device.filter(|_| recognised) {
+            Some(token) => ThrottleKey::device(&token.digest()),
+            None => ThrottleKey::username(&key),
+        };
+        if let Admission::Locked(retry_after) = self.reserve_attempt(&throttle).await? {
+            tracing::info!("login refused: locked out");
+            return Ok(LoginOutcome::LockedOut { retry_after });
+        }
         let current = record.credentials.password.as_ref().filter(|_| usable);
         let temporary = pending_temporary(&record, now).map(|t| t.hash.clone()).filter(|_| usable);
         // Both verifications run in parallel: a login takes one verification's time on an
@@ -89,23 +129,51 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
 
         match (usable, current_ok, temporary_ok) {
             (Some(record), true, _) => {
-                if failures.count > 0 {
-                    store.clear_login_failures(&key).await?;
-                }
+                self.clear_attempts(&throttle).await?;
                 let version = record.credentials.credential_version;
                 let contact = record.contact.id;
                 // Boxed, like the ticket branch: rare paths whose futures (a whole
                 // compare-and-swap save) would otherwise enlarge every waiting login's.
                 Box::pin(self.upgrade_if_outdated(record, candidate.as_bytes())).await;
+                let device =
+                    if recognised { None } else { Box::pin(self.remember_device(contact, version, now)).await };
                 tracing::info!(contact = %contact, "login succeeded");
-                Ok(LoginOutcome::Authenticated { contact, credential_version: version })
+                Ok(LoginOutcome::Authenticated { contact, credential_version: version, device })
             }
-            (Some(record), false, true) => Box::pin(self.issue_change_ticket(record, temporary)).await,
+            (Some(record), false, true) => {
+                self.clear_attempts(&throttle).await?;
+                Box::pin(self.issue_change_ticket(record, temporary)).await
+            }
             _ => {
-                let forget_before = now.minus(policy.login_backoff.forget_after);
-                store.record_login_failure(&key, now, forget_before).await?;
+                // The attempt was charged when it was reserved.
                 tracing::info!("login failed");
                 Ok(LoginOutcome::InvalidCredentials)
+            }
+        }
+    }
+
+    /// Issue and store a device token for a successful login. Best effort: a store failure
+    /// only means the device is not recognised next time.
+    async fn remember_device(
+        &self,
+        contact: ContactId,
+        credential_version: CredentialVersion,
+        now: Timestamp,
+    ) -> Option<DeviceToken> {
+        let policy = &self.inner.policy.device_tokens;
+        let token = DeviceToken::generate(contact);
+        let record = DeviceRecord {
+            digest: token.digest(),
+            contact,
+            credential_version,
+            issued_at: now,
+            expires_at: now.plus(policy.ttl),
+        };
+        match self.inner.store.add_device(&record, policy.max_per_contact).await {
+            Ok(()) => Some(token),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not remember a device");
+                None
             }
         }
     }

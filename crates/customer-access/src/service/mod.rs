@@ -5,6 +5,7 @@ mod login;
 mod password;
 mod reset;
 mod staff;
+mod throttle;
 
 use std::sync::Arc;
 

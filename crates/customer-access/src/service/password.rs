@@ -12,10 +12,11 @@ use crate::credential::{ContactRecord, CredentialVersion};
 use crate::error::ServiceError;
 use crate::ids::ContactId;
 use crate::mailer::Mailer;
-use crate::state::{lockout_remaining, set_password, ticket_redeemable};
-use crate::store::Store;
+use crate::state::{end_sessions, set_password, ticket_redeemable};
+use crate::store::{Store, ThrottleKey};
 use crate::ticket::ChangeTicket;
 
+use super::throttle::Admission;
 use super::{AccessService, Step};
 
 /// A password was set or changed.
@@ -96,19 +97,19 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         self.reject_if_too_long(new_password)?;
         let record = self.load(contact).await?;
         let now = self.now();
-        let key = record.contact.username_key.clone();
-        let store = &self.inner.store;
-        let backoff = &self.inner.policy.login_backoff;
-        if let Some(retry_after) = lockout_remaining(&store.login_failures(&key).await?, now, backoff) {
+        // A new password the policy refuses is bad input: refused before any attempt is
+        // charged or any hash computed (against_temporary is false, so this hashes nothing).
+        let candidate = self.check_new_password(&record, new_password, false).await?;
+        // Counted like a login: reserved before the current password is verified.
+        let key = ThrottleKey::username(&record.contact.username_key);
+        if let Admission::Locked(retry_after) = self.reserve_attempt(&key).await? {
             return Err(ServiceError::LockedOut { retry_after });
         }
         let verified = record.credentials.password.clone();
         let matched = self.verify_or_false(current_candidate.as_bytes(), verified.as_ref()).await?;
         if !matched || !record.contact.login_enabled || verified.is_none() {
-            store.record_login_failure(&key, now, now.minus(backoff.forget_after)).await?;
             return Err(ServiceError::InvalidCredentials);
         }
-        let candidate = self.check_new_password(&record, new_password, false).await?;
         let hash = self.inner.hasher.hash(candidate.as_bytes()).await?;
         let (changed, saved) = self
             .update(record, |current| {
@@ -124,6 +125,25 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             .await?;
         self.after_password_change(&saved).await;
         Ok(changed)
+    }
+
+    /// A logged-in contact ends every session and every recognised device ("log out
+    /// everywhere"): the credential version bumps, so every session that compares it ends on
+    /// its next request and no device token is recognised any more. Returns the new version
+    /// (keep it in the session that asked, if it stays logged in).
+    ///
+    /// # Errors
+    /// [`ServiceError::ContactNotFound`]; store failures.
+    #[tracing::instrument(skip_all, name = "log_out_everywhere", fields(contact = %contact))]
+    pub async fn log_out_everywhere(&self, contact: ContactId) -> Result<CredentialVersion, ServiceError> {
+        let record = self.load(contact).await?;
+        let now = self.now();
+        self.update(record, |current| {
+            let t = end_sessions(current, now);
+            let version = t.record.credentials.credential_version;
+            Ok(Step::Save(t, version))
+        })
+        .await
     }
 
     fn reject_if_too_long(&self, new_password: &SecretString) -> Result<(), ServiceError> {
@@ -165,7 +185,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// the change itself already succeeded.
     async fn after_password_change(&self, record: &ContactRecord) {
         let store = &self.inner.store;
-        if let Err(e) = store.clear_login_failures(&record.contact.username_key).await {
+        if let Err(e) = store.clear_login_failures(&ThrottleKey::username(&record.contact.username_key)).await {
             tracing::warn!(error = %e, "could not clear failed logins after a password change");
         }
         let notice = self.inner.templates.render_password_changed(&record.contact);

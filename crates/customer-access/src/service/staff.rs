@@ -12,7 +12,7 @@ use crate::ids::{ContactId, RetailerId};
 use crate::input::{EmailAddress, InputError, check_text};
 use crate::mailer::{Mailer, MessageKind};
 use crate::state::{change_email, change_username, set_login_enabled};
-use crate::store::{NewContactRecord, Store};
+use crate::store::{NewContactRecord, Store, ThrottleKey};
 
 use customer_access_policy::TemporaryPassword;
 use secrecy::ExposeSecret;
@@ -172,7 +172,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     pub async fn unlock(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
         let record = self.load(contact).await?;
         self.authorize(staff, record.contact.retailer, Some(contact)).await?;
-        self.inner.store.clear_login_failures(&record.contact.username_key).await?;
+        self.inner.store.clear_login_failures(&ThrottleKey::username(&record.contact.username_key)).await?;
         let event = AuditEvent {
             at: self.now(),
             actor: Actor::Staff(staff.clone()),

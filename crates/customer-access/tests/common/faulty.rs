@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use customer_access::{
-    AuditEvent, ContactId, ContactRecord, LoginFailures, MemoryStore, NewContactRecord, Retailer, RetailerId, Revision,
-    StaffId, Store, StoreError, StoreErrorKind, StoreResult, Timestamp, UsernameKey,
+    AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures,
+    MemoryStore, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
+    StoreResult, ThrottleKey, UsernameKey,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -107,21 +108,30 @@ impl Store for FaultyStore {
         self.tick()?;
         self.inner.assigned_retailers(staff).await
     }
-    async fn login_failures(&self, key: &UsernameKey) -> StoreResult<LoginFailures> {
+    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
         self.tick()?;
         self.inner.login_failures(key).await
     }
-    async fn record_login_failure(
+    async fn swap_login_failures(
         &self,
-        key: &UsernameKey,
-        now: Timestamp,
-        forget_before: Timestamp,
-    ) -> StoreResult<LoginFailures> {
+        key: &ThrottleKey,
+        expected: LoginFailures,
+        new: LoginFailures,
+        retention: FailureRetention,
+    ) -> StoreResult<bool> {
         self.tick()?;
-        self.inner.record_login_failure(key, now, forget_before).await
+        self.inner.swap_login_failures(key, expected, new, retention).await
     }
-    async fn clear_login_failures(&self, key: &UsernameKey) -> StoreResult<()> {
+    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
         self.tick()?;
         self.inner.clear_login_failures(key).await
+    }
+    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
+        self.tick()?;
+        self.inner.add_device(device, keep_per_contact).await
+    }
+    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
+        self.tick()?;
+        self.inner.device(digest).await
     }
 }
