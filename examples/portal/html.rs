@@ -39,19 +39,40 @@ pub(crate) fn forgot(token: &str) -> String {
     )
 }
 
+/// One line per rule a refused password breaks, all at once.
+pub(crate) fn violations(v: &customer_access::policy::PasswordViolations) -> Vec<String> {
+    v.as_slice().iter().map(|v| format!("The password {v}.")).collect()
+}
+
+fn errors_list(errors: &[String]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let items: String = errors.iter().map(|e| format!("<li>{}</li>", escape(e))).collect();
+    format!(r#"<ul class="errors" id="password-errors">{items}</ul>"#)
+}
+
 pub(crate) fn set_password(token: &str, errors: &[String]) -> String {
-    let errors = if errors.is_empty() {
-        String::new()
-    } else {
-        let items: String = errors.iter().map(|e| format!("<li>{}</li>", escape(e))).collect();
-        format!(r#"<ul class="errors" id="password-errors">{items}</ul>"#)
-    };
+    let errors = errors_list(errors);
     format!(
         r#"<p>You logged in with a temporary password. Choose your own now: at least 8 characters,
 with at least 1 number and 1 letter.</p>
 <form method="post" action="/set-password">{}
 <label>New password <input name="new_password" id="new_password" type="password" autocomplete="new-password"></label>
 {errors}<button id="submit">Set password</button></form>"#,
+        csrf(token)
+    )
+}
+
+/// The voluntary change form: current and new password.
+pub(crate) fn change_password(token: &str, errors: &[String]) -> String {
+    let errors = errors_list(errors);
+    format!(
+        r#"<form method="post" action="/change-password">{}
+<label>Current password <input name="current_password" id="current_password" type="password" autocomplete="current-password"></label>
+<label>New password <input name="new_password" id="new_password" type="password" autocomplete="new-password"></label>
+{errors}<button id="submit">Change password</button></form>
+<p><a href="/">Back</a></p>"#,
         csrf(token)
     )
 }

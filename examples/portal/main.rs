@@ -3,19 +3,29 @@
 //! ```sh
 //! cargo run --example portal            # http://127.0.0.1:3000, data in ./portal-data/
 //! PORTAL_PORT=8080 PORTAL_DATA=/tmp/p PORTAL_SMTP_URL=smtp://mail:587 cargo run --example portal
+//! PORTAL_SECURE_COOKIES=1 cargo run --example portal  # behind an HTTPS proxy
 //! ```
 //!
-//! Contacts log in, use "Forgot your password", and are sent to "set a new password" after
-//! a temporary-password login; staff (a sales admin, or an iPad user limited to their
-//! retailers) pick a retailer, pick the right contact and reset its password or edit its
-//! login. Mail goes to `.eml` files in `<data>/outbox/` unless an SMTP URL is given. Sessions
-//! are `HttpOnly`, `SameSite=Strict` cookies, every form carries a CSRF token, and a session
-//! ends when the contact's credential version changes or after 30 idle minutes. Staff sign-in is out of scope: the
-//! staff page lets you choose whom to act as (a demo shortcut, not for production).
+//! Contacts log in, use "Forgot your password", change their password, and are sent to "set
+//! a new password" after a temporary-password login; staff (a sales admin, or an iPad user
+//! limited to their retailers) pick a retailer, pick the right contact and reset its password
+//! or edit its login. Mail goes to `.eml` files in `<data>/outbox/` unless an SMTP URL is
+//! given. Sessions are `HttpOnly`, `SameSite=Strict` cookies, every form carries a CSRF token,
+//! the session id and token are replaced at login and at every password change (so an id
+//! planted before cannot ride the login: session fixation), and a session ends when the
+//! contact's credential version changes or after 30 idle minutes. The portal itself speaks
+//! plain http on 127.0.0.1; when it is served over HTTPS (a TLS-terminating proxy in front),
+//! set `PORTAL_SECURE_COOKIES=1` and the cookie becomes `__Host-portal_session` with
+//! `Secure` (see `cookie.rs`). Staff sign-in is out of scope: the staff page lets you choose
+//! whom to act as (a demo shortcut, not for production).
 
+mod account;
+mod cookie;
 mod html;
 mod session;
 mod staff;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
@@ -25,12 +35,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, LoginOutcome, MailError, Mailer, OutgoingMessage, SecurityPolicy, ServiceError, Store, SystemClock,
+    AccessService, ContactId, LoginOutcome, MailError, Mailer, OutgoingMessage, SecurityPolicy, ServiceError, Store,
+    SystemClock,
 };
 use customer_access_smtp::{FileMailer, Sender, SmtpConfig, SmtpMailer};
 use customer_access_sqlite::SqliteStore;
 use serde::Deserialize;
 
+use cookie::{CookieMode, SECURE_COOKIES_VAR};
 use session::Sessions;
 
 /// The outbox by default, SMTP when configured.
@@ -38,6 +50,9 @@ use session::Sessions;
 enum PortalMailer {
     Outbox(FileMailer),
     Smtp(Box<SmtpMailer>),
+    /// The handler tests read the temporary password from here.
+    #[cfg(test)]
+    Recording(customer_access::RecordingMailer),
 }
 
 impl Mailer for PortalMailer {
@@ -45,6 +60,8 @@ impl Mailer for PortalMailer {
         match self {
             Self::Outbox(m) => m.send(message).await,
             Self::Smtp(m) => m.send(message).await,
+            #[cfg(test)]
+            Self::Recording(m) => m.send(message).await,
         }
     }
 }
@@ -66,6 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let data = std::path::PathBuf::from(std::env::var("PORTAL_DATA").unwrap_or_else(|_| "portal-data".into()));
     std::fs::create_dir_all(&data)?;
     let port: u16 = std::env::var("PORTAL_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let cookie_mode = CookieMode::from_setting(std::env::var(SECURE_COOKIES_VAR).ok().as_deref())?;
     let sender = Sender::new("no-reply@corner-wholesale.example", "Corner Wholesale")?;
     let mailer = match std::env::var("PORTAL_SMTP_URL") {
         Ok(url) => PortalMailer::Smtp(Box::new(SmtpMailer::new(SmtpConfig::from_url(&url)?, sender)?)),
@@ -74,17 +92,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = SqliteStore::open(data.join("portal.db")).await?;
     staff::seed_demo_data(&store).await?;
     let service = AccessService::new(store, mailer, SystemClock, SecurityPolicy::default())?;
-    let app = Arc::new(App { service, sessions: Sessions::default() });
+    let app = Arc::new(App { service, sessions: Sessions::new(cookie_mode) });
     let router = axum::Router::new()
         .route("/", get(home))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/forgot", get(forgot_page).post(forgot))
         .route("/set-password", get(set_password_page).post(set_password))
+        .merge(account::routes())
         .merge(staff::routes())
         .with_state(app);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!("portal listening on http://{}  (data in {})", listener.local_addr()?, data.display());
+    println!(
+        "portal listening on http://{}  (data in {}, cookie {})",
+        listener.local_addr()?,
+        data.display(),
+        cookie_mode.name()
+    );
     axum::serve(listener, router).await?;
     Ok(())
 }
@@ -106,32 +130,40 @@ fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_owned())
 }
 
-async fn home(State(app): Shared, headers: HeaderMap) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    let Some((contact, version)) = app.sessions.with(&id, |s| s.user) else {
-        return respond(cookie, Redirect::to("/login"));
-    };
-    // End the session if the password changed (or login was disabled) since it began.
+/// The contact session `id` is logged in as, if its login still stands. A session whose
+/// credential version is no longer the contact's (password changed, login disabled) is
+/// logged out here, with a flash saying why.
+async fn signed_in(app: &App, id: &str) -> Option<ContactId> {
+    let (contact, version) = app.sessions.with(id, |s| s.user)?;
     let current = app.service.credential_version(contact).await.ok();
     if current != Some(version) {
-        app.sessions.with(&id, |s| {
+        app.sessions.with(id, |s| {
             s.user = None;
             s.flash = Some("You were signed out because your login details changed.".into());
         });
-        return respond(cookie, Redirect::to("/login"));
+        return None;
     }
+    Some(contact)
+}
+
+async fn home(State(app): Shared, headers: HeaderMap) -> Response {
+    let (id, cookie) = app.sessions.open(&headers);
+    let Some(contact) = signed_in(&app, &id).await else {
+        return respond(cookie, Redirect::to("/login"));
+    };
     let name = match app.service.store().contact(contact).await {
         Ok(r) => r.contact.display_name,
         Err(_) => String::new(),
     };
-    let token = app.sessions.with(&id, |s| s.csrf.clone());
+    let (token, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.flash.take()));
     let body = format!(
         r#"<p id="welcome">Welcome, {}. You are logged in and can place orders.</p>
+<p><a href="/change-password" id="change-password">Change your password</a></p>
 <form method="post" action="/logout">{}<button id="logout">Log out</button></form>"#,
         html::escape(&name),
         html::csrf(&token)
     );
-    respond(cookie, Html(html::page("Your account", None, &body)))
+    respond(cookie, Html(html::page("Your account", flash.as_deref(), &body)))
 }
 
 async fn login_page(State(app): Shared, headers: HeaderMap) -> Response {
@@ -153,14 +185,22 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
         return forbidden();
     }
     let outcome = app.service.login(&form.username, &secret(&form.password)).await;
+    // Success moves the session to a new id (see `Sessions::rotate`), and a login replaces
+    // whichever login or change step the session held before.
     let message = match outcome {
         Ok(LoginOutcome::Authenticated { contact, credential_version, .. }) => {
-            app.sessions.with(&id, |s| s.user = Some((contact, credential_version)));
-            return respond(cookie, Redirect::to("/"));
+            let (_, cookie, ()) = app.sessions.rotate(&id, |s| {
+                s.user = Some((contact, credential_version));
+                s.ticket = None;
+            });
+            return respond(Some(cookie), Redirect::to("/"));
         }
         Ok(LoginOutcome::PasswordChangeRequired { ticket }) => {
-            app.sessions.with(&id, |s| s.ticket = Some(secret(ticket.expose_secret())));
-            return respond(cookie, Redirect::to("/set-password"));
+            let (_, cookie, ()) = app.sessions.rotate(&id, |s| {
+                s.user = None;
+                s.ticket = Some(secret(ticket.expose_secret()));
+            });
+            return respond(Some(cookie), Redirect::to("/set-password"));
         }
         Ok(LoginOutcome::LockedOut { retry_after }) => {
             format!("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))
@@ -242,13 +282,13 @@ async fn set_password(State(app): Shared, headers: HeaderMap, Form(form): Form<N
     };
     let errors = match app.service.set_new_password(&ticket, &secret(&form.new_password)).await {
         Ok(changed) => {
-            app.sessions.with(&id, |s| {
+            let (_, cookie, ()) = app.sessions.rotate(&id, |s| {
                 s.ticket = None;
                 s.user = Some((changed.contact, changed.credential_version));
             });
-            return respond(cookie, Redirect::to("/"));
+            return respond(Some(cookie), Redirect::to("/"));
         }
-        Err(ServiceError::PasswordRejected(v)) => v.as_slice().iter().map(|v| format!("The password {v}.")).collect(),
+        Err(ServiceError::PasswordRejected(v)) => html::violations(&v),
         Err(ServiceError::InvalidTicket) => {
             app.sessions.with(&id, |s| {
                 s.ticket = None;

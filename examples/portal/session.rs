@@ -1,5 +1,6 @@
 //! Cookie sessions with CSRF tokens, kept in memory: just enough to show how an application
-//! holds a login (contact + credential version) and a pending change ticket.
+//! holds a login (contact + credential version) and a pending change ticket, and moves the
+//! session to a new id whenever it gains privilege.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -8,6 +9,8 @@ use std::time::{Duration, Instant};
 use axum::http::HeaderMap;
 use customer_access::secrecy::SecretString;
 use customer_access::{ContactId, CredentialVersion, Staff};
+
+use crate::cookie::CookieMode;
 
 /// What a browser session holds. The change ticket stays server-side, never in a URL.
 pub(crate) struct Session {
@@ -34,19 +37,15 @@ pub(crate) const MAX_SESSIONS: usize = 10_000;
 /// All sessions, in memory, expiring after [`IDLE_LIMIT`] and bounded by [`MAX_SESSIONS`].
 /// A real application would use its own session layer; this one shows what it must do.
 #[derive(Default)]
-pub(crate) struct Sessions(Mutex<HashMap<String, Session>>);
-
-pub(crate) const COOKIE: &str = "portal_session";
+pub(crate) struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+    cookie: CookieMode,
+}
 
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand_core::Rng::fill_bytes(&mut rand_core::UnwrapErr(getrandom::SysRng), &mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    let cookies = headers.get(axum::http::header::COOKIE)?.to_str().ok()?;
-    cookies.split(';').find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}="))).map(str::to_owned)
 }
 
 #[allow(clippy::disallowed_methods, reason = "session idle time is wall-clock time by nature")]
@@ -55,13 +54,18 @@ fn now() -> Instant {
 }
 
 impl Sessions {
+    /// No sessions yet; their cookie named and flagged for `cookie`.
+    pub(crate) fn new(cookie: CookieMode) -> Self {
+        Self { map: Mutex::default(), cookie }
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The caller's session id, creating a session (and a `Set-Cookie` value) if needed.
     pub(crate) fn open(&self, headers: &HeaderMap) -> (String, Option<String>) {
-        self.open_at(cookie_value(headers), now())
+        self.open_at(self.cookie.read(headers), now())
     }
 
     fn open_at(&self, presented: Option<String>, now: Instant) -> (String, Option<String>) {
@@ -78,23 +82,40 @@ impl Sessions {
                 None => {}
             }
         }
-        make_room(&mut map, now);
-        let id = random_hex(32);
-        map.insert(id.clone(), Session::new(now));
-        // HttpOnly: no script can read it; SameSite=Strict: no other site can send it.
-        let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict");
+        let id = insert_new(&mut map, Session::new(now), now);
+        let cookie = self.cookie.set_cookie(&id);
         (id, Some(cookie))
     }
 
-    /// Run `f` on session `id` (one [`open`](Self::open) returned; if it has since been
-    /// dropped, a fresh, logged-out session stands in).
+    /// Run `f` on session `id` (one [`open`](Self::open) returned). If it has since been
+    /// dropped (expired, evicted, or rotated away by a concurrent request), `f` runs on a
+    /// fresh, logged-out session that is not stored: an id that left the map never names a
+    /// session again.
     pub(crate) fn with<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> T {
+        let mut map = self.lock();
+        match map.get_mut(id) {
+            Some(session) => f(session),
+            None => f(&mut Session::new(now())),
+        }
+    }
+
+    /// Move session `old` to a new id with a new CSRF token, applying `f` to it there, in one
+    /// step; `old` then names no session. Call it whenever the session gains privilege (a
+    /// login, a change ticket, a new password): an id someone planted in the browser or saw
+    /// before (session fixation) is then worth nothing, and `f`'s privilege never exists under
+    /// the old id, not even for a moment. Returns the new id, its `Set-Cookie` value and what
+    /// `f` returned. If `old` is gone already, a fresh session takes its place.
+    pub(crate) fn rotate<T>(&self, old: &str, f: impl FnOnce(&mut Session) -> T) -> (String, String, T) {
         let now = now();
         let mut map = self.lock();
-        if !map.contains_key(id) {
-            make_room(&mut map, now);
-        }
-        f(map.entry(id.to_owned()).or_insert_with(|| Session::new(now)))
+        let mut session = map.remove(old).unwrap_or_else(|| Session::new(now));
+        // The old token was in pages served to the old id; it must not vouch for the new one.
+        session.csrf = random_hex(32);
+        session.last_seen = now;
+        let result = f(&mut session);
+        let id = insert_new(&mut map, session, now);
+        let cookie = self.cookie.set_cookie(&id);
+        (id, cookie, result)
     }
 
     /// Does the submitted token match the session's? Compared without an early exit.
@@ -104,6 +125,14 @@ impl Sessions {
                 && s.csrf.bytes().zip(submitted.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
         })
     }
+}
+
+/// Store `session` under a new random id, making room first; the id.
+fn insert_new(map: &mut HashMap<String, Session>, session: Session, now: Instant) -> String {
+    make_room(map, now);
+    let id = random_hex(32);
+    map.insert(id.clone(), session);
+    id
 }
 
 /// Drop expired sessions once the map is full, then the least recently used if it still is.
@@ -151,5 +180,49 @@ mod tests {
         let map = sessions.lock();
         assert_eq!(map.len(), MAX_SESSIONS);
         assert!(!map.contains_key(&first), "the least recently used went first");
+    }
+
+    #[test]
+    fn rotation_moves_the_session_to_a_new_id_and_forgets_the_old() {
+        let sessions = Sessions::default();
+        let (old, _) = sessions.open_at(None, now());
+        let old_csrf = sessions.with(&old, |s| {
+            s.flash = Some("kept".into());
+            s.csrf.clone()
+        });
+        let contact = (ContactId::new(1), CredentialVersion(0));
+        let (new, cookie, ()) = sessions.rotate(&old, |s| s.user = Some(contact));
+        assert_ne!(new, old);
+        assert_eq!(cookie, format!("portal_session={new}; Path=/; HttpOnly; SameSite=Strict"));
+        assert!(!sessions.lock().contains_key(&old), "the old id is gone");
+        let (user, flash, csrf) = sessions.with(&new, |s| (s.user, s.flash.clone(), s.csrf.clone()));
+        assert_eq!(user, Some(contact), "the privilege lives under the new id");
+        assert_eq!(flash.as_deref(), Some("kept"), "the rest of the session moved with it");
+        assert_ne!(csrf, old_csrf, "a new CSRF token");
+        assert!(!sessions.csrf_ok(&new, &old_csrf));
+    }
+
+    #[test]
+    fn a_rotated_away_id_never_names_a_session_again() {
+        let sessions = Sessions::default();
+        let t0 = now();
+        let (old, _) = sessions.open_at(None, t0);
+        let (new, _, ()) = sessions.rotate(&old, |s| s.user = Some((ContactId::new(1), CredentialVersion(0))));
+        // A request still carrying the old id (in flight during the login, or an attacker's).
+        assert!(sessions.with(&old, |s| s.user.is_none()));
+        sessions.with(&old, |s| s.flash = Some("lost".into()));
+        assert!(!sessions.lock().contains_key(&old), "`with` does not bring it back");
+        let (fresh, cookie) = sessions.open_at(Some(old.clone()), t0);
+        assert!(fresh != old && fresh != new && cookie.is_some(), "the old id gets a new, empty session");
+        assert!(sessions.with(&fresh, |s| s.user.is_none()));
+    }
+
+    #[test]
+    fn over_https_the_cookie_is_host_prefixed_and_secure() {
+        let sessions = Sessions::new(CookieMode::Https);
+        let (old, cookie) = sessions.open_at(None, now());
+        assert_eq!(cookie, Some(format!("__Host-portal_session={old}; Path=/; Secure; HttpOnly; SameSite=Strict")));
+        let (new, cookie, ()) = sessions.rotate(&old, |_| ());
+        assert_eq!(cookie, format!("__Host-portal_session={new}; Path=/; Secure; HttpOnly; SameSite=Strict"));
     }
 }

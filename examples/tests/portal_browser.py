@@ -5,7 +5,8 @@ usage: portal_browser.py URL OUTBOX SCREENSHOT_DIR
 Story: a second browser is logged in as Anna; staff resets Anna's password; the temporary
 password is read from the outbox; Anna logs in with it, is sent to "set a new password",
 sees every violation of a weak password, sets a good one and lands on her account page; the
-second browser's session has ended. A screenshot of each page is saved.
+second browser's session has ended. Each login and the new password move the session to a
+new id (the cookie's value changes). A screenshot of each page is saved.
 """
 import email
 import glob
@@ -49,6 +50,14 @@ def check(condition, message):
         raise AssertionError(message)
 
 
+def session_id(driver):
+    """The session cookie's value (plain http, so the unprefixed name)."""
+    cookie = driver.get_cookie("portal_session")
+    check(cookie is not None, "a session cookie is set")
+    check(cookie.get("httpOnly"), "the session cookie is HttpOnly")
+    return cookie["value"]
+
+
 def login(driver, username, password):
     driver.get(URL + "/login")
     driver.find_element(By.ID, "username").send_keys(username)
@@ -75,8 +84,11 @@ other = browser()
 anna = browser()
 try:
     # A second browser, logged in before the change.
+    other.get(URL + "/login")
+    before_login = session_id(other)
     login(other, "anna.berg", "Anna-Start-2026")
     wait_until(other, lambda d: "Welcome, Anna Berg" in d.page_source, "second session logged in")
+    check(session_id(other) != before_login, "the login moved the session to a new id")
     shot(other, "01-second-session-logged-in")
 
     # Staff picks the retailer, the right contact among several, and resets it.
@@ -96,8 +108,11 @@ try:
 
     # Anna logs in with the temporary password and must set a new one.
     temp = temporary_password()
+    before_login = session_id(anna)
     login(anna, "anna.berg", temp)
     wait_until(anna, lambda d: d.current_url.endswith("/set-password"), "sent to set-new-password")
+    with_ticket = session_id(anna)
+    check(with_ticket != before_login, "the temporary-password login moved the session to a new id")
     shot(anna, "04-set-new-password")
 
     anna.find_element(By.ID, "new_password").send_keys("anna")
@@ -112,6 +127,7 @@ try:
     anna.find_element(By.ID, "submit").click()
     wait_until(anna, lambda d: "Welcome, Anna Berg" in d.page_source, "lands on the account page, logged in")
     check(anna.current_url.rstrip("/") == URL, "the account page is /")
+    check(session_id(anna) != with_ticket, "the new password moved the session to a new id")
     shot(anna, "06-logged-in")
 
     # The session that began before the change has ended.

@@ -1,0 +1,194 @@
+//! The handlers against a real SQLite store: the session id changes whenever the session
+//! gains privilege, and the id it had before stops working.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
+
+use std::sync::Arc;
+
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use customer_access::secrecy::ExposeSecret;
+use customer_access::{
+    AccessService, ContactId, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, SystemClock,
+};
+use customer_access_sqlite::SqliteStore;
+
+use crate::account::{self, ChangeForm};
+use crate::cookie::CookieMode;
+use crate::session::Sessions;
+use crate::{App, LoginForm, NewPasswordForm, PortalMailer, home, login, login_page, set_password, set_password_page};
+
+/// Anna's password in the demo data.
+const ANNA: &str = "Anna-Start-2026";
+const NEW_PASSWORD: &str = "Plum-Kettle-4242";
+
+struct Portal {
+    app: Arc<App>,
+    mode: CookieMode,
+    mailer: RecordingMailer,
+    _dir: tempfile::TempDir,
+}
+
+async fn portal(mode: CookieMode) -> Portal {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("portal.db")).await.unwrap();
+    crate::staff::seed_demo_data(&store).await.unwrap();
+    let mailer = RecordingMailer::new();
+    let service =
+        AccessService::new(store, PortalMailer::Recording(mailer.clone()), SystemClock, SecurityPolicy::default())
+            .unwrap();
+    let app = Arc::new(App { service, sessions: Sessions::new(mode) });
+    Portal { app, mode, mailer, _dir: dir }
+}
+
+impl Portal {
+    fn state(&self) -> State<Arc<App>> {
+        State(Arc::clone(&self.app))
+    }
+
+    /// A request presenting session `id`.
+    fn cookie(&self, id: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = format!("{}={id}", self.mode.name());
+        headers.insert(header::COOKIE, HeaderValue::from_str(&value).unwrap());
+        headers
+    }
+
+    fn csrf(&self, id: &str) -> String {
+        self.app.sessions.with(id, |s| s.csrf.clone())
+    }
+
+    /// A browser's first visit to the login page: its session id.
+    async fn first_visit(&self) -> String {
+        let response = login_page(self.state(), HeaderMap::new()).await;
+        session_id(&response, self.mode).expect("a new session sets a cookie")
+    }
+
+    async fn login(&self, id: &str, username: &str, password: &str) -> Response {
+        let form = LoginForm { csrf: self.csrf(id), username: username.into(), password: password.into() };
+        login(self.state(), self.cookie(id), Form(form)).await
+    }
+
+    /// Is session `id` logged in? (The account page answers 200; otherwise it redirects.)
+    async fn logged_in(&self, id: &str) -> bool {
+        home(self.state(), self.cookie(id)).await.status() == StatusCode::OK
+    }
+
+    async fn anna(&self) -> ContactId {
+        let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+        for retailer in self.app.service.manageable_retailers(&admin).await.unwrap() {
+            let contacts = self.app.service.list_contacts(&admin, retailer.id).await.unwrap();
+            if let Some(c) = contacts.iter().find(|c| c.username == "anna.berg") {
+                return c.id;
+            }
+        }
+        panic!("no anna.berg in the demo data")
+    }
+}
+
+/// The id in the response's `Set-Cookie`, if it sets the session cookie.
+fn session_id(response: &Response, mode: CookieMode) -> Option<String> {
+    let cookies: Vec<_> = response.headers().get_all(header::SET_COOKIE).iter().collect();
+    assert!(cookies.len() <= 1, "one session cookie at most: {cookies:?}");
+    let cookie = cookies.first()?.to_str().unwrap();
+    let (pair, _) = cookie.split_once(';').unwrap();
+    pair.strip_prefix(&format!("{}=", mode.name())).map(str::to_owned)
+}
+
+fn location(response: &Response) -> &str {
+    response.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn login_moves_the_session_to_a_new_id() {
+    let p = portal(CookieMode::Http).await;
+    let before = p.first_visit().await;
+    let response = p.login(&before, "anna.berg", ANNA).await;
+    assert_eq!(location(&response), "/");
+    let after = session_id(&response, p.mode).expect("the login sets a new session cookie");
+    assert_ne!(after, before);
+    assert!(p.logged_in(&after).await);
+    // Whoever planted or saw the old id is not logged in with it; it is not even a session.
+    let response = home(p.state(), p.cookie(&before)).await;
+    assert_eq!(location(&response), "/login");
+    let replacement = session_id(&response, p.mode).expect("an unknown id gets a new session");
+    assert_ne!(replacement, before);
+}
+
+#[tokio::test]
+async fn a_failed_login_keeps_the_id() {
+    let p = portal(CookieMode::Http).await;
+    let id = p.first_visit().await;
+    let response = p.login(&id, "anna.berg", "Wrong-Guess-1").await;
+    assert_eq!(location(&response), "/login");
+    assert_eq!(session_id(&response, p.mode), None, "no privilege gained, no new id needed");
+}
+
+#[tokio::test]
+async fn the_change_ticket_and_the_new_password_each_get_a_new_id() {
+    let p = portal(CookieMode::Http).await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    p.app.service.staff_reset(&admin, p.anna().await, ResetOptions::default()).await.unwrap();
+    let temporary = p.mailer.last_temporary_password().unwrap();
+
+    let before = p.first_visit().await;
+    let response = p.login(&before, "anna.berg", temporary.expose_secret()).await;
+    assert_eq!(location(&response), "/set-password");
+    let with_ticket = session_id(&response, p.mode).expect("the change step gets a new id");
+    assert_ne!(with_ticket, before);
+    let page = set_password_page(p.state(), p.cookie(&before)).await;
+    assert_eq!(location(&page), "/login", "the old id holds no ticket");
+
+    let form = NewPasswordForm { csrf: p.csrf(&with_ticket), new_password: NEW_PASSWORD.into() };
+    let response = set_password(p.state(), p.cookie(&with_ticket), Form(form)).await;
+    assert_eq!(location(&response), "/");
+    let after = session_id(&response, p.mode).expect("the new password gets a new id");
+    assert!(after != with_ticket && after != before);
+    assert!(p.logged_in(&after).await);
+    assert!(!p.logged_in(&with_ticket).await, "the change-step id is gone");
+}
+
+#[tokio::test]
+async fn a_voluntary_change_gets_a_new_id() {
+    let p = portal(CookieMode::Http).await;
+    let first = p.first_visit().await;
+    let logged_in = session_id(&p.login(&first, "anna.berg", ANNA).await, p.mode).unwrap();
+
+    let form =
+        ChangeForm { csrf: p.csrf(&logged_in), current_password: ANNA.into(), new_password: NEW_PASSWORD.into() };
+    let response = account::change_password(p.state(), p.cookie(&logged_in), Form(form)).await;
+    assert_eq!(location(&response), "/");
+    let after = session_id(&response, p.mode).expect("the change gets a new id");
+    assert_ne!(after, logged_in);
+    assert!(p.logged_in(&after).await);
+    assert!(!p.logged_in(&logged_in).await, "the id from before the change is gone");
+
+    // A wrong current password changes nothing, the id included.
+    let form = ChangeForm { csrf: p.csrf(&after), current_password: ANNA.into(), new_password: "Other-Pass-77".into() };
+    let response = account::change_password(p.state(), p.cookie(&after), Form(form)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(session_id(&response, p.mode), None);
+    assert!(p.logged_in(&after).await);
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_host_prefixed_and_secure() {
+    let p = portal(CookieMode::Https).await;
+    let response = login_page(p.state(), HeaderMap::new()).await;
+    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    let before = session_id(&response, p.mode).unwrap();
+    assert_eq!(cookie, format!("__Host-portal_session={before}; Path=/; Secure; HttpOnly; SameSite=Strict"));
+
+    let response = p.login(&before, "anna.berg", ANNA).await;
+    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    let after = session_id(&response, p.mode).unwrap();
+    assert_ne!(after, before);
+    assert_eq!(cookie, format!("__Host-portal_session={after}; Path=/; Secure; HttpOnly; SameSite=Strict"));
+    assert!(p.logged_in(&after).await);
+
+    // The same id under the unprefixed name (settable without Secure, e.g. over http by a
+    // network attacker) is not the session.
+    let mut plain = HeaderMap::new();
+    plain.insert(header::COOKIE, HeaderValue::from_str(&format!("portal_session={after}")).unwrap());
+    assert_eq!(home(p.state(), plain).await.status(), StatusCode::SEE_OTHER);
+}
