@@ -2,8 +2,8 @@
 
 use customer_access::{
     Actor, AuditEvent, AuditKind, ContactId, ContactRecord, CredentialVersion, Credentials, DeviceId, EmailAddress,
-    NewContactRecord, ResetWindow, RetailerId, Revision, Staff, StaffId, StoredHash, TemporaryCredential, TicketDigest,
-    TicketRecord, Timestamp, UsernameKey, policy::UsernameRules,
+    EmailHold, NewContactRecord, ResetWindow, RetailerId, Revision, Staff, StaffId, StoredHash, TemporaryCredential,
+    TicketDigest, TicketRecord, Timestamp, UsernameKey, policy::UsernameRules,
 };
 
 pub(crate) fn key(username: &str) -> UsernameKey {
@@ -39,6 +39,10 @@ pub(crate) fn new_contact(retailer: RetailerId, username: &str) -> NewContactRec
             }),
             ticket: Some(TicketRecord { digest: TicketDigest::from_hex("ab".repeat(32)), expires_at: at(600_001) }),
             reset_window: ResetWindow { started_at: Some(at(-5)), count: 2 },
+            email_hold: Some(EmailHold {
+                previous: EmailAddress::parse("before@shop.example").unwrap(),
+                until: at(72 * 3_600_000),
+            }),
         },
     }
 }

@@ -16,10 +16,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "contacts", include_str!("../migrations/0001_contacts.sql")),
     (2, "login failures", include_str!("../migrations/0002_login_failures.sql")),
     (3, "devices", include_str!("../migrations/0003_devices.sql")),
+    (4, "email hold", include_str!("../migrations/0004_email_hold.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// A PostgreSQL schema to hold the tables, so they can live beside an application's own:
 /// 1 to 63 characters of `a-z`, `0-9` and `_`, not starting with a digit.
@@ -115,7 +116,7 @@ pub(crate) struct Statements {
 
 const CONTACT_COLUMNS: &str = "id, retailer_id, username, username_key, email, display_name, login_enabled, \
      revision, credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, temp_issued_by, \
-     ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count";
+     ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count, hold_previous_email, hold_until";
 
 impl Statements {
     pub(crate) fn new(schema: &SchemaName) -> Self {
@@ -127,23 +128,25 @@ impl Statements {
             insert_contact: q(r#"INSERT INTO "{schema}".contacts (username, username_key, email, display_name,
                 login_enabled, revision, credential_version, password_hash, temp_hash, temp_issued_at,
                 temp_expires_at, temp_issued_by, ticket_digest, ticket_expires_at, reset_window_started_at,
-                reset_window_count, retailer_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"#),
+                reset_window_count, hold_previous_email, hold_until, retailer_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                RETURNING id"#),
             contact_by_id: q(r#"SELECT {columns} FROM "{schema}".contacts WHERE id = $1"#),
-            // The contact, or else the decoy row bound as $2..$19: a miss reads and decodes one
+            // The contact, or else the decoy row bound as $2..$21: a miss reads and decodes one
             // row just like a hit, so lookups take the same time either way.
             contact_by_key: q(r#"SELECT {columns} FROM "{schema}".contacts WHERE username_key = $1
                 UNION ALL SELECT $2::BIGINT, $3::BIGINT, $4::TEXT, $5::TEXT, $6::TEXT, $7::TEXT, $8::BOOLEAN,
                   $9::BIGINT, $10::BIGINT, $11::TEXT, $12::TEXT, $13::BIGINT, $14::BIGINT, $15::TEXT, $16::TEXT,
-                  $17::BIGINT, $18::BIGINT, $19::BIGINT
+                  $17::BIGINT, $18::BIGINT, $19::BIGINT, $20::TEXT, $21::BIGINT
                 WHERE NOT EXISTS (SELECT 1 FROM "{schema}".contacts WHERE username_key = $1)"#),
             contacts_of_retailer: q(r#"SELECT {columns} FROM "{schema}".contacts WHERE retailer_id = $1 ORDER BY id"#),
             update_contact: q(r#"UPDATE "{schema}".contacts SET username = $1, username_key = $2, email = $3,
                 display_name = $4, login_enabled = $5, revision = $6, credential_version = $7,
                 password_hash = $8, temp_hash = $9, temp_issued_at = $10, temp_expires_at = $11,
                 temp_issued_by = $12, ticket_digest = $13, ticket_expires_at = $14,
-                reset_window_started_at = $15, reset_window_count = $16
-                WHERE id = $17 AND revision = $18"#),
+                reset_window_started_at = $15, reset_window_count = $16, hold_previous_email = $17,
+                hold_until = $18
+                WHERE id = $19 AND revision = $20"#),
             contact_exists: q(r#"SELECT 1 FROM "{schema}".contacts WHERE id = $1"#),
             insert_audit: q(r#"INSERT INTO "{schema}".audit (at, actor, retailer_id, contact_id, kind)
                 VALUES ($1, $2, $3, $4, $5)"#),

@@ -29,7 +29,7 @@ fn query(sql: &str) -> Query<'_> {
     sqlx::query(AssertSqlSafe(sql))
 }
 
-/// Bind the contact fields `$1..$16` shared by the INSERT and the UPDATE.
+/// Bind the contact fields `$1..$18` shared by the INSERT and the UPDATE.
 fn bind_fields(q: Query<'_>, c: ContactColumns) -> Query<'_> {
     customer_access::bind_contact_fields!(q, c)
 }

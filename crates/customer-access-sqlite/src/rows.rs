@@ -19,7 +19,8 @@ macro_rules! contact_columns {
             $username_key,
             ", email, display_name, login_enabled, revision, \
              credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, temp_issued_by, \
-             ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count"
+             ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count, hold_previous_email, \
+             hold_until"
         )
     };
 }

@@ -12,10 +12,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "login failures", include_str!("../migrations/0002_login_failures.sql")),
     (3, "decoy contact", include_str!("../migrations/0003_decoy_contact.sql")),
     (4, "devices", include_str!("../migrations/0004_devices.sql")),
+    (5, "email hold", include_str!("../migrations/0005_email_hold.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// A migrator holding every migration up to and including `version`.
 pub(crate) fn migrator_up_to(version: i64) -> Migrator {

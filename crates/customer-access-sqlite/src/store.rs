@@ -21,18 +21,20 @@ use crate::rows::{self, contact_columns};
 
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 
-// `?1..?16` are the same contact fields, in the same order, in INSERT_CONTACT and
+// `?1..?18` are the same contact fields, in the same order, in INSERT_CONTACT and
 // UPDATE_CONTACT; `bind_fields` binds them.
 const INSERT_CONTACT: &str = "INSERT INTO ca_contacts (username, username_key, email, display_name, login_enabled, \
      revision, credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at, temp_issued_by, \
-     ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count, retailer_id) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING id";
+     ticket_digest, ticket_expires_at, reset_window_started_at, reset_window_count, hold_previous_email, hold_until, \
+     retailer_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id";
 
 const UPDATE_CONTACT: &str = "UPDATE ca_contacts SET username = ?1, username_key = ?2, email = ?3, \
      display_name = ?4, login_enabled = ?5, revision = ?6, credential_version = ?7, password_hash = ?8, \
      temp_hash = ?9, temp_issued_at = ?10, temp_expires_at = ?11, temp_issued_by = ?12, ticket_digest = ?13, \
-     ticket_expires_at = ?14, reset_window_started_at = ?15, reset_window_count = ?16 \
-     WHERE id = ?17 AND revision = ?18 AND id <> 0";
+     ticket_expires_at = ?14, reset_window_started_at = ?15, reset_window_count = ?16, hold_previous_email = ?17, \
+     hold_until = ?18 \
+     WHERE id = ?19 AND revision = ?20 AND id <> 0";
 
 // Id 0 is the decoy contact and its retailer (migration 0003): every query but the
 // username lookup leaves them out, so they are invisible through the `Store` trait.
@@ -56,7 +58,7 @@ static DECOY_KEY: LazyLock<String> = LazyLock::new(ContactColumns::decoy_usernam
 const INSERT_AUDIT: &str =
     "INSERT INTO ca_audit (at, actor, retailer_id, contact_id, kind) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-/// Bind the contact fields `?1..?16` shared by INSERT_CONTACT and UPDATE_CONTACT.
+/// Bind the contact fields `?1..?18` shared by INSERT_CONTACT and UPDATE_CONTACT.
 fn bind_fields<'q>(q: Query<'q>, c: ContactColumns) -> Query<'q> {
     customer_access::bind_contact_fields!(q, c)
 }

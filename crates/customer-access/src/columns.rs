@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::Timestamp;
 use crate::credential::{
-    ContactRecord, CredentialVersion, Credentials, ResetWindow, Revision, StoredHash, TemporaryCredential,
+    ContactRecord, CredentialVersion, Credentials, EmailHold, ResetWindow, Revision, StoredHash, TemporaryCredential,
     TicketDigest, TicketRecord,
 };
 use crate::domain::Contact;
@@ -42,6 +42,8 @@ pub struct ContactColumns {
     pub ticket_expires_at: Option<i64>,
     pub reset_window_started_at: Option<i64>,
     pub reset_window_count: i64,
+    pub hold_previous_email: Option<String>,
+    pub hold_until: Option<i64>,
 }
 
 /// One `audit` row: an [`AuditEvent`] as columns.
@@ -55,12 +57,12 @@ pub struct AuditColumns {
     pub kind: String,
 }
 
-/// Bind the 16 writable fields of a [`ContactColumns`] (all but `id` and `retailer_id`) to a
+/// Bind the 18 writable fields of a [`ContactColumns`] (all but `id` and `retailer_id`) to a
 /// query builder, in the order the SQL stores' INSERT and UPDATE statements number them:
 /// `username, username_key, email, display_name, login_enabled, revision,
 /// credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at,
 /// temp_issued_by, ticket_digest, ticket_expires_at, reset_window_started_at,
-/// reset_window_count`. Any builder with a by-value `bind` method works (sqlx's `Query` for
+/// reset_window_count, hold_previous_email, hold_until`. Any builder with a by-value `bind` method works (sqlx's `Query` for
 /// every driver), so each store writes its statements but not this list.
 ///
 /// ```
@@ -73,7 +75,7 @@ pub struct AuditColumns {
 ///     }
 /// }
 /// let bound = customer_access::bind_contact_fields!(Binds(Vec::new()), ContactColumns::decoy());
-/// assert_eq!(bound.0.len(), 16);
+/// assert_eq!(bound.0.len(), 18);
 /// assert_eq!((bound.0[0].as_str(), bound.0[15].as_str()), ("\"decoy000\"", "0"));
 /// ```
 #[macro_export]
@@ -97,6 +99,8 @@ macro_rules! bind_contact_fields {
             .bind(c.ticket_expires_at)
             .bind(c.reset_window_started_at)
             .bind(c.reset_window_count)
+            .bind(c.hold_previous_email)
+            .bind(c.hold_until)
     }};
 }
 
@@ -104,7 +108,7 @@ macro_rules! bind_contact_fields {
 /// username, username_key, email, display_name, login_enabled, revision,
 /// credential_version, password_hash, temp_hash, temp_issued_at, temp_expires_at,
 /// temp_issued_by, ticket_digest, ticket_expires_at, reset_window_started_at,
-/// reset_window_count`, with the row's `try_get(index)` and `$map_err` turning its error
+/// reset_window_count, hold_previous_email, hold_until`, with the row's `try_get(index)` and `$map_err` turning its error
 /// into a [`StoreError`]. Expands to a `Result<ContactColumns, StoreError>`.
 ///
 /// ```
@@ -144,6 +148,8 @@ macro_rules! read_contact_columns {
                 ticket_expires_at: row.try_get(15).map_err($map_err)?,
                 reset_window_started_at: row.try_get(16).map_err($map_err)?,
                 reset_window_count: row.try_get(17).map_err($map_err)?,
+                hold_previous_email: row.try_get(18).map_err($map_err)?,
+                hold_until: row.try_get(19).map_err($map_err)?,
             })
         })()
     };
@@ -222,6 +228,8 @@ impl ContactColumns {
             ticket_expires_at: None,
             reset_window_started_at: None,
             reset_window_count: 0,
+            hold_previous_email: None,
+            hold_until: None,
         }
     }
 
@@ -256,6 +264,8 @@ impl ContactColumns {
             ticket_expires_at: ticket.map(|t| t.expires_at.unix_millis()),
             reset_window_started_at: k.reset_window.started_at.map(Timestamp::unix_millis),
             reset_window_count: i64::from(k.reset_window.count),
+            hold_previous_email: k.email_hold.as_ref().map(|h| h.previous.as_str().to_owned()),
+            hold_until: k.email_hold.as_ref().map(|h| h.until.unix_millis()),
         }
     }
 
@@ -291,6 +301,14 @@ impl ContactColumns {
             }),
             _ => return Err(corrupt("ticket_*")),
         };
+        let email_hold = match (self.hold_previous_email, self.hold_until) {
+            (None, None) => None,
+            (Some(previous), Some(until)) => Some(EmailHold {
+                previous: EmailAddress::parse(&previous).map_err(|_| corrupt("hold_previous_email"))?,
+                until: Timestamp::from_unix_millis(until),
+            }),
+            _ => return Err(corrupt("hold_*")),
+        };
         Ok(ContactRecord {
             contact: Contact {
                 id: ContactId::new(self.id),
@@ -311,6 +329,7 @@ impl ContactColumns {
                     started_at: self.reset_window_started_at.map(Timestamp::from_unix_millis),
                     count: u32::try_from(self.reset_window_count).map_err(|_| corrupt("reset_window_count"))?,
                 },
+                email_hold,
             },
         })
     }

@@ -5,6 +5,7 @@ use std::fmt;
 use crate::actor::Actor;
 use crate::clock::Timestamp;
 use crate::domain::Contact;
+use crate::input::EmailAddress;
 
 /// A password hash in PHC string format (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`).
 ///
@@ -89,6 +90,25 @@ pub struct ResetWindow {
     pub count: u32,
 }
 
+/// The hold that follows a staff change of a contact's e-mail address: until `until`, a
+/// staff reset needs a second staff member and a self-service reset goes to `previous`, so
+/// no one staff member can redirect the contact's mail and take the login over before the
+/// previous address has been told and had time to answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailHold {
+    /// The address before the first staff change of this hold.
+    pub previous: EmailAddress,
+    /// When the hold ends.
+    pub until: Timestamp,
+}
+
+impl EmailHold {
+    /// Is the hold still in force at `now`? (Exclusive, like every expiry here.)
+    pub fn active(&self, now: Timestamp) -> bool {
+        now < self.until
+    }
+}
+
 /// Compare-and-swap counter of a [`ContactRecord`]: bumped by every save. A store saves a
 /// record only if the stored revision is the one the caller loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -130,6 +150,8 @@ pub struct Credentials {
     pub ticket: Option<TicketRecord>,
     /// Self-service reset throttle state.
     pub reset_window: ResetWindow,
+    /// The hold after a staff change of the e-mail address, if one was made.
+    pub email_hold: Option<EmailHold>,
 }
 
 impl Credentials {
@@ -142,6 +164,7 @@ impl Credentials {
             temporary: None,
             ticket: None,
             reset_window: ResetWindow::default(),
+            email_hold: None,
         }
     }
 }

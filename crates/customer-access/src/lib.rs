@@ -85,7 +85,7 @@ pub use actor::{Actor, ActorDecodeError, Staff};
 pub use audit::{AuditEvent, AuditKind, UnknownAuditKind};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use credential::{
-    ContactRecord, CredentialVersion, Credentials, ResetWindow, Revision, StoredHash, TemporaryCredential,
+    ContactRecord, CredentialVersion, Credentials, EmailHold, ResetWindow, Revision, StoredHash, TemporaryCredential,
     TicketDigest, TicketRecord,
 };
 pub use device::{DeviceRecord, DeviceToken, DeviceTokenDigest, MalformedDeviceToken};
