@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use crate::normalize::fold_username;
+use crate::normalize::fold_secret;
 
 const RAW: &str = include_str!("../data/common-passwords.txt");
 
@@ -12,9 +12,10 @@ fn entries() -> &'static [&'static str] {
 }
 
 /// Is `password` (already NFKC) on the blocklist? Matching is case-insensitive: the
-/// candidate is folded exactly as the list was when it was generated.
+/// candidate is folded exactly as the list was when it was generated (into a string wiped on
+/// drop: it is the password in lower case).
 pub(crate) fn is_common(normalized_password: &str) -> bool {
-    let folded = fold_username(normalized_password);
+    let folded = fold_secret(normalized_password);
     entries().binary_search(&folded.as_str()).is_ok()
 }
 
@@ -31,6 +32,7 @@ pub(crate) fn all() -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::fold_username;
 
     #[test]
     fn list_is_sorted_unique_normalised_and_complete() {

@@ -8,6 +8,7 @@ mod password;
 mod security;
 mod temporary;
 mod violation;
+mod wipe;
 
 pub use blocklist::common_password_count;
 pub use nist::{NIST_MIN_MAX_LENGTH, NIST_SINGLE_FACTOR_MIN_LENGTH, NistDeparture};

@@ -10,11 +10,18 @@
 
 use std::fmt;
 
+use caseless::Caseless;
 use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+
+use crate::wipe::collect_secret;
 
 /// The NFKC form of a password: the form in which it is counted, checked and hashed.
-pub fn normalize_password(password: &str) -> String {
-    password.nfkc().collect()
+///
+/// It is a secret like the password, so it comes wiped-on-drop, and is built without
+/// leaving a partial copy in freed memory.
+pub fn normalize_password(password: &str) -> Zeroizing<String> {
+    collect_secret(password.nfkc(), password.len())
 }
 
 /// Compatibility caseless form of a username: NFKC, then Unicode full case folding, then NFKC.
@@ -24,9 +31,19 @@ pub fn normalize_password(password: &str) -> String {
 /// U+212A KELVIN SIGN to `k`. It does **not** map the Turkish dotless `ı` to `i` (Unicode case
 /// folding keeps them apart); [`UsernameRules::canonicalize`] refuses such characters instead.
 pub fn fold_username(username: &str) -> String {
-    let compat: String = username.nfkc().collect();
-    let folded = caseless::default_case_fold_str(&compat);
-    folded.nfkc().collect()
+    fold(username).collect()
+}
+
+/// [`fold_username`] for a password (the blocklist and the not-the-username rule compare
+/// folded forms): the same characters, in a string wiped on drop.
+pub(crate) fn fold_secret(secret: &str) -> Zeroizing<String> {
+    collect_secret(fold(secret), secret.len())
+}
+
+/// The three steps of [`fold_username`] as one pass over the characters: no intermediate
+/// string (of a password, that would be a copy freed unwiped).
+fn fold(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.nfkc().default_case_fold().nfkc()
 }
 
 /// What a username may look like, and its canonical (lookup) form.
@@ -259,7 +276,7 @@ mod tests {
 
     #[test]
     fn password_normalisation_composes_and_maps_compatibility_forms() {
-        assert_eq!(normalize_password("e\u{0301}"), "\u{00E9}");
-        assert_eq!(normalize_password("８"), "8");
+        assert_eq!(normalize_password("e\u{0301}").as_str(), "\u{00E9}");
+        assert_eq!(normalize_password("８").as_str(), "8");
     }
 }

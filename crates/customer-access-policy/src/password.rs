@@ -1,7 +1,7 @@
 //! [`PasswordPolicy`]: the rules a new password must pass.
 
 use crate::blocklist;
-use crate::normalize::{fold_username, normalize_password};
+use crate::normalize::{fold_secret, fold_username, normalize_password};
 use crate::violation::{PasswordViolation, PasswordViolations};
 
 /// The rules a new password must pass.
@@ -108,7 +108,7 @@ impl PasswordPolicy {
         if exceeds_chars(candidate, self.max_length) {
             return vec![PasswordViolation::TooLong { max: self.max_length }];
         }
-        let normalized = zeroize::Zeroizing::new(normalize_password(candidate));
+        let normalized = normalize_password(candidate);
         let mut errors = Vec::new();
         let length = normalized.chars().count();
         if length < self.min_length {
@@ -127,7 +127,7 @@ impl PasswordPolicy {
             && let Some(username) = context.username
             && !username.is_empty()
         {
-            let folded = zeroize::Zeroizing::new(fold_username(&normalized));
+            let folded = fold_secret(&normalized);
             if constant_time_eq(folded.as_bytes(), fold_username(username).as_bytes()) {
                 errors.push(PasswordViolation::SameAsUsername);
             }
@@ -135,7 +135,7 @@ impl PasswordPolicy {
         if self.reject_temporary_password
             && let Some(temporary) = context.temporary_password
         {
-            let temporary = zeroize::Zeroizing::new(normalize_password(temporary));
+            let temporary = normalize_password(temporary);
             if constant_time_eq(normalized.as_bytes(), temporary.as_bytes()) {
                 errors.push(PasswordViolation::SameAsTemporaryPassword);
             }

@@ -99,7 +99,18 @@ proptest! {
     #[test]
     fn password_normalisation_is_idempotent(s in "\\PC{0,40}") {
         let once = normalize_password(&s);
-        prop_assert_eq!(normalize_password(&once), once);
+        let twice = normalize_password(&once);
+        prop_assert_eq!(twice.as_str(), once.as_str());
+    }
+
+    /// Folding in one pass over the characters (no intermediate strings) gives what the
+    /// three steps give one after the other.
+    #[test]
+    fn fold_username_is_nfkc_then_case_fold_then_nfkc(s in "\\PC{0,40}") {
+        use unicode_normalization::UnicodeNormalization;
+        let compat: String = s.nfkc().collect();
+        let folded = caseless::default_case_fold_str(&compat);
+        prop_assert_eq!(fold_username(&s), folded.nfkc().collect::<String>());
     }
 
     #[test]

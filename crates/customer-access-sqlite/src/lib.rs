@@ -21,6 +21,10 @@
 //!   [`StoreErrorKind::Unavailable`](customer_access::StoreErrorKind::Unavailable).
 //! - **Foreign keys on**: a contact cannot point at a missing retailer.
 //! - **Writes start with `BEGIN IMMEDIATE`**, so two writers never deadlock on a lock upgrade.
+//! - **Owner-only files** (unix): [`SqliteStore::open`] creates the database file with mode
+//!   `0600` before SQLite opens it, so its `-wal`, `-shm` and `-journal` files get that mode
+//!   too, and removes group and other permissions from an existing file and its companions.
+//!   They hold every password hash, which other local users must not read.
 //!
 //! Driver: sqlx with bundled SQLite (no system library needed), shared with the Postgres
 //! store. Timestamps are `INTEGER` milliseconds, so comparisons are exact. No table holds a
@@ -32,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 mod errors;
+mod files;
 mod rows;
 mod schema;
 mod store;
@@ -60,7 +65,7 @@ pub struct SqliteStore {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
-    /// The file could not be opened or configured.
+    /// The file could not be created, narrowed to its owner, opened or configured.
     #[error("could not open the SQLite database")]
     Connect(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The schema could not be brought up to date (or is newer than this crate knows).
@@ -72,9 +77,13 @@ impl SqliteStore {
     /// Open (creating if missing) the database file at `path` with the settings above, and
     /// apply pending migrations.
     ///
+    /// On unix a missing file is created with mode `0600`, and an existing one, with its
+    /// `-wal`, `-shm` and `-journal` files, loses any group and other permissions.
+    ///
     /// # Errors
-    /// [`OpenError`] if the file cannot be opened or migrated.
+    /// [`OpenError`] if the file cannot be created, narrowed to its owner, opened or migrated.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        files::create_private(path.as_ref()).map_err(|e| OpenError::Connect(Box::new(e)))?;
         Self::open_with(Self::options(path), SqlitePoolOptions::new().max_connections(DEFAULT_MAX_CONNECTIONS)).await
     }
 
@@ -91,10 +100,20 @@ impl SqliteStore {
 
     /// Open with your own connect and pool options, then migrate.
     ///
+    /// A database file that exists, and its `-wal`, `-shm` and `-journal` files, lose any
+    /// group and other permissions (unix), before connecting and again before migrating. A
+    /// file that SQLite creates here, though, starts with the umask's mode (usually `0644`)
+    /// until then: create new databases with [`open`](Self::open), or under a `077` umask.
+    ///
     /// # Errors
-    /// [`OpenError`] if the database cannot be opened or migrated.
+    /// [`OpenError`] if the database cannot be narrowed to its owner, opened or migrated.
     pub async fn open_with(options: SqliteConnectOptions, pool: SqlitePoolOptions) -> Result<Self, OpenError> {
+        let narrow = |path: &Path| files::narrow(path).map_err(|e| OpenError::Connect(Box::new(e)));
+        let path = options.get_filename().to_owned();
+        narrow(&path)?;
         let pool = pool.connect_with(options).await.map_err(|e| OpenError::Connect(Box::new(e)))?;
+        // Again: SQLite may have just created the file (and its WAL) with the umask's mode.
+        narrow(&path)?;
         let store = Self { pool };
         store.migrate().await?;
         Ok(store)
@@ -129,6 +148,7 @@ impl SqliteStore {
     /// Open a database without migrating (for upgrade tests).
     #[doc(hidden)]
     pub async fn open_unmigrated(path: impl AsRef<Path>) -> Result<Self, OpenError> {
+        files::create_private(path.as_ref()).map_err(|e| OpenError::Connect(Box::new(e)))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(DEFAULT_MAX_CONNECTIONS)
             .connect_with(Self::options(path))

@@ -186,3 +186,76 @@ async fn driver_errors_map_to_store_error_kinds() {
     impatient.close().await;
     assert_eq!(impatient.retailers().await.unwrap_err().kind(), StoreErrorKind::Unavailable);
 }
+
+/// The modes of `name` and its `-wal`, `-shm` and `-journal` files that exist in `dir`.
+#[cfg(unix)]
+fn modes(dir: &std::path::Path, name: &str) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .map(|suffix| format!("{name}{suffix}"))
+        .filter_map(|file| std::fs::metadata(dir.join(&file)).ok().map(|m| (file, m.permissions().mode() & 0o777)))
+        .collect()
+}
+
+/// A new database file and the `-wal` and `-shm` files SQLite makes beside it are readable
+/// by their owner only, whatever the umask: they hold every password hash.
+#[cfg(unix)]
+#[tokio::test]
+async fn new_database_files_are_private_to_the_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("private.db")).await.unwrap();
+    store.create_retailer("Shop").await.unwrap(); // a write, so the WAL exists
+    let found = modes(dir.path(), "private.db");
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.starts_with(&["private.db", "private.db-wal", "private.db-shm"]), "{names:?}");
+    for (file, mode) in &found {
+        assert_eq!(mode & 0o077, 0, "{file} has mode {mode:o} (umask {})", umask());
+    }
+    // `open_with` cannot create the file first, but narrows what SQLite made before any row.
+    let options = SqliteStore::options(dir.path().join("custom.db"));
+    let store = SqliteStore::open_with(options, sqlx::sqlite::SqlitePoolOptions::new()).await.unwrap();
+    store.create_retailer("Shop").await.unwrap();
+    for (file, mode) in modes(dir.path(), "custom.db") {
+        assert_eq!(mode & 0o077, 0, "{file} has mode {mode:o} (umask {})", umask());
+    }
+}
+
+/// A database file (and leftover `-wal`/`-shm` files) created earlier with group and world
+/// read access is narrowed to its owner on open; nothing is ever widened.
+#[cfg(unix)]
+#[tokio::test]
+async fn existing_readable_files_are_narrowed_on_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.create_retailer("Shop").await.unwrap();
+    store.close().await;
+    let readable = std::fs::Permissions::from_mode(0o644);
+    std::fs::set_permissions(&path, readable.clone()).unwrap();
+    for leftover in ["old.db-wal", "old.db-shm"] {
+        std::fs::write(dir.path().join(leftover), b"").unwrap();
+        std::fs::set_permissions(dir.path().join(leftover), readable.clone()).unwrap();
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.create_retailer("Shop 2").await.unwrap();
+    for (file, mode) in modes(dir.path(), "old.db") {
+        assert_eq!(mode, 0o600, "{file} has mode {mode:o}");
+    }
+    // An owner-only mode stricter than 0600 is left as it is.
+    store.close().await;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    // (Whether SQLite then manages to open it depends on who runs the test; root can.)
+    drop(SqliteStore::open_unmigrated(&path).await);
+    assert_eq!(modes(dir.path(), "old.db")[0].1, 0o400);
+}
+
+/// The process umask, for failure messages (Linux only; "?" elsewhere).
+#[cfg(unix)]
+fn umask() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").map(|u| u.trim().to_owned())))
+        .unwrap_or_else(|| "?".to_owned())
+}

@@ -210,56 +210,76 @@ impl Templates {
 }
 
 fn render(t: &Template, contact: &Contact, values: &[(&str, &str)], kind: MessageKind) -> OutgoingMessage {
-    let text = Zeroizing::new(fill(&t.text, values, |v| v.to_owned()));
-    let html = Zeroizing::new(fill(&t.html, values, escape_html));
+    // The bodies may carry the temporary password: built in wiped-on-drop buffers, and
+    // copied once, at their final size, into the secret types the message holds.
+    let text = fill(&t.text, values, push);
+    let html = fill(&t.html, values, push_escaped_html);
     OutgoingMessage {
         to: contact.email.clone(),
         to_name: contact.display_name.clone(),
-        subject: fill(&t.subject, values, |v| v.to_owned()),
+        subject: fill(&t.subject, values, push).as_str().to_owned(),
         text: SecretString::from(text.as_str().to_owned()),
         html: SecretString::from(html.as_str().to_owned()),
         kind,
     }
 }
 
-fn fill(template: &str, values: &[(&str, &str)], escape: impl Fn(&str) -> String) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
+/// The template with every known `{{placeholder}}` replaced: `write` appends a value to the
+/// output (as it is, or escaped), directly, so no value is copied on its own.
+fn fill(template: &str, values: &[(&str, &str)], write: impl Fn(&mut Zeroizing<String>, &str)) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(template.len() + 64));
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
+        push(&mut out, &rest[..start]);
         let after = &rest[start + 2..];
         match after.find("}}") {
             Some(end) => {
                 let key = &after[..end];
                 match values.iter().find(|(k, _)| *k == key) {
-                    Some((_, value)) => out.push_str(&escape(value)),
-                    None => out.push_str(&rest[start..start + 2 + end + 2]),
+                    Some((_, value)) => write(&mut out, value),
+                    None => push(&mut out, &rest[start..start + 2 + end + 2]),
                 }
                 rest = &after[end + 2..];
             }
             None => {
-                out.push_str(&rest[start..]);
+                push(&mut out, &rest[start..]);
                 rest = "";
             }
         }
     }
-    out.push_str(rest);
+    push(&mut out, rest);
     out
 }
 
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+/// Append `s` to `out`. A `String` that outgrows its buffer reallocates and frees the old
+/// buffer unwiped, with the password in it; this moves to a larger wiped-on-drop buffer
+/// itself instead, so the old one is wiped before it is freed.
+fn push(out: &mut Zeroizing<String>, s: &str) {
+    let needed = out.len().saturating_add(s.len());
+    if needed > out.capacity() {
+        let mut larger = Zeroizing::new(String::with_capacity(needed.max(out.capacity().saturating_mul(2))));
+        larger.push_str(out);
+        *out = larger;
     }
-    out
+    out.push_str(s);
+}
+
+/// Append `s` to `out`, HTML-escaped.
+fn push_escaped_html(out: &mut Zeroizing<String>, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        push(out, &rest[..i]);
+        let entity = match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        };
+        push(out, entity);
+        rest = &rest[i + 1..];
+    }
+    push(out, rest);
 }
 
 #[cfg(test)]
@@ -316,6 +336,20 @@ mod tests {
         let m = reset(true);
         assert!(m.text_body().contains("Username: Anna.Berg"));
         assert!(m.html_body().contains("Anna.Berg"));
+    }
+
+    #[test]
+    fn html_escaping_covers_the_five_characters() {
+        let mut out = Zeroizing::new(String::new());
+        push_escaped_html(&mut out, "a&b<c>d\"e'f é");
+        assert_eq!(out.as_str(), "a&amp;b&lt;c&gt;d&quot;e&#39;f é");
+    }
+
+    #[test]
+    fn values_longer_than_the_first_buffer_are_filled_in_whole() {
+        let long = "ü".repeat(300);
+        let filled = fill("<{{v}}>{{unknown}}{{", &[("v", &long)], push_escaped_html);
+        assert_eq!(filled.as_str(), format!("<{long}>{{{{unknown}}}}{{{{"));
     }
 
     #[test]

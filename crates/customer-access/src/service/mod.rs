@@ -153,7 +153,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if policy.reject_control_characters && raw.chars().any(char::is_control) {
             return Err(InputError::PasswordControlCharacter);
         }
-        Ok(Zeroizing::new(normalize_password(raw)))
+        Ok(normalize_password(raw))
     }
 
     async fn load(&self, id: ContactId) -> Result<ContactRecord, ServiceError> {
