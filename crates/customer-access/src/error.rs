@@ -35,9 +35,20 @@ pub enum ServiceError {
     /// The staff member may not manage this retailer. The attempt was audited.
     #[error("not allowed to manage this retailer")]
     Forbidden,
-    /// No such contact.
+    /// No such contact. Told only to sales admins (who may manage every retailer): an iPad
+    /// user asking for a contact outside their retailers, or for no contact at all, gets
+    /// [`Forbidden`](Self::Forbidden) either way, so ids outside their scope say nothing.
     #[error("no such contact")]
     ContactNotFound,
+    /// The contact's e-mail address was changed by staff less than
+    /// `SecurityPolicy::staff_email_change_hold` ago: a staff reset now needs a second staff
+    /// member's approval ([`ResetOptions::approved_by`](crate::ResetOptions::approved_by)),
+    /// or must wait until `until`. Nothing changed.
+    #[error("a second staff member must approve a reset so soon after an e-mail change")]
+    SecondApprovalRequired {
+        /// When the hold ends.
+        until: crate::clock::Timestamp,
+    },
     /// No such retailer.
     #[error("no such retailer")]
     RetailerNotFound,
@@ -47,9 +58,10 @@ pub enum ServiceError {
     /// The contact's login is disabled; enable it first.
     #[error("the contact's login is disabled")]
     LoginDisabled,
-    /// The reset e-mail could not be sent; the temporary password was withdrawn and the
-    /// failure audited.
-    #[error("the e-mail could not be sent; the temporary password was withdrawn")]
+    /// An e-mail could not be sent: a reset's or invitation's temporary password was
+    /// withdrawn, or an e-mail change was undone because its notice to the previous address
+    /// failed; the failure was audited.
+    #[error("the e-mail could not be sent; the change was withdrawn")]
     Delivery(#[source] MailError),
     /// Password hashing is saturated; try again shortly. Nothing changed.
     #[error("too busy; try again shortly")]

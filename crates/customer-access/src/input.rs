@@ -149,6 +149,23 @@ impl EmailAddress {
         Ok(Self(raw.to_owned()))
     }
 
+    /// The address with most of it hidden, for telling an old address about a new one
+    /// without handing over the new one whole: `anna.berg@corner-shop.example` becomes
+    /// `a***@c***.example`.
+    ///
+    /// ```
+    /// use customer_access::EmailAddress;
+    /// let a = EmailAddress::parse("anna.berg@corner-shop.example").unwrap();
+    /// assert_eq!(a.masked(), "a***@c***.example");
+    /// ```
+    pub fn masked(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or(("", &self.0));
+        let first = |s: &str| s.chars().next().map_or(String::new(), String::from);
+        let (host, tld) = domain.rsplit_once('.').unwrap_or((domain, ""));
+        let tld = if tld.is_empty() { String::new() } else { format!(".{tld}") };
+        format!("{}***@{}***{tld}", first(local), first(host))
+    }
+
     /// The address.
     pub fn as_str(&self) -> &str {
         &self.0

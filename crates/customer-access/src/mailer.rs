@@ -18,6 +18,9 @@ pub enum MessageKind {
     Invitation,
     /// "Your password was changed" (no secret).
     PasswordChanged,
+    /// To the previous address: staff changed the e-mail address (no secret; the new
+    /// address masked).
+    EmailChanged,
 }
 
 /// A rendered e-mail. The bodies may hold a temporary password, so they are secrets: `Debug`

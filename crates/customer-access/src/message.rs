@@ -38,6 +38,10 @@ pub struct Templates {
     pub invitation_with_username: Template,
     /// "Your password was changed" (no secret).
     pub password_changed: Template,
+    /// To the previous address after staff changed the e-mail address: who, when, and the
+    /// new address masked (no secret). May use `{{changed_by}}`, `{{changed_at}}`,
+    /// `{{new_email}}` and `{{display_name}}`.
+    pub email_changed: Template,
 }
 
 /// A template that cannot be used.
@@ -50,7 +54,16 @@ pub struct TemplateError {
     pub problem: String,
 }
 
-const PLACEHOLDERS: &[&str] = &["display_name", "temporary_password", "expires_at", "valid_for", "username"];
+const PLACEHOLDERS: &[&str] = &[
+    "display_name",
+    "temporary_password",
+    "expires_at",
+    "valid_for",
+    "username",
+    "changed_by",
+    "changed_at",
+    "new_email",
+];
 
 impl Default for Templates {
     fn default() -> Self {
@@ -110,6 +123,20 @@ impl Default for Templates {
                        changed. If this was not you, contact us at once.</p>"
                     .to_owned(),
             },
+            email_changed: Template {
+                subject: "The e-mail address of your login was changed".to_owned(),
+                text: "Hello {{display_name}},\n\nOn {{changed_at}}, {{changed_by}} changed the e-mail \
+                       address of your login to {{new_email}}. Password e-mails will go there from now on.\n\n\
+                       If you did not ask for this, contact us at once: for the next few days no reset \
+                       can be sent to the new address without a second member of our staff approving it.\n"
+                    .to_owned(),
+                html: "<p>Hello {{display_name}},</p><p>On {{changed_at}}, {{changed_by}} changed the \
+                       e-mail address of your login to {{new_email}}. Password e-mails will go there from \
+                       now on.</p><p>If you did not ask for this, contact us at once: for the next few \
+                       days no reset can be sent to the new address without a second member of our \
+                       staff approving it.</p>"
+                    .to_owned(),
+            },
         }
     }
 }
@@ -135,12 +162,11 @@ impl Templates {
                 }
             }
         }
-        check_one("password_changed", &self.password_changed, false)?;
-        if [&self.password_changed.text, &self.password_changed.html]
-            .iter()
-            .any(|b| b.contains("{{temporary_password}}"))
-        {
-            return Err(TemplateError { template: "password_changed", problem: "must not carry a secret".into() });
+        for (name, t) in [("password_changed", &self.password_changed), ("email_changed", &self.email_changed)] {
+            check_one(name, t, false)?;
+            if [&t.text, &t.html].iter().any(|b| b.contains("{{temporary_password}}")) {
+                return Err(TemplateError { template: name, problem: "must not carry a secret".into() });
+            }
         }
         Ok(())
     }
@@ -206,6 +232,35 @@ impl Templates {
     pub(crate) fn render_password_changed(&self, contact: &Contact) -> OutgoingMessage {
         let values = [("display_name", contact.display_name.as_str())];
         render(&self.password_changed, contact, &values, MessageKind::PasswordChanged)
+    }
+}
+
+/// What goes into the notice of a staff e-mail change, sent to the previous address.
+pub(crate) struct EmailChangeNotice<'a> {
+    /// The contact as it was before the change (its address is the recipient).
+    pub(crate) before: &'a Contact,
+    pub(crate) new_email: &'a crate::input::EmailAddress,
+    pub(crate) changed_at: Timestamp,
+    pub(crate) changed_by: &'a crate::actor::Staff,
+}
+
+impl Templates {
+    pub(crate) fn render_email_changed(&self, n: &EmailChangeNotice<'_>) -> OutgoingMessage {
+        let changed_at = n.changed_at.to_string();
+        let changed_by = match n.changed_by {
+            crate::actor::Staff::SalesAdmin { staff_id } => format!("our sales office (staff member {staff_id})"),
+            crate::actor::Staff::IpadUser { staff_id, .. } => {
+                format!("your sales representative (staff member {staff_id})")
+            }
+        };
+        let new_email = n.new_email.masked();
+        let values = [
+            ("display_name", n.before.display_name.as_str()),
+            ("changed_at", changed_at.as_str()),
+            ("changed_by", changed_by.as_str()),
+            ("new_email", new_email.as_str()),
+        ];
+        render(&self.email_changed, n.before, &values, MessageKind::EmailChanged)
     }
 }
 

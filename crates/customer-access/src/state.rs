@@ -9,7 +9,9 @@ use customer_access_policy::{LoginBackoff, ResetThrottle, UsernameKey};
 use crate::actor::Actor;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::Timestamp;
-use crate::credential::{ContactRecord, ResetWindow, StoredHash, TemporaryCredential, TicketDigest, TicketRecord};
+use crate::credential::{
+    ContactRecord, EmailHold, ResetWindow, StoredHash, TemporaryCredential, TicketDigest, TicketRecord,
+};
 use crate::input::EmailAddress;
 use crate::store::LoginFailures;
 
@@ -173,14 +175,45 @@ pub fn upgrade_hash(record: &ContactRecord, hash: StoredHash, now: Timestamp) ->
 }
 
 /// Staff change the e-mail address; a pending temporary password (sent to the old address)
-/// is withdrawn.
-pub fn change_email(record: &ContactRecord, email: EmailAddress, now: Timestamp, actor: &Actor) -> Transition {
+/// is withdrawn. With a non-zero `hold`, the change starts (or, during one, extends) an
+/// [`EmailHold`] naming the address before the first change of the hold.
+pub fn change_email(
+    record: &ContactRecord,
+    email: EmailAddress,
+    now: Timestamp,
+    actor: &Actor,
+    hold: Duration,
+) -> Transition {
     let mut next = begin(record);
     let mut events = Vec::new();
+    if !hold.is_zero() && email != record.contact.email {
+        let running = record.credentials.email_hold.as_ref().filter(|h| h.active(now)).map(|h| h.previous.clone());
+        let previous = running.unwrap_or_else(|| record.contact.email.clone());
+        next.credentials.email_hold = Some(EmailHold { previous, until: now.plus(hold) });
+    }
     next.contact.email = email;
     events.push(event(now, actor, &next, AuditKind::EmailChanged));
     withdraw_pending(&mut next, now, actor, &mut events);
     Transition { record: next, events }
+}
+
+/// Undo a staff e-mail change whose notice to the previous address could not be sent:
+/// restore `before`'s address and hold. `None` when the address is no longer the one the
+/// change set (a newer change won).
+pub fn undo_email_change(
+    current: &ContactRecord,
+    before: &ContactRecord,
+    changed_to: &EmailAddress,
+    now: Timestamp,
+) -> Option<Transition> {
+    if current.contact.email != *changed_to {
+        return None;
+    }
+    let mut next = begin(current);
+    next.contact.email = before.contact.email.clone();
+    next.credentials.email_hold = before.credentials.email_hold.clone();
+    let events = vec![event(now, &Actor::System, &next, AuditKind::EmailChangeNoticeFailed)];
+    Some(Transition { record: next, events })
 }
 
 /// Staff change the username; a pending temporary password is withdrawn and the credential
@@ -380,7 +413,7 @@ mod tests {
             &ResetThrottle::default(),
         );
         let a = issue_ticket(&a.record, TicketDigest::from_hex("d"), t(1), H);
-        let email = change_email(&a.record, EmailAddress::parse("new@shop.example").unwrap(), t(2), &Actor::System);
+        let email = change_email(&a.record, EmailAddress::parse("new@shop.example").unwrap(), t(2), &Actor::System, H);
         let key = UsernameRules::default().canonicalize("anna2").unwrap();
         let user = change_username(&a.record, "anna2".into(), key, t(2), &Actor::System);
         let off = set_login_enabled(&a.record, false, t(2), &Actor::System);

@@ -268,8 +268,10 @@ async fn staff_edits_withdraw_pending_secrets() {
     let h = Harness::new().await;
     let anna = h.contact("anna").await;
     h.contact("bert").await;
+    // After the e-mail change the address is on hold: a second sales admin approves.
+    let second = customer_access::Staff::SalesAdmin { staff_id: customer_access::StaffId::new(2) };
     for edit in 0..3 {
-        h.service.staff_reset(&h.admin, anna.id, ResetOptions::default()).await.unwrap();
+        h.service.staff_reset(&h.admin, anna.id, ResetOptions::default().approved_by(second.clone())).await.unwrap();
         let temp = h.last_temporary_password();
         let username = h.store.contact(anna.id).await.unwrap().contact.username;
         match edit {

@@ -170,6 +170,29 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         })
     }
 
+    /// Load a contact for a staff operation, authorising first in effect: an iPad user gets
+    /// the same audited [`ServiceError::Forbidden`] for a contact outside their retailers and
+    /// for an id no contact has, after the same store reads, so ids outside their scope tell
+    /// them nothing. Sales admins, who may manage every retailer, are told
+    /// [`ServiceError::ContactNotFound`].
+    async fn load_for_staff(&self, staff: &Staff, contact: ContactId) -> Result<ContactRecord, ServiceError> {
+        match self.inner.store.contact(contact).await {
+            Ok(record) => {
+                self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+                Ok(record)
+            }
+            Err(e) if e.kind() == StoreErrorKind::NotFound => match staff {
+                Staff::SalesAdmin { .. } => Err(ServiceError::ContactNotFound),
+                Staff::IpadUser { staff_id, .. } => {
+                    // The same reads and write as a denial of an existing contact.
+                    self.inner.store.assigned_retailers(*staff_id).await?;
+                    self.deny(staff, None, Some(contact)).await
+                }
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Staff authorisation: sales admins manage every retailer, iPad users their assigned
     /// ones. A denial is audited and changes nothing else.
     async fn authorize(
@@ -187,11 +210,21 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if allowed {
             return Ok(());
         }
-        tracing::warn!(staff = %staff.staff_id(), retailer = %retailer, "staff access denied");
+        self.deny(staff, Some(retailer), contact).await
+    }
+
+    /// Audit a denied staff access and answer [`ServiceError::Forbidden`].
+    async fn deny<T>(
+        &self,
+        staff: &Staff,
+        retailer: Option<RetailerId>,
+        contact: Option<ContactId>,
+    ) -> Result<T, ServiceError> {
+        tracing::warn!(staff = %staff.staff_id(), "staff access denied");
         let event = AuditEvent {
             at: self.now(),
             actor: Actor::Staff(staff.clone()),
-            retailer: Some(retailer),
+            retailer,
             contact,
             kind: AuditKind::AccessDenied,
         };

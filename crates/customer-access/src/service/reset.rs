@@ -10,7 +10,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::credential::{ContactRecord, StoredHash};
 use crate::error::ServiceError;
 use crate::ids::ContactId;
-use crate::input::InputError;
+use crate::input::{EmailAddress, InputError};
 use crate::mailer::{MailError, Mailer, MessageKind};
 use crate::message::SecretMessage;
 use crate::state::{IssueReason, issue_temporary, reset_allowed, withdraw_undelivered};
@@ -19,18 +19,31 @@ use crate::store::Store;
 use super::{AccessService, Step};
 
 /// Options of a staff reset.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResetOptions {
     /// Also remove the current password at once (suspected compromise). Default `false`:
     /// the current password keeps working until the contact sets a new one.
     pub revoke_current_password: bool,
+    /// A second staff member who approves this reset. Needed only while the contact's
+    /// e-mail address is on hold after a staff change (see
+    /// [`ServiceError::SecondApprovalRequired`]); must be another staff member allowed to
+    /// manage the contact. The application authenticates them; the approval is audited
+    /// under their name.
+    pub approved_by: Option<Staff>,
 }
 
 impl ResetOptions {
     /// Options that revoke the current password.
     pub fn revoking_current_password() -> Self {
-        Self { revoke_current_password: true }
+        Self { revoke_current_password: true, approved_by: None }
+    }
+
+    /// These options, approved by `approver` (see [`approved_by`](Self::approved_by)).
+    #[must_use]
+    pub fn approved_by(mut self, approver: Staff) -> Self {
+        self.approved_by = Some(approver);
+        self
     }
 }
 
@@ -146,7 +159,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let Some((saved, temporary, hash)) = issued else {
             return Ok(SelfServiceOutcome::Throttled);
         };
-        Ok(match self.deliver(&saved, &temporary, &hash, MessageKind::PasswordReset).await {
+        // While the address is on hold after a staff change, a self-service reset goes to
+        // the address before the change: whoever changed it cannot ask for one themselves.
+        let recipient = saved.credentials.email_hold.as_ref().filter(|h| h.active(now)).map(|h| h.previous.clone());
+        Ok(match self.deliver(&saved, &temporary, &hash, MessageKind::PasswordReset, recipient).await {
             Ok(()) => SelfServiceOutcome::Sent,
             Err(e) => SelfServiceOutcome::DeliveryFailed(e),
         })
@@ -156,8 +172,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// staff member never sees it.
     ///
     /// # Errors
-    /// [`ServiceError::Forbidden`] (audited) if `staff` may not manage the contact's
-    /// retailer; [`ServiceError::ContactNotFound`]; [`ServiceError::LoginDisabled`];
+    /// [`ServiceError::Forbidden`] (audited) if `staff` (or the approver) may not manage the
+    /// contact's retailer; [`ServiceError::ContactNotFound`]; [`ServiceError::LoginDisabled`];
+    /// [`ServiceError::SecondApprovalRequired`] while the address is on hold after a staff
+    /// change and no other staff member approved;
     /// [`ServiceError::Delivery`] if the e-mail failed (the temporary password was withdrawn;
     /// a requested revocation of the current password stands); store and hashing failures.
     #[tracing::instrument(skip_all, name = "staff_reset", fields(contact = %contact))]
@@ -167,16 +185,33 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         contact: ContactId,
         options: ResetOptions,
     ) -> Result<StaffResetReceipt, ServiceError> {
-        let record = self.load(contact).await?;
-        self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+        let record = self.load_for_staff(staff, contact).await?;
         if !record.contact.login_enabled {
             return Err(ServiceError::LoginDisabled);
+        }
+        let now = self.now();
+        if let Some(hold) = record.credentials.email_hold.as_ref().filter(|h| h.active(now)) {
+            let approver = options.approved_by.as_ref().filter(|a| a.staff_id() != staff.staff_id());
+            let Some(approver) = approver else {
+                return Err(ServiceError::SecondApprovalRequired { until: hold.until });
+            };
+            self.authorize(approver, record.contact.retailer, Some(contact)).await?;
+            let approval = AuditEvent {
+                at: now,
+                actor: Actor::Staff(approver.clone()),
+                retailer: Some(record.contact.retailer),
+                contact: Some(contact),
+                kind: AuditKind::ResetApproved,
+            };
+            self.inner.store.append_audit(&[approval]).await?;
         }
         let actor = Actor::Staff(staff.clone());
         let reason = IssueReason::Staff { revoke_current: options.revoke_current_password };
         let (saved, temporary, hash) = self.issue(record, &actor, reason).await?.ok_or(ServiceError::LoginDisabled)?;
         let expires_at = saved.credentials.temporary.as_ref().map_or(self.now(), |t| t.expires_at);
-        self.deliver(&saved, &temporary, &hash, MessageKind::PasswordReset).await.map_err(ServiceError::Delivery)?;
+        self.deliver(&saved, &temporary, &hash, MessageKind::PasswordReset, None)
+            .await
+            .map_err(ServiceError::Delivery)?;
         tracing::info!("staff reset e-mailed");
         Ok(StaffResetReceipt { contact, expires_at })
     }
@@ -216,14 +251,16 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         Ok(saved.map(|saved| (saved, temporary, hash)))
     }
 
-    /// E-mail the temporary password. On failure, withdraw it (if it is still the pending
-    /// one) so no unsent secret stays usable, and audit the failure.
+    /// E-mail the temporary password, to the contact's address or to `recipient`. On
+    /// failure, withdraw it (if it is still the pending one) so no unsent secret stays
+    /// usable, and audit the failure.
     pub(super) async fn deliver(
         &self,
         record: &ContactRecord,
         temporary: &TemporaryPassword,
         issued: &StoredHash,
         kind: MessageKind,
+        recipient: Option<EmailAddress>,
     ) -> Result<(), MailError> {
         let policy = &self.inner.policy;
         let expires_at = record.credentials.temporary.as_ref().map_or(self.now(), |t| t.expires_at);
@@ -235,6 +272,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             include_username: policy.include_username_in_reset_email,
             kind,
         });
+        let mut message = message;
+        if let Some(recipient) = recipient {
+            message.to = recipient;
+        }
         match self.inner.mailer.send(&message).await {
             Ok(()) => {
                 let event = AuditEvent {

@@ -5,13 +5,15 @@
 use crate::actor::{Actor, Staff};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::Clock;
+use crate::credential::ContactRecord;
 use crate::credential::{Credentials, TemporaryCredential};
 use crate::domain::{Contact, Retailer};
 use crate::error::ServiceError;
 use crate::ids::{ContactId, RetailerId};
 use crate::input::{EmailAddress, InputError, check_text};
 use crate::mailer::{Mailer, MessageKind};
-use crate::state::{change_email, change_username, set_login_enabled};
+use crate::message::EmailChangeNotice;
+use crate::state::{change_email, change_username, set_login_enabled, undo_email_change};
 use crate::store::{NewContactRecord, Store, ThrottleKey};
 
 use customer_access_policy::TemporaryPassword;
@@ -45,6 +47,15 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     pub async fn create_retailer(&self, staff: &Staff, name: &str) -> Result<Retailer, ServiceError> {
         check_text("retailer name", name, MAX_NAME_BYTES)?;
         if !matches!(staff, Staff::SalesAdmin { .. }) {
+            tracing::warn!(staff = %staff.staff_id(), "staff access denied: create a retailer");
+            let event = AuditEvent {
+                at: self.now(),
+                actor: Actor::Staff(staff.clone()),
+                retailer: None,
+                contact: None,
+                kind: AuditKind::AccessDenied,
+            };
+            self.inner.store.append_audit(&[event]).await?;
             return Err(ServiceError::Forbidden);
         }
         let retailer = self.inner.store.create_retailer(name).await?;
@@ -114,20 +125,80 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let event =
             AuditEvent { at: now, actor, retailer: Some(new.retailer), contact: None, kind: AuditKind::ContactInvited };
         let created = self.inner.store.create_contact(&record, &[event]).await?;
-        self.deliver(&created, &temporary, &hash, MessageKind::Invitation).await.map_err(ServiceError::Delivery)?;
+        self.deliver(&created, &temporary, &hash, MessageKind::Invitation, None)
+            .await
+            .map_err(ServiceError::Delivery)?;
         tracing::info!(contact = %created.contact.id, "contact invited");
         Ok(created.contact)
     }
 
-    /// Change a contact's e-mail address. A pending temporary password is withdrawn.
+    /// Change a contact's e-mail address. A pending temporary password is withdrawn, the
+    /// previous address is told at once (who, when, the new address masked), and for
+    /// `SecurityPolicy::staff_email_change_hold` a staff reset needs a second staff member
+    /// while a self-service reset goes to the previous address: no one staff member can
+    /// redirect a contact's mail and take the login over alone.
     ///
     /// # Errors
     /// [`ServiceError::Input`]; [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`];
-    /// store failures.
+    /// [`ServiceError::Delivery`] if the notice to the previous address failed (the change
+    /// was undone and the failure audited); store failures.
     #[tracing::instrument(skip_all, name = "update_email", fields(contact = %contact))]
     pub async fn update_email(&self, staff: &Staff, contact: ContactId, email: &str) -> Result<Contact, ServiceError> {
         let email = EmailAddress::parse(email).map_err(InputError::Email)?;
-        self.staff_update(staff, contact, |record, now, actor| change_email(record, email.clone(), now, actor)).await
+        let before = self.load_for_staff(staff, contact).await?;
+        let hold = self.inner.policy.staff_email_change_hold;
+        let updated = self
+            .staff_update_loaded(staff, before.clone(), |record, now, actor| {
+                change_email(record, email.clone(), now, actor, hold)
+            })
+            .await?;
+        if updated.email != before.contact.email {
+            self.notify_email_change(staff, &before, &updated.email).await?;
+        }
+        Ok(updated)
+    }
+
+    /// Tell the previous address of a staff e-mail change; if that fails, undo the change,
+    /// so a contact's address never changes without the old one being told.
+    async fn notify_email_change(
+        &self,
+        staff: &Staff,
+        before: &ContactRecord,
+        changed_to: &EmailAddress,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let notice = self.inner.templates.render_email_changed(&EmailChangeNotice {
+            before: &before.contact,
+            new_email: changed_to,
+            changed_at: now,
+            changed_by: staff,
+        });
+        let (retailer, contact) = (before.contact.retailer, before.contact.id);
+        match self.inner.mailer.send(&notice).await {
+            Ok(()) => {
+                let event = AuditEvent {
+                    at: now,
+                    actor: Actor::System,
+                    retailer: Some(retailer),
+                    contact: Some(contact),
+                    kind: AuditKind::EmailChangeNoticeSent,
+                };
+                self.inner.store.append_audit(&[event]).await?;
+                Ok(())
+            }
+            Err(mail_error) => {
+                tracing::warn!(error = %mail_error, "e-mail change notice failed; undoing the change");
+                let current = self.load(contact).await?;
+                self.update(current, |current| {
+                    Ok(match undo_email_change(current, before, changed_to, now) {
+                        Some(t) => Step::Save(t, ()),
+                        None => Step::Stop(()),
+                    })
+                })
+                .await?;
+                Err(ServiceError::Delivery(mail_error))
+            }
+        }
     }
 
     /// Change a contact's username. A pending temporary password is withdrawn.
@@ -170,8 +241,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
     #[tracing::instrument(skip_all, name = "unlock", fields(contact = %contact))]
     pub async fn unlock(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
-        let record = self.load(contact).await?;
-        self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+        let record = self.load_for_staff(staff, contact).await?;
         self.inner.store.clear_login_failures(&ThrottleKey::username(&record.contact.username_key)).await?;
         let event = AuditEvent {
             at: self.now(),
@@ -202,8 +272,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
     #[tracing::instrument(skip_all, name = "audit_log", fields(contact = %contact))]
     pub async fn audit_log(&self, staff: &Staff, contact: ContactId) -> Result<Vec<AuditEvent>, ServiceError> {
-        let record = self.load(contact).await?;
-        self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+        self.load_for_staff(staff, contact).await?;
         Ok(self.inner.store.audit_log(contact).await?)
     }
 
@@ -211,12 +280,19 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         &self,
         staff: &Staff,
         contact: ContactId,
-        change: impl Fn(&crate::credential::ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition
-        + Send
-        + Sync,
+        change: impl Fn(&ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition + Send + Sync,
     ) -> Result<Contact, ServiceError> {
-        let record = self.load(contact).await?;
-        self.authorize(staff, record.contact.retailer, Some(contact)).await?;
+        let record = self.load_for_staff(staff, contact).await?;
+        self.staff_update_loaded(staff, record, change).await
+    }
+
+    /// [`staff_update`](Self::staff_update) on a record already loaded and authorised.
+    async fn staff_update_loaded(
+        &self,
+        staff: &Staff,
+        record: ContactRecord,
+        change: impl Fn(&ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition + Send + Sync,
+    ) -> Result<Contact, ServiceError> {
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
         self.update(record, |current| {
