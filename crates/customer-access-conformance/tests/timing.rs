@@ -13,4 +13,10 @@ async fn memory_store_has_no_username_timing_leak() {
         customer_access_conformance::timing::enumeration_timing(MemoryStore::new(), MemoryStore::new(), samples).await;
     println!("memory store timing: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs between known and unknown usernames: {report:?}");
+    // Contacts whose hash has other parameters than the current ones (issue 13 item 4).
+    let report =
+        customer_access_conformance::timing::enumeration_timing_with_other_parameters(MemoryStore::new(), samples)
+            .await;
+    println!("memory store timing, other hash parameters: {report:?}");
+    assert!(report.max_abs_t() < 5.0, "timing differs for contacts with other hash parameters: {report:?}");
 }

@@ -144,11 +144,12 @@ pub struct LoginBackoff {
     /// Failures older than this are forgotten. Default 24 hours.
     #[cfg_attr(feature = "serde", serde(rename = "forget_after_secs", with = "secs"))]
     pub forget_after: Duration,
-    /// Most usernames and devices with failed-login state kept at once. Default 100,000:
-    /// a spray of random usernames evicts the entries with the oldest latest failure first,
-    /// and since every attempt costs two Argon2 verifications, evicting a live entry takes
-    /// far longer than its back-off lasts (about 30 minutes of a 2-core server's whole
-    /// hashing capacity for 100,000 attempts, against a longest delay of 15 minutes).
+    /// Most usernames and devices with failed-login state kept at once. Default 100,000.
+    /// Beyond it the entries with the fewest failures go first (then the oldest), so a
+    /// spray of one-guess usernames cannot evict an entry that is locking someone out; and
+    /// since every charged attempt has been admitted to hashing and costs two Argon2
+    /// verifications, even evicting entries of one guess each takes about 30 minutes of a
+    /// 2-core server's whole hashing capacity per 100,000.
     pub max_tracked_keys: usize,
 }
 

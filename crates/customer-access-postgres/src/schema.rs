@@ -160,7 +160,7 @@ impl Statements {
             prune_failures: q(r#"DELETE FROM "{schema}".login_failures WHERE last_failure_at < $1"#),
             trim_failures: q(r#"DELETE FROM "{schema}".login_failures WHERE username_key IN
                 (SELECT username_key FROM "{schema}".login_failures
-                 ORDER BY last_failure_at DESC, username_key OFFSET $1)"#),
+                 ORDER BY count DESC, last_failure_at DESC, username_key OFFSET $1)"#),
             insert_failures: q(r#"INSERT INTO "{schema}".login_failures (username_key, count, last_failure_at)
                 VALUES ($1, $2, $3) ON CONFLICT (username_key) DO NOTHING"#),
             swap_failures: q(r#"UPDATE "{schema}".login_failures SET count = $2, last_failure_at = $3

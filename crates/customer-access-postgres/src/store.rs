@@ -11,7 +11,7 @@ use customer_access::columns::{AuditColumns, ContactColumns};
 use customer_access::{
     AuditEvent, ContactId, ContactRecord, CredentialVersion, DeviceRecord, DeviceTokenDigest, FailureRetention,
     LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
-    StoreResult, ThrottleKey, Timestamp, UsernameKey,
+    StoreResult, StoredHash, ThrottleKey, Timestamp, UsernameKey,
 };
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
@@ -243,6 +243,22 @@ impl Store for PostgresStore {
 
     async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
         retrying(|| self.try_add_device(device, keep_per_contact)).await
+    }
+
+    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
+        // Only the checked schema name and placeholders are formatted into the text; every
+        // prefix is bound.
+        let conditions: String = (1..=prefixes.len()).map(|i| format!(" AND left(h, length(${i})) <> ${i}")).collect();
+        let schema = self.schema().as_str();
+        let sql = format!(
+            r#"SELECT h FROM (SELECT password_hash AS h FROM "{schema}".contacts
+               UNION ALL SELECT temp_hash FROM "{schema}".contacts) AS hashes WHERE h IS NOT NULL{conditions} LIMIT 1"#
+        );
+        let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+        for prefix in prefixes {
+            query = query.bind(prefix.as_str());
+        }
+        Ok(query.fetch_optional(self.pool()).await.map_err(map)?.map(StoredHash::from_phc))
     }
 
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {

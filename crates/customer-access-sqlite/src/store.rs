@@ -10,7 +10,7 @@ use customer_access::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID};
 use customer_access::{
     AuditEvent, ContactId, ContactRecord, CredentialVersion, DeviceRecord, DeviceTokenDigest, FailureRetention,
     LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
-    StoreResult, ThrottleKey, Timestamp, UsernameKey,
+    StoreResult, StoredHash, ThrottleKey, Timestamp, UsernameKey,
 };
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 use sqlx::{Row, Sqlite as Db, Transaction};
@@ -312,6 +312,21 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(map)
     }
 
+    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
+        // Only placeholders are formatted into the text; every prefix is bound.
+        let conditions: String =
+            (1..=prefixes.len()).map(|i| format!(" AND substr(h, 1, length(?{i})) <> ?{i}")).collect();
+        let sql = format!(
+            "SELECT h FROM (SELECT password_hash AS h FROM ca_contacts WHERE id <> 0 \
+             UNION ALL SELECT temp_hash FROM ca_contacts WHERE id <> 0) WHERE h IS NOT NULL{conditions} LIMIT 1"
+        );
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for prefix in prefixes {
+            query = query.bind(prefix.as_str());
+        }
+        Ok(query.fetch_optional(self.pool()).await.map_err(map)?.map(StoredHash::from_phc))
+    }
+
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
         let row = sqlx::query(
             "SELECT digest, contact_id, credential_version, issued_at, expires_at FROM ca_devices WHERE digest = ?1",
@@ -351,7 +366,7 @@ async fn prune_failures(tx: &mut Transaction<'static, Db>, retention: FailureRet
         let keep = i64::try_from(retention.max_entries.saturating_sub(1)).unwrap_or(i64::MAX);
         sqlx::query(
             "DELETE FROM ca_login_failures WHERE username_key IN (SELECT username_key FROM ca_login_failures \
-             ORDER BY last_failure_at DESC, username_key LIMIT -1 OFFSET ?1)",
+             ORDER BY count DESC, last_failure_at DESC, username_key LIMIT -1 OFFSET ?1)",
         )
         .bind(keep)
         .execute(&mut **tx)

@@ -3,7 +3,9 @@
 //! full check (see docs/threat-model.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
-use customer_access_conformance::timing::{enumeration_timing_in_one_store, samples_from_env};
+use customer_access_conformance::timing::{
+    enumeration_timing_in_one_store, enumeration_timing_with_other_parameters, samples_from_env,
+};
 use customer_access_sqlite::SqliteStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,4 +16,11 @@ async fn sqlite_store_has_no_username_timing_leak() {
     let report = enumeration_timing_in_one_store(store, samples_from_env(2_000)).await;
     println!("sqlite store timing: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs between known and unknown usernames: {report:?}");
+    // Issue 13 item 4, in the same test so the two never run side by side: contacts whose
+    // hash has other parameters (an older parameter set, an import) fail a login in the
+    // same time as unknown usernames.
+    let store = SqliteStore::open(dir.path().join("timing-params.db")).await.unwrap();
+    let report = enumeration_timing_with_other_parameters(store, samples_from_env(2_000)).await;
+    println!("sqlite store timing, other hash parameters: {report:?}");
+    assert!(report.max_abs_t() < 5.0, "timing differs for contacts with other hash parameters: {report:?}");
 }

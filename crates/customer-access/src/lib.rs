@@ -91,7 +91,7 @@ pub use credential::{
 pub use device::{DeviceRecord, DeviceToken, DeviceTokenDigest, MalformedDeviceToken};
 pub use domain::{Contact, Retailer};
 pub use error::ServiceError;
-pub use hashing::{HashError, HashParameters, HashPool};
+pub use hashing::{HashError, HashParameters, HashPool, HashSlot};
 pub use ids::{ContactId, DeviceId, RetailerId, StaffId};
 pub use input::{EmailAddress, EmailError, InputError, TextProblem};
 pub use mailer::{MailError, MailErrorKind, Mailer, MessageKind, OutgoingMessage};
@@ -99,7 +99,7 @@ pub use memory::MemoryStore;
 pub use message::{Template, TemplateError, Templates};
 pub use recording::RecordingMailer;
 pub use service::{
-    AccessService, LoginOutcome, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged, PendingReset, ResetOptions,
+    AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged, PendingReset, ResetOptions,
     SelfServiceOutcome, StaffResetReceipt,
 };
 pub use store::{

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use customer_access_policy::UsernameKey;
 
 use crate::audit::AuditEvent;
-use crate::credential::{ContactRecord, Revision};
+use crate::credential::{ContactRecord, Revision, StoredHash};
 use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
@@ -197,7 +197,10 @@ impl Store for MemoryStore {
         if expected.is_empty() && s.failures.len() >= retention.max_entries {
             s.failures.retain(|_, f| f.last_failure_at.is_some_and(|t| t >= retention.forget_before));
             while s.failures.len() >= retention.max_entries.max(1) {
-                let Some(oldest) = s.failures.iter().min_by_key(|(_, f)| f.last_failure_at).map(|(k, _)| k.clone())
+                // Fewest failures first, then oldest: a spray of one-guess usernames cannot
+                // evict an entry that is locking someone out.
+                let weakest = s.failures.iter().min_by_key(|(_, f)| (f.count, f.last_failure_at)).map(|(k, _)| k.clone());
+                let Some(oldest) = weakest
                 else {
                     break;
                 };
@@ -237,6 +240,15 @@ impl Store for MemoryStore {
             });
         }
         Ok(())
+    }
+
+    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
+        let s = self.lock();
+        let mut hashes = s.contacts.values().flat_map(|r| {
+            let c = &r.credentials;
+            c.password.iter().chain(c.temporary.as_ref().map(|t| &t.hash))
+        });
+        Ok(hashes.find(|h| !prefixes.iter().any(|p| h.as_phc().starts_with(p.as_str()))).cloned())
     }
 
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {

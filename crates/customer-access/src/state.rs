@@ -255,7 +255,10 @@ pub fn set_login_enabled(record: &ContactRecord, enabled: bool, now: Timestamp, 
 /// back-off's `forget_after` no longer count.
 pub fn charge_attempt(failures: &LoginFailures, now: Timestamp, backoff: &LoginBackoff) -> LoginFailures {
     let stale = failures.last_failure_at.is_none_or(|t| t < now.minus(backoff.forget_after));
-    LoginFailures { count: if stale { 1 } else { failures.count.saturating_add(1) }, last_failure_at: Some(now) }
+    // A request that read the clock, then stalled while others charged later attempts,
+    // must not move the latest failure back (that would end a lockout early).
+    let latest = failures.last_failure_at.map_or(now, |t| t.max(now));
+    LoginFailures { count: if stale { 1 } else { failures.count.saturating_add(1) }, last_failure_at: Some(latest) }
 }
 
 /// The contact ends every session and recognised device: the credential version bumps.

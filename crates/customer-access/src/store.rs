@@ -13,7 +13,7 @@ use customer_access_policy::UsernameKey;
 
 use crate::audit::AuditEvent;
 use crate::clock::Timestamp;
-use crate::credential::{ContactRecord, Credentials, Revision};
+use crate::credential::{ContactRecord, Credentials, Revision, StoredHash};
 use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
@@ -113,8 +113,10 @@ impl ThrottleKey {
 pub struct FailureRetention {
     /// Entries whose latest failure is before this may be deleted: they no longer throttle.
     pub forget_before: Timestamp,
-    /// Keep at most about this many entries, dropping those with the oldest latest failure
-    /// first. A store may overshoot by a small constant while it amortises the trimming.
+    /// Keep at most about this many entries, dropping those with the fewest failures first
+    /// and, among equals, the oldest latest failure: a spray of one-guess usernames cannot
+    /// evict an entry that is locking someone out. A store may overshoot by a small
+    /// constant while it amortises the trimming.
     pub max_entries: usize,
 }
 
@@ -272,8 +274,8 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     ///
     /// The store keeps the state bounded by `retention`: entries whose latest failure is
     /// before `retention.forget_before` may be deleted, and at most about
-    /// `retention.max_entries` are kept (oldest latest failure dropped first), so a spray of
-    /// random usernames cannot grow it without bound.
+    /// `retention.max_entries` are kept (fewest failures, then oldest, dropped first), so a
+    /// spray of random usernames cannot grow it without bound.
     fn swap_login_failures(
         &self,
         key: &ThrottleKey,
@@ -290,6 +292,16 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// insertion order), so a contact's list stays bounded. [`StoreErrorKind::NotFound`] if
     /// the contact does not exist; [`StoreErrorKind::Duplicate`] if the digest is taken.
     fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// One stored hash, a contact's password or pending temporary password (never the
+    /// decoy's), whose text starts with none of `prefixes`; `None` when every stored hash
+    /// starts with one of them.
+    ///
+    /// The service calls this a few times every few minutes to learn which hash parameter
+    /// sets are in use ([`StoredHash::phc_prefix`](crate::StoredHash::phc_prefix)), so that
+    /// a failed login can cost the same for every username while hashes made with other
+    /// parameters exist. A full scan is fine.
+    fn hash_outside(&self, prefixes: &[String]) -> impl Future<Output = StoreResult<Option<StoredHash>>> + Send;
 
     /// The device stored under `digest`, if any (expired or not: the service decides).
     fn device(&self, digest: &DeviceTokenDigest) -> impl Future<Output = StoreResult<Option<DeviceRecord>>> + Send;

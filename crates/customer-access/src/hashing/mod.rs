@@ -170,12 +170,131 @@ impl HashPool {
         first: Option<&StoredHash>,
         second: Option<&StoredHash>,
     ) -> Result<(VerifyResult, VerifyResult), HashError> {
-        let (first_job, first) = self.verify_job(password, first);
-        let (second_job, second) = self.verify_job(password, second);
-        self.submit([first_job, second_job])?;
-        let first = first.await.ok_or(HashError::WorkersGone)?;
-        let second = second.await.ok_or(HashError::WorkersGone)?;
+        self.verify_pair_padded(password, first, second, &[]).await
+    }
+
+    /// [`verify_pair`](Self::verify_pair), with each of the two verifications padded to cost
+    /// one verification under every parameter set of `padding`: besides the real (or dummy)
+    /// verification, a dummy one runs for each set in `padding` other than the hash's own
+    /// (all of them for a hash that cannot be parsed, which fails at no cost). With
+    /// `padding` the parameter sets in use in the store (the current one included), a
+    /// failed login then costs the same whatever parameters the username's hash was made
+    /// with, or whether the username exists at all. Everything is queued as one request.
+    ///
+    /// # Errors
+    /// As [`verify_pair`](Self::verify_pair).
+    pub async fn verify_pair_padded(
+        &self,
+        password: &[u8],
+        first: Option<&StoredHash>,
+        second: Option<&StoredHash>,
+        padding: &[HashParameters],
+    ) -> Result<(VerifyResult, VerifyResult), HashError> {
+        self.admit()?.verify_pair_padded(password, first, second, padding).await
+    }
+
+    /// Take a queue slot now for a [`verify_pair_padded`](HashSlot::verify_pair_padded)
+    /// to run later, so that a caller learns of [`HashError::Overloaded`] before doing
+    /// anything it would have to undo. Dropping the slot unused gives it back.
+    ///
+    /// # Errors
+    /// [`HashError::Overloaded`] at once when the queue is full.
+    pub fn admit(&self) -> Result<HashSlot<'_>, HashError> {
+        self.jobs.0.try_admit().map_err(push_error)?;
+        Ok(HashSlot { pool: self, used: false })
+    }
+}
+
+/// A queue slot taken by [`HashPool::admit`]: its request is queued when it is used, and
+/// the slot is given back if it is dropped unused.
+#[must_use = "a slot is given back when dropped"]
+pub struct HashSlot<'a> {
+    pool: &'a HashPool,
+    used: bool,
+}
+
+impl std::fmt::Debug for HashSlot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashSlot").field("used", &self.used).finish_non_exhaustive()
+    }
+}
+
+impl Drop for HashSlot<'_> {
+    fn drop(&mut self) {
+        if !self.used {
+            self.pool.jobs.0.release();
+        }
+    }
+}
+
+impl HashSlot<'_> {
+    /// [`HashPool::verify_pair_padded`] in this slot.
+    ///
+    /// # Errors
+    /// [`HashError::WorkersGone`] if the pool shut down meanwhile; as
+    /// [`HashPool::verify_pair`] otherwise.
+    pub async fn verify_pair_padded(
+        mut self,
+        password: &[u8],
+        first: Option<&StoredHash>,
+        second: Option<&StoredHash>,
+        padding: &[HashParameters],
+    ) -> Result<(VerifyResult, VerifyResult), HashError> {
+        let pool = self.pool;
+        let (jobs, (answers, pads)) = pool.padded_pair_jobs(password, first, second, padding)?;
+        self.used = true;
+        pool.jobs.0.push_admitted(jobs).map_err(push_error)?;
+        let (first_answer, second_answer) = answers;
+        let first = first_answer.await.ok_or(HashError::WorkersGone)?;
+        let second = second_answer.await.ok_or(HashError::WorkersGone)?;
+        for pad in pads {
+            // A dummy matches nothing; only its cost matters.
+            let _ = pad.await.ok_or(HashError::WorkersGone)?;
+        }
         Ok((first, second))
+    }
+}
+
+/// The receivers of a padded pair: the two real answers, then the padding's.
+type PairAnswers =
+    ((oneshot::Receiver<VerifyResult>, oneshot::Receiver<VerifyResult>), Vec<oneshot::Receiver<VerifyResult>>);
+
+impl HashPool {
+    /// The jobs of a padded pair, costliest first (see `verify_pair_padded`).
+    fn padded_pair_jobs(
+        &self,
+        password: &[u8],
+        first: Option<&StoredHash>,
+        second: Option<&StoredHash>,
+        padding: &[HashParameters],
+    ) -> Result<(Vec<Job>, PairAnswers), HashError> {
+        let (first_job, first_answer) = self.verify_job(password, first);
+        let (second_job, second_answer) = self.verify_job(password, second);
+        let mut jobs = Vec::with_capacity(2 + 2 * padding.len());
+        let mut pads = Vec::new();
+        for (slot, job) in [(first, first_job), (second, second_job)] {
+            // The dummy stands in for a missing hash here too: parsing it costs what parsing
+            // a real one does, so this step says nothing about which one it was.
+            let own = slot.unwrap_or(&self.shared.dummy).parameters(self.shared.max_memory_kib).ok();
+            jobs.push((own.map_or(0, |p| p.work()), job));
+            for params in padding.iter().filter(|p| Some(**p) != own) {
+                let (job, answer) = self.verify_job(password, Some(&params.dummy()?));
+                jobs.push((params.work(), job));
+                pads.push(answer);
+            }
+        }
+        // The workers take jobs in queue order, so the order must not depend on which job is
+        // real: costliest first, whatever the username (the same jobs then finish at the
+        // same times on every login).
+        jobs.sort_by_key(|(work, _)| std::cmp::Reverse(*work));
+        let jobs: Vec<Job> = jobs.into_iter().map(|(_, job)| job).collect();
+        Ok((jobs, ((first_answer, second_answer), pads)))
+    }
+
+    /// The parameters new hashes are made with.
+    pub fn current_parameters(&self) -> HashParameters {
+        let p = &self.shared.params;
+        HashParameters { memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() }
     }
 
     fn verify_job(&self, password: &[u8], stored: Option<&StoredHash>) -> (Job, oneshot::Receiver<VerifyResult>) {
@@ -197,11 +316,20 @@ impl HashPool {
             })
     }
 
-    fn submit<const N: usize>(&self, request: [Job; N]) -> Result<(), HashError> {
-        self.jobs.0.try_push(request).map_err(|e| match e {
-            PushError::Full => HashError::Overloaded,
-            PushError::Closed => HashError::WorkersGone,
-        })
+    fn submit<I>(&self, request: I) -> Result<(), HashError>
+    where
+        I: IntoIterator<Item = Job>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        self.jobs.0.try_admit().map_err(push_error)?;
+        self.jobs.0.push_admitted(request).map_err(push_error)
+    }
+}
+
+fn push_error(e: PushError) -> HashError {
+    match e {
+        PushError::Full => HashError::Overloaded,
+        PushError::Closed => HashError::WorkersGone,
     }
 }
 
@@ -266,6 +394,35 @@ pub struct HashParameters {
     pub iterations: u32,
     /// Lanes (p).
     pub parallelism: u32,
+}
+
+impl HashParameters {
+    /// The text every PHC string with these parameters starts with (up to the salt), e.g.
+    /// `$argon2id$v=19$m=19456,t=2,p=1$`.
+    pub fn phc_prefix(&self) -> String {
+        format!("$argon2id$v=19$m={},t={},p={}$", self.memory_kib, self.iterations, self.parallelism)
+    }
+
+    /// Work of one verification, in KiB-passes (memory x passes), to order jobs by.
+    fn work(&self) -> u64 {
+        u64::from(self.memory_kib) * u64::from(self.iterations)
+    }
+
+    /// A well-formed hash with these parameters that matches no password.
+    fn dummy(&self) -> Result<StoredHash, HashError> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(OUTPUT_BYTES))
+            .map_err(HashError::Params)?;
+        dummy_hash(&params)
+    }
+}
+
+impl StoredHash {
+    /// The text up to the salt (`$argon2id$v=19$m=19456,t=2,p=1$`): what every hash made
+    /// with the same parameters shares. The whole text if it is not a PHC string.
+    pub fn phc_prefix(&self) -> &str {
+        let phc = self.as_phc();
+        phc.match_indices('$').nth(3).map_or(phc, |(i, _)| &phc[..=i])
+    }
 }
 
 /// A stored hash taken apart, ready to verify against.

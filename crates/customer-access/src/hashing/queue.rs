@@ -49,7 +49,21 @@ impl<T> JobQueue<T> {
 
     /// Queue the jobs of one request together, or none of them when no slot is free (or
     /// the queue is closed).
-    pub(crate) fn try_push<const N: usize>(&self, request: [T; N]) -> Result<(), PushError> {
+    #[cfg(test)]
+    pub(crate) fn try_push<I>(&self, request: I) -> Result<(), PushError>
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        self.try_admit()?;
+        self.push_admitted(request)
+    }
+
+    /// Take a slot for a request whose jobs come later: give them to
+    /// [`push_admitted`](Self::push_admitted), or [`release`](Self::release) the slot.
+    /// A caller can so learn that the pool is full before doing anything it would have to
+    /// undo (a login charges its attempt only once hashing has room for it).
+    pub(crate) fn try_admit(&self) -> Result<(), PushError> {
         let mut state = self.lock();
         if state.closed {
             return Err(PushError::Closed);
@@ -58,14 +72,36 @@ impl<T> JobQueue<T> {
             return Err(PushError::Full);
         }
         state.waiting_requests += 1;
-        for (i, job) in request.into_iter().enumerate() {
-            state.jobs.push_back((job, i + 1 == N));
+        Ok(())
+    }
+
+    /// Queue the jobs of a request admitted by [`try_admit`](Self::try_admit), together.
+    pub(crate) fn push_admitted<I>(&self, request: I) -> Result<(), PushError>
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let request = request.into_iter();
+        let n = request.len();
+        let mut state = self.lock();
+        if state.closed || n == 0 {
+            state.waiting_requests = state.waiting_requests.saturating_sub(1);
+            return if state.closed { Err(PushError::Closed) } else { Ok(()) };
+        }
+        for (i, job) in request.enumerate() {
+            state.jobs.push_back((job, i + 1 == n));
         }
         drop(state);
-        for _ in 0..N {
+        for _ in 0..n {
             self.ready.notify_one();
         }
         Ok(())
+    }
+
+    /// Give back a slot taken by [`try_admit`](Self::try_admit) whose jobs never came.
+    pub(crate) fn release(&self) {
+        let mut state = self.lock();
+        state.waiting_requests = state.waiting_requests.saturating_sub(1);
     }
 
     /// The next job, waiting for one; `None` once the queue is closed and drained.
@@ -121,6 +157,19 @@ mod tests {
         assert_eq!(q.pop(), Some(2));
         q.try_push([3]).unwrap();
         assert_eq!(q.pop(), Some(3));
+    }
+
+    #[test]
+    fn an_admitted_slot_counts_until_its_jobs_leave_or_it_is_released() {
+        let q = JobQueue::new(1, 1);
+        q.try_admit().unwrap();
+        assert_eq!(q.try_push([1]), Err(PushError::Full), "an admitted slot is taken");
+        q.release();
+        q.try_admit().unwrap();
+        q.push_admitted([2, 3]).unwrap();
+        assert_eq!(q.try_admit(), Err(PushError::Full));
+        assert_eq!((q.pop(), q.pop()), (Some(2), Some(3)));
+        q.try_admit().unwrap();
     }
 
     #[test]

@@ -114,6 +114,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             Some(token) => ThrottleKey::device(&token.digest()),
             None => ThrottleKey::username(&key),
         };
+        // Room for the verification first: a request refused as Overloaded must not have
+        // been charged (it would lock the owner out after a load spike, and make a spray
+        // of usernames that evicts throttle entries cost no hashing).
+        let slot = self.inner.hasher.admit()?;
         if let Admission::Locked(retry_after) = self.reserve_attempt(&throttle).await? {
             tracing::info!("login refused: locked out");
             return Ok(LoginOutcome::LockedOut { retry_after });
@@ -121,9 +125,11 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let current = record.credentials.password.as_ref().filter(|_| usable);
         let temporary = pending_temporary(&record, now).map(|t| t.hash.clone()).filter(|_| usable);
         // Both verifications run in parallel: a login takes one verification's time on an
-        // idle pool, and the work stays two verifications whatever the username.
+        // idle pool, and the work stays two verifications whatever the username, each padded
+        // to every hash parameter set in use (see `census`).
+        let padding = self.hash_padding().await;
         let (current_ok, temporary_ok) =
-            self.inner.hasher.verify_pair(candidate.as_bytes(), current, temporary.as_ref()).await?;
+            slot.verify_pair_padded(candidate.as_bytes(), current, temporary.as_ref(), &padding).await?;
         let (current_ok, temporary_ok) = (usable_or_false(current_ok)?, usable_or_false(temporary_ok)?);
         let usable = usable.then_some(record);
 

@@ -1,6 +1,7 @@
 //! [`AccessService`]: every flow of the design brief, generic over a [`Store`], a [`Mailer`]
 //! and a [`Clock`].
 
+mod census;
 mod login;
 mod password;
 mod reset;
@@ -26,6 +27,7 @@ use crate::message::Templates;
 use crate::state::Transition;
 use crate::store::{Store, StoreErrorKind};
 
+pub use census::CENSUS_INTERVAL;
 pub use login::LoginOutcome;
 pub use password::PasswordChanged;
 pub use reset::{PendingReset, ResetOptions, SelfServiceOutcome, StaffResetReceipt};
@@ -51,6 +53,8 @@ struct Inner<S, M, C> {
     hasher: HashPool,
     /// Stands in for the record of an unknown username during login (see `login`).
     decoy: ContactRecord,
+    /// Hash parameter sets in use, which every login is padded to.
+    census: census::CensusCell,
 }
 
 impl<S, M, C> Clone for AccessService<S, M, C> {
@@ -104,7 +108,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         templates.check()?;
         let hasher = HashPool::new(&policy.argon2, policy.max_concurrent_hashes, policy.hash_queue_depth)?;
         let decoy = crate::columns::ContactColumns::decoy().into_record().map_err(ServiceError::Store)?;
-        Ok(Self { inner: Arc::new(Inner { store, mailer, clock, policy, templates, hasher, decoy }) })
+        let census = census::CensusCell::default();
+        Ok(Self { inner: Arc::new(Inner { store, mailer, clock, policy, templates, hasher, decoy, census }) })
     }
 
     /// The store.
@@ -115,6 +120,11 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// The mailer.
     pub fn mailer(&self) -> &M {
         &self.inner.mailer
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.inner.clock
     }
 
     /// The security policy in force.

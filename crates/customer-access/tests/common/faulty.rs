@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use customer_access::{
     AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures,
     MemoryStore, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
-    StoreResult, ThrottleKey, UsernameKey,
+    StoreResult, StoredHash, ThrottleKey, UsernameKey,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -129,6 +129,10 @@ impl Store for FaultyStore {
     async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
         self.tick()?;
         self.inner.add_device(device, keep_per_contact).await
+    }
+    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
+        self.tick()?;
+        self.inner.hash_outside(prefixes).await
     }
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
         self.tick()?;
