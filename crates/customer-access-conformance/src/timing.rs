@@ -205,7 +205,6 @@ pub async fn enumeration_timing_with_other_parameters<S: Store>(store: S, sample
     measure(&service, [&known, &unknown], false, samples).await
 }
 
-
 /// Measure `samples` calls per class of failed login and of the "Forgot your password"
 /// answer, with the same usernames in both classes. `with` and `without` must be two fresh,
 /// empty stores of the same kind: the probed usernames will exist in `with` only (`without`

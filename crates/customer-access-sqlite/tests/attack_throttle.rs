@@ -1,6 +1,7 @@
 //! Attacks on the login back-off over SQLite (issue #13, commit ee8d833): two service
 //! instances on two pools over one database file, with one frozen ManualClock, so every
-//! reservation lands on the same millisecond. `weakness_*` tests FAILED against ee8d833.
+//! reservation lands on the same millisecond. The spray-eviction test failed against ee8d833
+//! (refused requests were charged, and eviction took the oldest entry first) and was fixed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use std::time::Duration;
@@ -92,7 +93,7 @@ async fn two_instances_one_file_same_millisecond_burst() {
 /// busy by two slow requests, 200 sprays of fresh usernames (none verified) evict a locked
 /// victim's entry (the table is trimmed to `max_tracked_keys` on every 64th insert).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn weakness_cheap_spray_evicts_a_locked_victim_sqlite() {
+async fn an_unpaid_spray_cannot_evict_a_locked_victim_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
     let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));

@@ -99,8 +99,8 @@ pub use memory::MemoryStore;
 pub use message::{Template, TemplateError, Templates};
 pub use recording::RecordingMailer;
 pub use service::{
-    AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged, PendingReset, ResetOptions,
-    SelfServiceOutcome, StaffResetReceipt,
+    AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged, PendingReset,
+    ResetOptions, SelfServiceOutcome, StaffResetReceipt,
 };
 pub use store::{
     FailureRetention, LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult, ThrottleKey,

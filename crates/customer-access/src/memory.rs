@@ -199,9 +199,9 @@ impl Store for MemoryStore {
             while s.failures.len() >= retention.max_entries.max(1) {
                 // Fewest failures first, then oldest: a spray of one-guess usernames cannot
                 // evict an entry that is locking someone out.
-                let weakest = s.failures.iter().min_by_key(|(_, f)| (f.count, f.last_failure_at)).map(|(k, _)| k.clone());
-                let Some(oldest) = weakest
-                else {
+                let weakest =
+                    s.failures.iter().min_by_key(|(_, f)| (f.count, f.last_failure_at)).map(|(k, _)| k.clone());
+                let Some(oldest) = weakest else {
                     break;
                 };
                 s.failures.remove(&oldest);
