@@ -296,7 +296,7 @@ impl PostgresStore {
             .execute(self.pool())
             .await
             .map_err(map)?;
-        if FAILURE_INSERTS.fetch_add(1, Ordering::Relaxed) % TRIM_EVERY == 0 {
+        if FAILURE_INSERTS.fetch_add(1, Ordering::Relaxed).is_multiple_of(TRIM_EVERY) {
             let keep = i64::try_from(retention.max_entries.saturating_sub(1)).unwrap_or(i64::MAX);
             query(&self.sql.trim_failures).bind(keep).execute(self.pool()).await.map_err(map)?;
         }

@@ -31,8 +31,8 @@ async fn two_instances_same_millisecond_burst_postgres() {
     p.hash_queue_depth = 10_000;
     let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
     let mailer = RecordingMailer::new();
-    let a = AccessService::new(first, mailer.clone(), clock.clone(), p.clone()).unwrap();
-    let b = AccessService::new(second, mailer, clock.clone(), p.clone()).unwrap();
+    let a = AccessService::new(first, mailer.clone(), clock.clone(), p).unwrap();
+    let b = AccessService::new(second, mailer, clock.clone(), p).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = a.create_retailer(&admin, "Shop").await.unwrap();
     contact_with_password(&a, &admin, shop.id, "anna", &secret("anna-Pass-1")).await;

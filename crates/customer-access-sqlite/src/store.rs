@@ -362,7 +362,7 @@ async fn prune_failures(tx: &mut Transaction<'static, Db>, retention: FailureRet
         .execute(&mut **tx)
         .await
         .map_err(map)?;
-    if FAILURE_INSERTS.fetch_add(1, Ordering::Relaxed) % TRIM_EVERY == 0 {
+    if FAILURE_INSERTS.fetch_add(1, Ordering::Relaxed).is_multiple_of(TRIM_EVERY) {
         let keep = i64::try_from(retention.max_entries.saturating_sub(1)).unwrap_or(i64::MAX);
         sqlx::query(
             "DELETE FROM ca_login_failures WHERE username_key IN (SELECT username_key FROM ca_login_failures \

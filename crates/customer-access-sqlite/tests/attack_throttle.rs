@@ -31,9 +31,8 @@ fn policy() -> SecurityPolicy {
 
 async fn two(path: &std::path::Path, p: &SecurityPolicy, clock: &ManualClock) -> (Service, Service) {
     let mailer = RecordingMailer::new();
-    let a =
-        AccessService::new(SqliteStore::open(path).await.unwrap(), mailer.clone(), clock.clone(), p.clone()).unwrap();
-    let b = AccessService::new(SqliteStore::open(path).await.unwrap(), mailer, clock.clone(), p.clone()).unwrap();
+    let a = AccessService::new(SqliteStore::open(path).await.unwrap(), mailer.clone(), clock.clone(), *p).unwrap();
+    let b = AccessService::new(SqliteStore::open(path).await.unwrap(), mailer, clock.clone(), *p).unwrap();
     (a, b)
 }
 
@@ -101,7 +100,7 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim_sqlite() {
     let mut p = policy();
     p.login_backoff.max_tracked_keys = cap;
     let store = SqliteStore::open(&path).await.unwrap();
-    let fast = AccessService::new(store.clone(), RecordingMailer::new(), clock.clone(), p.clone()).unwrap();
+    let fast = AccessService::new(store.clone(), RecordingMailer::new(), clock.clone(), p).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = fast.create_retailer(&admin, "Shop").await.unwrap();
     contact_with_password(&fast, &admin, shop.id, "anna", &secret("anna-Pass-1")).await;
@@ -111,7 +110,7 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim_sqlite() {
     p.argon2.iterations = 60;
     p.max_concurrent_hashes = 1;
     p.hash_queue_depth = 1;
-    let service = AccessService::new(store.clone(), RecordingMailer::new(), clock.clone(), p.clone()).unwrap();
+    let service = AccessService::new(store.clone(), RecordingMailer::new(), clock.clone(), p).unwrap();
     for i in 0..6 {
         let r = service.login("anna", &secret(&format!("guess-Pass-{i}"))).await.unwrap();
         assert!(matches!(r, LoginOutcome::InvalidCredentials));

@@ -596,7 +596,7 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim() {
     let cap = 16;
     let mut policy = burst_policy();
     policy.login_backoff.max_tracked_keys = cap;
-    let h = Harness::with_policy(policy.clone()).await;
+    let h = Harness::with_policy(policy).await;
     h.contact("anna").await;
     h.clock.advance(HOUR);
     // The attacked instance: slow hashing (about a second per verification), one worker,
