@@ -11,9 +11,12 @@ use customer_access::{
 
 use crate::fixtures::{at, changed, event, ipad, key, new_contact};
 
+/// The kind of the error `result` must be. `#[track_caller]`: a failure points at the
+/// assertion in the check, whose message says which rule it is.
+#[track_caller]
 pub(crate) fn kind<T: std::fmt::Debug>(result: Result<T, customer_access::StoreError>) -> StoreErrorKind {
     match result {
-        Ok(v) => panic!("expected an error, got Ok({v:?})"),
+        Ok(v) => panic!("the store answered Ok({v:?}) where the contract requires an error"),
         Err(e) => e.kind(),
     }
 }

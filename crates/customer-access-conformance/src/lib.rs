@@ -26,6 +26,8 @@
 
 mod checks;
 mod fixtures;
+mod races;
+pub mod suite;
 pub mod support;
 mod throttle;
 pub mod timing;
@@ -35,31 +37,31 @@ use std::future::Future;
 use customer_access::Store;
 
 pub use checks::*;
+pub use races::*;
+pub use suite::{CHECKS, CheckFailure};
 pub use throttle::*;
 
 /// How many rounds the ticket-redemption race runs by default.
 pub const DEFAULT_RACE_ROUNDS: usize = 100;
 
-/// Run every check against fresh stores from `factory`.
+/// [`ticket_redemption_race`] with [`DEFAULT_RACE_ROUNDS`] rounds.
+pub async fn ticket_redemption_races<S: Store>(store: S) {
+    ticket_redemption_race(store, DEFAULT_RACE_ROUNDS).await;
+}
+
+/// Run every check against fresh stores from `factory`, each in a task of its own, and panic
+/// at the end with every failure, each naming its check and the contract clause it broke.
+/// (For one test per check, use [`conformance_tests!`].)
 pub async fn run_all<S, F, Fut>(factory: F)
 where
     S: Store,
     F: Fn() -> Fut,
     Fut: Future<Output = S>,
 {
-    retailers_round_trip(factory().await).await;
-    contacts_round_trip(factory().await).await;
-    usernames_unique_under_normalisation(factory().await).await;
-    save_is_compare_and_swap(factory().await).await;
-    audit_is_atomic_with_the_record(factory().await).await;
-    decoy_is_invisible(factory().await).await;
-    retailer_scoping(factory().await).await;
-    login_failures_swap_and_clear(factory().await).await;
-    concurrent_saves_have_one_winner(factory().await).await;
-    concurrent_failure_swaps_have_one_winner(factory().await).await;
-    failure_state_is_bounded(factory().await).await;
-    devices_round_trip_and_stay_bounded(factory().await).await;
-    login_burst_verifies_at_most_the_allowed(factory().await).await;
-    stranger_cannot_lock_out_a_known_device(factory().await).await;
-    ticket_redemption_race(factory().await, DEFAULT_RACE_ROUNDS).await;
+    let mut failures: Vec<CheckFailure> = Vec::new();
+    crate::__with_checks!(__run_checks!(factory, failures));
+    if !failures.is_empty() {
+        let report: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        panic!("{} of {} conformance checks failed:\n\n{}", failures.len(), CHECKS.len(), report.join("\n\n"));
+    }
 }

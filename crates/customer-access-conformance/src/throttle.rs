@@ -247,3 +247,32 @@ pub async fn stranger_cannot_lock_out_a_known_device<S: Store>(store: S) {
     let ended = service.login_from_device("anna", &right, Some(&second)).await.unwrap();
     assert!(matches!(ended, LoginOutcome::LockedOut { .. }), "after disabling the token is not recognised");
 }
+
+/// `hash_outside` finds a stored hash (a password or a pending temporary password) whose
+/// text starts with none of the given prefixes, and never the decoy's.
+pub async fn hash_census_finds_other_parameters<S: Store>(store: S) {
+    use customer_access::StoredHash;
+    const CURRENT: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
+    let nothing = ["$nothing-starts-like-this$".to_owned()];
+    assert_eq!(store.hash_outside(&nothing).await.unwrap(), None, "an empty store has no hash (the decoy is not one)");
+    let shop = store.create_retailer("Shop").await.unwrap();
+    let anna = store.create_contact(&new_contact(shop.id, "anna"), &[]).await.unwrap();
+    assert_eq!(
+        store.hash_outside(&[CURRENT.to_owned()]).await.unwrap(),
+        None,
+        "the fixture's password and temporary hashes share the current prefix"
+    );
+    assert!(store.hash_outside(&nothing).await.unwrap().is_some(), "a stored hash outside the prefixes is found");
+    let old = StoredHash::from_phc("$argon2id$v=19$m=65536,t=3,p=1$b2xkc2FsdA$b2xk");
+    let mut next = anna.clone();
+    next.credentials.revision = anna.credentials.revision.next();
+    next.credentials.temporary.as_mut().unwrap().hash = old.clone();
+    store.save(anna.credentials.revision, &next, &[]).await.unwrap();
+    assert_eq!(
+        store.hash_outside(&[CURRENT.to_owned()]).await.unwrap(),
+        Some(old.clone()),
+        "a pending temporary password's hash counts too"
+    );
+    let both = [CURRENT.to_owned(), old.phc_prefix().to_owned()];
+    assert_eq!(store.hash_outside(&both).await.unwrap(), None, "every prefix given is excluded");
+}

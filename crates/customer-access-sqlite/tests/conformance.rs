@@ -1,22 +1,20 @@
-//! The whole conformance suite on real database files, each store with a pool of several
-//! connections so the races really run concurrently.
+//! The whole conformance suite on real database files, one test per check, each store with
+//! a pool of several connections so the races really run concurrently. Each check's file
+//! lives in a temporary directory of its own, removed after the check, pass or fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
-
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use customer_access_sqlite::SqliteStore;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_store_conforms() {
+async fn setup() -> (SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let n = AtomicUsize::new(0);
-    customer_access_conformance::run_all(|| {
-        let path = dir.path().join(format!("conformance-{}.db", n.fetch_add(1, Ordering::SeqCst)));
-        async move {
-            let store = SqliteStore::open(&path).await.unwrap();
-            assert!(path.exists(), "a real file on disk");
-            store
-        }
-    })
-    .await;
+    let path = dir.path().join("conformance.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert!(path.exists(), "a real file on disk");
+    (store, dir)
 }
+
+async fn teardown(dir: tempfile::TempDir) {
+    dir.close().unwrap();
+}
+
+customer_access_conformance::conformance_tests!(setup = setup, teardown = teardown);
