@@ -65,6 +65,7 @@ pub mod columns;
 mod credential;
 mod device;
 mod domain;
+mod erased;
 mod error;
 mod hashing;
 mod ids;
@@ -90,6 +91,7 @@ pub use credential::{
 };
 pub use device::{DeviceRecord, DeviceToken, DeviceTokenDigest, MalformedDeviceToken};
 pub use domain::{Contact, Retailer};
+pub use erased::{BoxFuture, BoxMailer, BoxStore, DynMailer, DynStore};
 pub use error::ServiceError;
 pub use hashing::{HashError, HashParameters, HashPool, HashSlot};
 pub use ids::{ContactId, DeviceId, RetailerId, StaffId};
