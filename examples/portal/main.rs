@@ -19,6 +19,20 @@
 //! `Secure` (see `cookie.rs`). Staff sign-in is out of scope: the staff page lets you choose
 //! whom to act as (a demo shortcut, not for production).
 
+/// What `--help` prints.
+const USAGE: &str = "\
+A demo web portal for customer-access: contact login, \"Forgot your password\", the forced
+password change, and a staff page (act-as selector: a demo shortcut, not for production).
+
+Usage: cargo run --example portal [-- --help]
+
+Settings (environment variables):
+  PORTAL_PORT=3000            port on 127.0.0.1 to listen on
+  PORTAL_DATA=portal-data     folder for the SQLite file and the .eml outbox
+  PORTAL_SMTP_URL=smtp://...  send mail over SMTP instead of writing .eml files
+  PORTAL_SECURE_COOKIES=1     served over HTTPS: __Host- cookie with Secure
+";
+
 mod account;
 mod cookie;
 mod html;
@@ -80,6 +94,14 @@ const FORGOT_ANSWER: &str = "If that username exists, we have e-mailed a tempora
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            print!("{USAGE}");
+            return Ok(());
+        }
+        Some(other) => return Err(format!("unknown argument {other:?}; see --help").into()),
+    }
     let data = std::path::PathBuf::from(std::env::var("PORTAL_DATA").unwrap_or_else(|_| "portal-data".into()));
     std::fs::create_dir_all(&data)?;
     let port: u16 = std::env::var("PORTAL_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);

@@ -45,7 +45,6 @@ pub async fn contact_with_password<S: Store, C: Clock>(
     password: &SecretString,
 ) -> Contact {
     let (contact, ticket) = invite_to_change_ticket(service, staff, retailer, username).await;
-    let ticket = SecretString::from(ticket.expose_secret().to_owned());
     service.set_new_password(&ticket, password).await.expect("the new password is accepted");
     contact
 }

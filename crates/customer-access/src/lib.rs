@@ -44,7 +44,6 @@
 //! // Logging in with it requires a new password at once.
 //! let LoginOutcome::PasswordChangeRequired { ticket } =
 //!     service.login("Anna.Berg", &temporary).await? else { panic!() };
-//! let ticket = SecretString::from(ticket.expose_secret().to_owned());
 //!
 //! // A weak password is refused with every violation; a good one is accepted.
 //! let weak = service.set_new_password(&ticket, &SecretString::from("short")).await;
@@ -107,7 +106,7 @@ pub use service::{
 pub use store::{
     FailureRetention, LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult, ThrottleKey,
 };
-pub use ticket::{ChangeTicket, MalformedTicket};
+pub use ticket::{ChangeTicket, ChangeTicketInput, MalformedTicket};
 
 pub use customer_access_policy::{self as policy, SecurityPolicy, UsernameKey};
 /// Re-exported so callers name the same secret types this crate takes and returns.

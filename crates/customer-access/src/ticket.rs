@@ -59,6 +59,44 @@ impl ChangeTicket {
     }
 }
 
+/// What [`AccessService::set_new_password`](crate::AccessService::set_new_password) accepts:
+/// the [`ChangeTicket`] a login returned, or its text as a client sent it back (a
+/// `SecretString` or `&str` read from a server-side session or a form), which is parsed;
+/// malformed text is answered like an unknown ticket.
+///
+/// To carry a ticket through a web request, keep [`ChangeTicket::expose_secret`] in the
+/// server-side session (never in a URL) and pass it back as it is.
+pub trait ChangeTicketInput: sealed::Sealed {
+    /// The contact and digest to redeem, if the input is a well-formed ticket.
+    #[doc(hidden)]
+    fn redeemable(&self) -> Option<(ContactId, TicketDigest)>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for &super::ChangeTicket {}
+    impl Sealed for &secrecy::SecretString {}
+    impl Sealed for &str {}
+}
+
+impl ChangeTicketInput for &ChangeTicket {
+    fn redeemable(&self) -> Option<(ContactId, TicketDigest)> {
+        Some((self.contact, self.digest()))
+    }
+}
+
+impl ChangeTicketInput for &SecretString {
+    fn redeemable(&self) -> Option<(ContactId, TicketDigest)> {
+        ChangeTicket::parse(self.expose_secret()).ok().map(|t| (t.contact, t.digest()))
+    }
+}
+
+impl ChangeTicketInput for &str {
+    fn redeemable(&self) -> Option<(ContactId, TicketDigest)> {
+        ChangeTicket::parse(self).ok().map(|t| (t.contact, t.digest()))
+    }
+}
+
 impl fmt::Debug for ChangeTicket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ChangeTicket(contact {}, [REDACTED])", self.contact)

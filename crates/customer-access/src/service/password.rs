@@ -14,7 +14,7 @@ use crate::ids::ContactId;
 use crate::mailer::Mailer;
 use crate::state::{end_sessions, set_password, ticket_redeemable};
 use crate::store::{Store, ThrottleKey};
-use crate::ticket::ChangeTicket;
+use crate::ticket::ChangeTicketInput;
 
 use super::throttle::Admission;
 use super::{AccessService, Step};
@@ -44,17 +44,16 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     #[tracing::instrument(skip_all, name = "set_new_password")]
     pub async fn set_new_password(
         &self,
-        ticket: &SecretString,
+        ticket: impl ChangeTicketInput,
         new_password: &SecretString,
     ) -> Result<PasswordChanged, ServiceError> {
-        let ticket = ChangeTicket::parse(ticket.expose_secret()).map_err(|_| ServiceError::InvalidTicket)?;
+        let (contact, digest) = ticket.redeemable().ok_or(ServiceError::InvalidTicket)?;
         self.reject_if_too_long(new_password)?;
         let now = self.now();
-        let record = self.load(ticket.contact()).await.map_err(|e| match e {
+        let record = self.load(contact).await.map_err(|e| match e {
             ServiceError::ContactNotFound => ServiceError::InvalidTicket,
             other => other,
         })?;
-        let digest = ticket.digest();
         if !ticket_redeemable(&record, &digest, now) {
             return Err(ServiceError::InvalidTicket);
         }
