@@ -15,14 +15,17 @@ use crate::credential::{
     ContactRecord, CredentialVersion, Credentials, EmailHold, ResetWindow, Revision, StoredHash, TemporaryCredential,
     TicketDigest, TicketRecord,
 };
+use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Contact;
 use crate::ids::{ContactId, RetailerId};
 use crate::input::EmailAddress;
 use crate::store::{LoginFailures, StoreError, StoreErrorKind};
 
-/// One `contacts` row: a [`ContactRecord`] as columns.
+/// One `contacts` row: a [`ContactRecord`] as columns. With the `serde` feature it is also
+/// the document a key-value or document store keeps.
 #[allow(missing_docs, reason = "each field is the column of the same name")]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ContactColumns {
     pub id: i64,
     pub retailer_id: i64,
@@ -46,9 +49,10 @@ pub struct ContactColumns {
     pub hold_until: Option<i64>,
 }
 
-/// One `audit` row: an [`AuditEvent`] as columns.
+/// One `audit` row: an [`AuditEvent`] as columns (a document with the `serde` feature).
 #[allow(missing_docs, reason = "each field is the column of the same name")]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AuditColumns {
     pub at: i64,
     pub actor: String,
@@ -346,6 +350,67 @@ pub fn login_failures(count: i64, last_failure_at: i64) -> Result<LoginFailures,
     })
 }
 
+/// One recognised device: a [`DeviceRecord`] as columns (a document with the `serde`
+/// feature).
+#[allow(missing_docs, reason = "each field is the column of the same name")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DeviceColumns {
+    pub digest: String,
+    pub contact_id: i64,
+    pub credential_version: i64,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+impl DeviceColumns {
+    /// The columns of `device`.
+    pub fn from_record(device: &DeviceRecord) -> Self {
+        Self {
+            digest: device.digest.as_hex().to_owned(),
+            contact_id: device.contact.get(),
+            credential_version: device.credential_version.0,
+            issued_at: device.issued_at.unix_millis(),
+            expires_at: device.expires_at.unix_millis(),
+        }
+    }
+
+    /// Convert back (nothing to validate beyond the types).
+    pub fn into_record(self) -> DeviceRecord {
+        DeviceRecord {
+            digest: DeviceTokenDigest::from_hex(self.digest),
+            contact: ContactId::new(self.contact_id),
+            credential_version: CredentialVersion(self.credential_version),
+            issued_at: Timestamp::from_unix_millis(self.issued_at),
+            expires_at: Timestamp::from_unix_millis(self.expires_at),
+        }
+    }
+}
+
+/// The failed-login state of one key as columns (a document with the `serde` feature).
+#[allow(missing_docs, reason = "each field is the column of the same name")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FailureColumns {
+    pub count: i64,
+    pub last_failure_at: i64,
+}
+
+impl FailureColumns {
+    /// The columns of a stored (non-empty) state.
+    pub fn from_failures(f: &LoginFailures) -> Self {
+        Self { count: i64::from(f.count), last_failure_at: f.last_failure_at.map_or(0, Timestamp::unix_millis) }
+    }
+
+    /// Validate and convert back.
+    ///
+    /// # Errors
+    /// [`StoreErrorKind::Corrupt`] for a negative or oversized count.
+    pub fn into_failures(self) -> Result<LoginFailures, StoreError> {
+        login_failures(self.count, self.last_failure_at)
+    }
+}
+
 impl AuditColumns {
     /// The columns of `event`; `contact` fills in a missing contact id.
     pub fn from_event(event: &AuditEvent, contact: Option<ContactId>) -> Self {
@@ -384,6 +449,16 @@ mod tests {
         assert!(!decoy.contact.login_enabled);
         assert_eq!(ContactColumns::from_record(&decoy), ContactColumns::decoy());
         assert!(ContactColumns::decoy().into_found_record().unwrap().is_none());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn columns_round_trip_through_serde() {
+        let c = ContactColumns::decoy();
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<ContactColumns>(&json).unwrap(), c);
+        let f = FailureColumns { count: 3, last_failure_at: 17 };
+        assert_eq!(serde_json::from_str::<FailureColumns>(&serde_json::to_string(&f).unwrap()).unwrap(), f);
     }
 
     #[test]
