@@ -72,7 +72,6 @@ mod input;
 mod mailer;
 mod memory;
 mod message;
-mod oneshot;
 mod random;
 mod recording;
 mod service;

@@ -24,7 +24,8 @@ use customer_access_policy::Argon2Settings;
 use zeroize::Zeroizing;
 
 use crate::credential::StoredHash;
-use crate::oneshot;
+// Runtime-agnostic: the core has no async runtime of its own.
+use futures_channel::oneshot;
 
 use self::queue::{JobQueue, PushError};
 
@@ -140,7 +141,7 @@ impl HashPool {
     pub async fn hash(&self, password: &[u8]) -> Result<StoredHash, HashError> {
         let (reply, answer) = oneshot::channel();
         self.submit([Job::Hash { password: Zeroizing::new(password.to_vec()), reply }])?;
-        answer.await.ok_or(HashError::WorkersGone)?
+        answer.await.map_err(|_| HashError::WorkersGone)?
     }
 
     /// Does `password` match `stored`? With `None`, verifies against a dummy hash with the
@@ -153,7 +154,7 @@ impl HashPool {
     pub async fn verify(&self, password: &[u8], stored: Option<&StoredHash>) -> Result<bool, HashError> {
         let (job, answer) = self.verify_job(password, stored);
         self.submit([job])?;
-        answer.await.ok_or(HashError::WorkersGone)?
+        answer.await.map_err(|_| HashError::WorkersGone)?
     }
 
     /// [`verify`](Self::verify) `password` against two stored hashes at once: both jobs are
@@ -245,11 +246,11 @@ impl HashSlot<'_> {
         self.used = true;
         pool.jobs.0.push_admitted(jobs).map_err(push_error)?;
         let (first_answer, second_answer) = answers;
-        let first = first_answer.await.ok_or(HashError::WorkersGone)?;
-        let second = second_answer.await.ok_or(HashError::WorkersGone)?;
+        let first = first_answer.await.map_err(|_| HashError::WorkersGone)?;
+        let second = second_answer.await.map_err(|_| HashError::WorkersGone)?;
         for pad in pads {
             // A dummy matches nothing; only its cost matters.
-            let _ = pad.await.ok_or(HashError::WorkersGone)?;
+            let _ = pad.await.map_err(|_| HashError::WorkersGone)?;
         }
         Ok((first, second))
     }
@@ -350,11 +351,12 @@ fn worker(queue: &JobQueue<Job>, shared: &PoolShared) {
         match job {
             Job::Hash { password, reply } => {
                 shared.operations.fetch_add(1, Ordering::Relaxed);
-                reply.send(hash_with(&shared.params, &password, &mut memory));
+                // A caller that gave up (its future dropped) no longer wants the answer.
+                let _ = reply.send(hash_with(&shared.params, &password, &mut memory));
             }
             Job::Verify { password, stored, reply } => {
                 shared.operations.fetch_add(1, Ordering::Relaxed);
-                reply.send(verify_with(shared, &password, &stored, &mut memory));
+                let _ = reply.send(verify_with(shared, &password, &stored, &mut memory));
             }
         }
     }
