@@ -67,8 +67,9 @@ pub enum ConfigError {
     /// A query parameter this crate does not know.
     #[error("unknown SMTP URL parameter {0}")]
     UnknownParameter(String),
-    /// Plain text was asked for in a URL; it must be chosen in code.
-    #[error("plaintext SMTP must be chosen explicitly with SmtpConfig::danger_plaintext")]
+    /// Plain text was asked for in a URL for a host that is not on this machine (or with
+    /// `smtps://`); across a network it must be chosen in code.
+    #[error("plaintext SMTP in a URL only for a loopback host; otherwise use SmtpConfig::danger_plaintext")]
     PlaintextInUrl,
     /// A root certificate is not valid PEM.
     #[error("invalid root certificate")]
@@ -137,49 +138,67 @@ impl SmtpConfig {
     }
 
     /// Parse `smtp://[user:password@]host[:port]` (STARTTLS required, default port 587) or
-    /// `smtps://...` (implicit TLS, default port 465). User and password are
-    /// percent-decoded. The only parameter is `pool_size=N`. Plain text cannot be chosen in a
-    /// URL.
+    /// `smtps://...` (implicit TLS, default port 465), with the `url` crate. User and
+    /// password are percent-decoded; internationalised host names become their ASCII
+    /// (punycode) form. Parameters: `pool_size=N`, and `tls=none` for plain text, accepted
+    /// only for a loopback host (`localhost`, `127.0.0.0/8`, `::1`: a relay on the same
+    /// machine, default port 25), never for a host across a network.
     ///
     /// ```
     /// use customer_access_smtp::{Security, SmtpConfig};
     /// let c = SmtpConfig::from_url("smtps://mailer:s%40cret@mail.example:2465").unwrap();
     /// assert_eq!((c.host.as_str(), c.port, c.security), ("mail.example", 2465, Security::ImplicitTls));
     /// assert!(format!("{c:?}").contains("[REDACTED]"));
+    /// let local = SmtpConfig::from_url("smtp://127.0.0.1?tls=none").unwrap();
+    /// assert_eq!((local.port, local.security), (25, Security::DangerPlaintext));
     /// assert!(SmtpConfig::from_url("smtp://mail.example?tls=none").is_err());
     /// ```
     ///
     /// # Errors
     /// [`ConfigError`] for anything else.
     pub fn from_url(url: &str) -> Result<Self, ConfigError> {
-        let (scheme, rest) = url.split_once("://").ok_or(ConfigError::Url)?;
-        let mut config = match scheme {
+        // WHATWG parsing silently drops tabs and line breaks; a configured URL with any
+        // control character is a mistake (or an injection) to refuse, not to repair.
+        if url.chars().any(char::is_control) {
+            return Err(ConfigError::Url);
+        }
+        let parsed = url::Url::parse(url).map_err(|_| ConfigError::Url)?;
+        let mut config = match parsed.scheme() {
             "smtp" => Self::new(""),
             "smtps" => Self::implicit_tls(""),
             _ => return Err(ConfigError::Url),
         };
-        let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let authority = authority.strip_suffix('/').unwrap_or(authority);
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
+        if !matches!(parsed.path(), "" | "/") || parsed.fragment().is_some() {
+            return Err(ConfigError::Url);
+        }
+        // smtp:// is not a "special" scheme, so its host arrives opaque: parse it as a host.
+        let opaque = parsed.host_str().filter(|h| !h.is_empty()).ok_or(ConfigError::Url)?;
+        let host = url::Host::parse(&percent_decode(opaque)?).map_err(|_| ConfigError::Url)?;
+        let loopback = match &host {
+            url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
         };
-        let (host, port) = split_host_port(hostport)?;
-        config.host = host.to_owned();
-        if let Some(port) = port {
-            config.port = port;
+        config.host = match host {
+            url::Host::Ipv6(ip) => ip.to_string(),
+            other => other.to_string(),
+        };
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            let password = SecretString::from(percent_decode(parsed.password().unwrap_or(""))?);
+            config.credentials = Some(SmtpCredentials { username: percent_decode(parsed.username())?, password });
         }
-        if let Some(userinfo) = userinfo {
-            let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-            let password = SecretString::from(percent_decode(password)?);
-            config.credentials = Some(SmtpCredentials { username: percent_decode(user)?, password });
-        }
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair.split_once('=') {
-                Some(("pool_size", n)) => config.pool_size = n.parse::<u32>().map_err(|_| ConfigError::Url)?.max(1),
-                Some(("tls", "none")) => return Err(ConfigError::PlaintextInUrl),
-                _ => return Err(ConfigError::UnknownParameter(pair.split('=').next().unwrap_or("").to_owned())),
+        for (name, value) in parsed.query_pairs() {
+            match (name.as_ref(), value.as_ref()) {
+                ("pool_size", n) => config.pool_size = n.parse::<u32>().map_err(|_| ConfigError::Url)?.max(1),
+                ("tls", "none") if loopback && config.security == Security::StartTlsRequired => {
+                    config = Self { port: 25, security: Security::DangerPlaintext, ..config };
+                }
+                ("tls", "none") => return Err(ConfigError::PlaintextInUrl),
+                (other, _) => return Err(ConfigError::UnknownParameter(other.to_owned())),
             }
+        }
+        if let Some(port) = parsed.port() {
+            config.port = port;
         }
         Ok(config)
     }
@@ -189,39 +208,16 @@ impl SmtpConfig {
     }
 }
 
-fn split_host_port(hostport: &str) -> Result<(&str, Option<u16>), ConfigError> {
-    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (host, after) = v6.split_once(']').ok_or(ConfigError::Url)?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match hostport.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (hostport, None),
-        }
-    };
-    let host_ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
-    if !host_ok {
+/// Percent-decode, refusing a `%` not followed by two hex digits (a typo in a password
+/// should be an error at start-up, not a login failure at the mail server).
+fn percent_decode(s: &str) -> Result<String, ConfigError> {
+    let malformed = s.match_indices('%').any(|(i, _)| {
+        s.as_bytes().get(i + 1..i + 3).is_none_or(|hex| !hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if malformed {
         return Err(ConfigError::Url);
     }
-    let port = port.map(|p| p.parse::<u16>().map_err(|_| ConfigError::Url)).transpose()?;
-    Ok((host, port))
-}
-
-fn percent_decode(s: &str) -> Result<String, ConfigError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or(ConfigError::Url)?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| ConfigError::Url)?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| ConfigError::Url)
+    percent_encoding::percent_decode_str(s).decode_utf8().map(|d| d.into_owned()).map_err(|_| ConfigError::Url)
 }
 
 #[cfg(test)]
@@ -236,6 +232,15 @@ mod tests {
         let c = SmtpConfig::from_url("smtp://a%3Ab:p%25w@[::1]:2525/?pool_size=2").unwrap();
         assert_eq!((c.host.as_str(), c.port, c.pool_size), ("::1", 2525, 2));
         assert_eq!(c.password(), Some(("a:b", "p%w")));
+        let idn = SmtpConfig::from_url("smtp://bücher.example").unwrap();
+        assert_eq!(idn.host, "xn--bcher-kva.example", "internationalised names in ASCII form");
+        assert_eq!(SmtpConfig::from_url("smtp://mail_relay.internal").unwrap().host, "mail_relay.internal");
+        let local = SmtpConfig::from_url("smtp://localhost:2525?tls=none").unwrap();
+        assert_eq!((local.port, local.security), (2525, Security::DangerPlaintext));
+        assert_eq!(SmtpConfig::from_url("smtp://[::1]?tls=none").unwrap().security, Security::DangerPlaintext);
+        for remote in ["smtp://mail.example?tls=none", "smtp://10.0.0.1?tls=none", "smtps://localhost?tls=none"] {
+            assert_eq!(SmtpConfig::from_url(remote).unwrap_err(), ConfigError::PlaintextInUrl, "{remote}");
+        }
         for bad in [
             "http://x",
             "smtp://",
