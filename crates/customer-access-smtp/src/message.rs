@@ -76,6 +76,15 @@ fn mailbox(address: &str, name: &str, field: &'static str) -> Result<Mailbox, Me
     Ok(Mailbox::new(name, address))
 }
 
+/// `<128 random bits in hex@sender's domain>`: unique, and naming the sending domain rather
+/// than the machine's host name (which would leak internal names and, in containers, is
+/// often meaningless).
+fn message_id(sender: &Sender) -> Result<String, MessageError> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|_| MessageError::Build)?;
+    Ok(format!("<{}@{}>", base16ct::lower::encode_string(&random), sender.mailbox.email.domain()))
+}
+
 /// A multipart (plain text + HTML) message with Date, Message-ID, From, To and Subject.
 pub(crate) fn build(sender: &Sender, message: &OutgoingMessage) -> Result<Message, MessageError> {
     let to = mailbox(message.to.as_str(), &message.to_name, "to")?;
@@ -85,7 +94,7 @@ pub(crate) fn build(sender: &Sender, message: &OutgoingMessage) -> Result<Messag
         .to(to)
         .subject(message.subject.clone())
         .date_now()
-        .message_id(None)
+        .message_id(Some(message_id(sender)?))
         .multipart(MultiPart::alternative_plain_html(message.text_body().to_owned(), message.html_body().to_owned()))
         .map_err(|_| MessageError::Build)
 }

@@ -79,6 +79,9 @@ async fn the_seed_reset_email_arrives_without_the_username() {
     for header in ["Date", "Message-ID", "From", "To"] {
         assert!(m["headers"].get(header).is_some(), "{header} header present");
     }
+    let id = m["headers"]["Message-ID"].as_str().unwrap();
+    let domain = m["headers"]["From"].as_str().unwrap().rsplit('@').next().unwrap().trim_end_matches('>');
+    assert!(id.ends_with(&format!("@{domain}>")), "the Message-ID names the sender's domain: {id}");
     assert!(m["headers"]["From"].as_str().unwrap().contains("Bäckerei Shop ✓"), "UTF-8 display name");
     let text = m["text"].as_str().unwrap();
     let html = m["html"].as_str().unwrap();
