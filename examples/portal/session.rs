@@ -45,7 +45,7 @@ pub(crate) struct Sessions {
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand_core::Rng::fill_bytes(&mut rand_core::UnwrapErr(getrandom::SysRng), &mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(&buf)
 }
 
 #[allow(clippy::disallowed_methods, reason = "session idle time is wall-clock time by nature")]
@@ -118,12 +118,10 @@ impl Sessions {
         (id, cookie, result)
     }
 
-    /// Does the submitted token match the session's? Compared without an early exit.
+    /// Does the submitted token match the session's? Compared in constant time (`subtle`).
     pub(crate) fn csrf_ok(&self, id: &str, submitted: &str) -> bool {
-        self.with(id, |s| {
-            s.csrf.len() == submitted.len()
-                && s.csrf.bytes().zip(submitted.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-        })
+        use subtle::ConstantTimeEq;
+        self.with(id, |s| bool::from(s.csrf.as_bytes().ct_eq(submitted.as_bytes())))
     }
 }
 
