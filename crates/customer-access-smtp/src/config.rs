@@ -211,9 +211,9 @@ impl SmtpConfig {
 /// Percent-decode, refusing a `%` not followed by two hex digits (a typo in a password
 /// should be an error at start-up, not a login failure at the mail server).
 fn percent_decode(s: &str) -> Result<String, ConfigError> {
-    let malformed = s.match_indices('%').any(|(i, _)| {
-        s.as_bytes().get(i + 1..i + 3).is_none_or(|hex| !hex.iter().all(u8::is_ascii_hexdigit))
-    });
+    let malformed = s
+        .match_indices('%')
+        .any(|(i, _)| s.as_bytes().get(i + 1..i + 3).is_none_or(|hex| !hex.iter().all(u8::is_ascii_hexdigit)));
     if malformed {
         return Err(ConfigError::Url);
     }

@@ -1,12 +1,12 @@
 //! The mail contract: send one rendered message.
 
-use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::input::EmailAddress;
+use crate::kinded::{ErrorKind, KindError};
 
 /// What a message is for; lets a mailer route or tag it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,44 +72,17 @@ pub enum MailErrorKind {
     Permanent,
 }
 
-/// A failed send, with the transport's error as the source.
-#[derive(Debug)]
-pub struct MailError {
-    kind: MailErrorKind,
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
-}
-
-impl MailError {
-    /// A failure of `kind` without a source.
-    pub fn new(kind: MailErrorKind) -> Self {
-        Self { kind, source: None }
-    }
-
-    /// A failure of `kind` caused by `source`.
-    pub fn with_source(kind: MailErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        Self { kind, source: Some(source.into()) }
-    }
-
-    /// Transient or permanent.
-    pub fn kind(&self) -> MailErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Display for MailError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            MailErrorKind::Transient => f.write_str("temporary mail delivery failure"),
-            MailErrorKind::Permanent => f.write_str("permanent mail delivery failure"),
+impl ErrorKind for MailErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Transient => "temporary mail delivery failure",
+            Self::Permanent => "permanent mail delivery failure",
         }
     }
 }
 
-impl StdError for MailError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
-    }
-}
+/// A failed send: a [`MailErrorKind`] and the transport's error as the source.
+pub type MailError = KindError<MailErrorKind>;
 
 /// Sends one rendered message. Success means the message was handed to the mail system
 /// (accepted by the SMTP server, written to the outbox).

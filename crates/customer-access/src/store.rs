@@ -5,7 +5,6 @@
 //! Every method is `async` (`impl Future + Send`), usable from any runtime. Implementors may
 //! write `async fn`.
 
-use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 
@@ -18,6 +17,7 @@ use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::input::EmailAddress;
+use crate::kinded::{ErrorKind, KindError};
 
 /// A contact to insert: everything but the id, which the store assigns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,48 +139,22 @@ pub enum StoreErrorKind {
     Other,
 }
 
-/// A storage failure: a kind the service acts on, and the driver's error as the source.
-#[derive(Debug)]
-pub struct StoreError {
-    kind: StoreErrorKind,
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
-}
-
-impl StoreError {
-    /// An error of `kind` without a source.
-    pub fn new(kind: StoreErrorKind) -> Self {
-        Self { kind, source: None }
-    }
-
-    /// An error of `kind` caused by `source` (kept for the error chain).
-    pub fn with_source(kind: StoreErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        Self { kind, source: Some(source.into()) }
-    }
-
-    /// The kind.
-    pub fn kind(&self) -> StoreErrorKind {
-        self.kind
+impl ErrorKind for StoreErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::NotFound => "not found",
+            Self::Conflict => "concurrent update (compare-and-swap lost)",
+            Self::Duplicate => "username already taken",
+            Self::Unavailable => "store unavailable",
+            Self::Corrupt => "stored data is corrupt",
+            Self::Other => "store error",
+        }
     }
 }
 
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.kind {
-            StoreErrorKind::NotFound => "not found",
-            StoreErrorKind::Conflict => "concurrent update (compare-and-swap lost)",
-            StoreErrorKind::Duplicate => "username already taken",
-            StoreErrorKind::Unavailable => "store unavailable",
-            StoreErrorKind::Corrupt => "stored data is corrupt",
-            StoreErrorKind::Other => "store error",
-        })
-    }
-}
-
-impl StdError for StoreError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
-    }
-}
+/// A storage failure: a [`StoreErrorKind`] the service acts on, and the driver's error as
+/// the source.
+pub type StoreError = KindError<StoreErrorKind>;
 
 /// Shorthand for store results.
 pub type StoreResult<T> = Result<T, StoreError>;
