@@ -92,7 +92,7 @@ pub use device::{DeviceRecord, DeviceToken, DeviceTokenDigest, MalformedDeviceTo
 pub use domain::{Contact, Retailer};
 pub use erased::{BoxFuture, BoxMailer, BoxStore, DynMailer, DynStore};
 pub use error::ServiceError;
-pub use hashing::{HashError, HashParameters, HashPool, HashSlot};
+pub use hashing::{HashError, HashParameters, HashPool, HashSlot, InvalidParams};
 pub use ids::{ContactId, DeviceId, RetailerId, StaffId};
 pub use input::{EmailAddress, EmailError, InputError, TextProblem};
 pub use kinded::{ErrorKind, KindError};

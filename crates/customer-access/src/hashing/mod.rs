@@ -52,10 +52,27 @@ pub enum HashError {
     ParamsTooLarge,
     /// The configured parameters are not valid Argon2 parameters.
     #[error("invalid Argon2 parameters: {0}")]
-    Params(argon2::Error),
+    Params(InvalidParams),
     /// The worker pool has shut down or a worker died.
     #[error("password hashing workers are gone")]
     WorkersGone,
+}
+
+/// Why Argon2 refused its parameters; wraps the `argon2` crate's error so that crate is not
+/// part of this crate's API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidParams(argon2::Error);
+
+impl std::fmt::Display for InvalidParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for InvalidParams {}
+
+fn invalid_params(e: argon2::Error) -> HashError {
+    HashError::Params(InvalidParams(e))
 }
 
 type VerifyResult = Result<bool, HashError>;
@@ -106,7 +123,7 @@ impl HashPool {
     /// [`HashError::Params`] if `settings` are not valid Argon2 parameters.
     pub fn new(settings: &Argon2Settings, workers: usize, queue_depth: usize) -> Result<Self, HashError> {
         let params = Params::new(settings.memory_kib, settings.iterations, settings.parallelism, Some(OUTPUT_BYTES))
-            .map_err(HashError::Params)?;
+            .map_err(invalid_params)?;
         let dummy = dummy_hash(&params)?;
         let shared = Arc::new(PoolShared {
             params,
@@ -375,7 +392,7 @@ fn compute(
         memory.resize(needed, Block::default());
     }
     let argon = Argon2::new(Algorithm::Argon2id, version, params.clone());
-    argon.hash_password_into_with_memory(password, salt, out, &mut memory[..needed]).map_err(HashError::Params)
+    argon.hash_password_into_with_memory(password, salt, out, &mut memory[..needed]).map_err(invalid_params)
 }
 
 fn hash_with(params: &Params, password: &[u8], memory: &mut Vec<Block>) -> Result<StoredHash, HashError> {
@@ -413,7 +430,7 @@ impl HashParameters {
     /// A well-formed hash with these parameters that matches no password.
     fn dummy(&self) -> Result<StoredHash, HashError> {
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(OUTPUT_BYTES))
-            .map_err(HashError::Params)?;
+            .map_err(invalid_params)?;
         dummy_hash(&params)
     }
 }
