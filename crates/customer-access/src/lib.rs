@@ -76,7 +76,7 @@ mod message;
 mod random;
 mod recording;
 mod service;
-pub mod state;
+mod state;
 mod store;
 mod ticket;
 mod token;

@@ -17,17 +17,17 @@ use crate::store::LoginFailures;
 
 /// A computed change: the record to save and the events to append with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Transition {
+pub(crate) struct Transition {
     /// The new record (revision already bumped).
-    pub record: ContactRecord,
+    pub(crate) record: ContactRecord,
     /// Events to append atomically with it.
-    pub events: Vec<AuditEvent>,
+    pub(crate) events: Vec<AuditEvent>,
 }
 
 /// How a temporary password is being issued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum IssueReason {
+pub(crate) enum IssueReason {
     /// "Forgot your password", by the contact.
     SelfService,
     /// A staff reset; `revoke_current` also removes the current password.
@@ -35,8 +35,6 @@ pub enum IssueReason {
         /// Remove the current password at once (suspected compromise).
         revoke_current: bool,
     },
-    /// The first temporary password of a new login.
-    Invitation,
 }
 
 fn event(at: Timestamp, actor: &Actor, record: &ContactRecord, kind: AuditKind) -> AuditEvent {
@@ -65,12 +63,12 @@ fn withdraw_pending(next: &mut ContactRecord, now: Timestamp, actor: &Actor, eve
 
 /// The pending temporary password, if it is still valid at `now` (expiry is exclusive:
 /// at `expires_at` it no longer works).
-pub fn pending_temporary(record: &ContactRecord, now: Timestamp) -> Option<&TemporaryCredential> {
+pub(crate) fn pending_temporary(record: &ContactRecord, now: Timestamp) -> Option<&TemporaryCredential> {
     record.credentials.temporary.as_ref().filter(|t| now < t.expires_at)
 }
 
 /// May a self-service reset send an e-mail now, given the throttle?
-pub fn reset_allowed(window: &ResetWindow, now: Timestamp, throttle: &ResetThrottle) -> bool {
+pub(crate) fn reset_allowed(window: &ResetWindow, now: Timestamp, throttle: &ResetThrottle) -> bool {
     match window.started_at {
         Some(start) if now < start.plus(throttle.window) => window.count < throttle.max_requests,
         _ => true,
@@ -88,7 +86,7 @@ fn count_reset(window: &ResetWindow, now: Timestamp, throttle: &ResetThrottle) -
 
 /// Issue a temporary password (hash supplied), superseding any pending one and its ticket.
 #[allow(clippy::too_many_arguments)]
-pub fn issue_temporary(
+pub(crate) fn issue_temporary(
     record: &ContactRecord,
     hash: StoredHash,
     now: Timestamp,
@@ -115,7 +113,6 @@ pub fn issue_temporary(
             }
             AuditKind::StaffResetIssued
         }
-        IssueReason::Invitation => AuditKind::ContactInvited,
     };
     events.insert(0, event(now, actor, &next, kind));
     Transition { record: next, events }
@@ -123,7 +120,7 @@ pub fn issue_temporary(
 
 /// Withdraw the temporary password `issued` if it is still the pending one (the e-mail
 /// carrying it could not be sent). `None` when a newer change already replaced it.
-pub fn withdraw_undelivered(record: &ContactRecord, issued: &StoredHash, now: Timestamp) -> Option<Transition> {
+pub(crate) fn withdraw_undelivered(record: &ContactRecord, issued: &StoredHash, now: Timestamp) -> Option<Transition> {
     let pending = record.credentials.temporary.as_ref()?;
     if pending.hash != *issued {
         return None;
@@ -135,7 +132,7 @@ pub fn withdraw_undelivered(record: &ContactRecord, issued: &StoredHash, now: Ti
 }
 
 /// A login with the valid temporary password: store the ticket's digest.
-pub fn issue_ticket(record: &ContactRecord, digest: TicketDigest, now: Timestamp, ttl: Duration) -> Transition {
+pub(crate) fn issue_ticket(record: &ContactRecord, digest: TicketDigest, now: Timestamp, ttl: Duration) -> Transition {
     let mut next = begin(record);
     next.credentials.ticket = Some(TicketRecord { digest, expires_at: now.plus(ttl) });
     let actor = Actor::Contact(record.contact.id);
@@ -144,7 +141,7 @@ pub fn issue_ticket(record: &ContactRecord, digest: TicketDigest, now: Timestamp
 }
 
 /// Is `digest` the pending ticket, unexpired at `now`, for an enabled login?
-pub fn ticket_redeemable(record: &ContactRecord, digest: &TicketDigest, now: Timestamp) -> bool {
+pub(crate) fn ticket_redeemable(record: &ContactRecord, digest: &TicketDigest, now: Timestamp) -> bool {
     record.contact.login_enabled
         && record.credentials.ticket.as_ref().is_some_and(|t| t.digest == *digest && now < t.expires_at)
 }
@@ -152,7 +149,7 @@ pub fn ticket_redeemable(record: &ContactRecord, digest: &TicketDigest, now: Tim
 /// A new password (hash supplied): replaces the current one, withdraws the temporary
 /// password and ticket, bumps the credential version. `kind` is
 /// [`AuditKind::PasswordSet`] (with a ticket) or [`AuditKind::PasswordChanged`].
-pub fn set_password(record: &ContactRecord, hash: StoredHash, now: Timestamp, kind: AuditKind) -> Transition {
+pub(crate) fn set_password(record: &ContactRecord, hash: StoredHash, now: Timestamp, kind: AuditKind) -> Transition {
     let mut next = begin(record);
     let c = &mut next.credentials;
     c.password = Some(hash);
@@ -166,7 +163,7 @@ pub fn set_password(record: &ContactRecord, hash: StoredHash, now: Timestamp, ki
 
 /// Replace a hash made with outdated parameters by one with the current parameters (same
 /// password, so the credential version stays).
-pub fn upgrade_hash(record: &ContactRecord, hash: StoredHash, now: Timestamp) -> Transition {
+pub(crate) fn upgrade_hash(record: &ContactRecord, hash: StoredHash, now: Timestamp) -> Transition {
     let mut next = begin(record);
     next.credentials.password = Some(hash);
     let actor = Actor::System;
@@ -177,7 +174,7 @@ pub fn upgrade_hash(record: &ContactRecord, hash: StoredHash, now: Timestamp) ->
 /// Staff change the e-mail address; a pending temporary password (sent to the old address)
 /// is withdrawn. With a non-zero `hold`, the change starts (or, during one, extends) an
 /// [`EmailHold`] naming the address before the first change of the hold.
-pub fn change_email(
+pub(crate) fn change_email(
     record: &ContactRecord,
     email: EmailAddress,
     now: Timestamp,
@@ -200,7 +197,7 @@ pub fn change_email(
 /// Undo a staff e-mail change whose notice to the previous address could not be sent:
 /// restore `before`'s address and hold. `None` when the address is no longer the one the
 /// change set (a newer change won).
-pub fn undo_email_change(
+pub(crate) fn undo_email_change(
     current: &ContactRecord,
     before: &ContactRecord,
     changed_to: &EmailAddress,
@@ -218,7 +215,7 @@ pub fn undo_email_change(
 
 /// Staff change the username; a pending temporary password is withdrawn and the credential
 /// version bumps (the name a login is made with changed: sessions and devices end).
-pub fn change_username(
+pub(crate) fn change_username(
     record: &ContactRecord,
     username: String,
     key: UsernameKey,
@@ -237,7 +234,7 @@ pub fn change_username(
 
 /// Staff enable or disable the login. Disabling withdraws pending secrets and bumps the
 /// credential version (ending sessions).
-pub fn set_login_enabled(record: &ContactRecord, enabled: bool, now: Timestamp, actor: &Actor) -> Transition {
+pub(crate) fn set_login_enabled(record: &ContactRecord, enabled: bool, now: Timestamp, actor: &Actor) -> Transition {
     let mut next = begin(record);
     let mut events = Vec::new();
     next.contact.login_enabled = enabled;
@@ -253,7 +250,7 @@ pub fn set_login_enabled(record: &ContactRecord, enabled: bool, now: Timestamp, 
 
 /// The failed-login state after charging one more attempt at `now`: failures older than the
 /// back-off's `forget_after` no longer count.
-pub fn charge_attempt(failures: &LoginFailures, now: Timestamp, backoff: &LoginBackoff) -> LoginFailures {
+pub(crate) fn charge_attempt(failures: &LoginFailures, now: Timestamp, backoff: &LoginBackoff) -> LoginFailures {
     let stale = failures.last_failure_at.is_none_or(|t| t < now.minus(backoff.forget_after));
     // A request that read the clock, then stalled while others charged later attempts,
     // must not move the latest failure back (that would end a lockout early).
@@ -262,7 +259,7 @@ pub fn charge_attempt(failures: &LoginFailures, now: Timestamp, backoff: &LoginB
 }
 
 /// The contact ends every session and recognised device: the credential version bumps.
-pub fn end_sessions(record: &ContactRecord, now: Timestamp) -> Transition {
+pub(crate) fn end_sessions(record: &ContactRecord, now: Timestamp) -> Transition {
     let mut next = begin(record);
     next.credentials.credential_version = next.credentials.credential_version.next();
     let actor = Actor::Contact(record.contact.id);
@@ -271,7 +268,7 @@ pub fn end_sessions(record: &ContactRecord, now: Timestamp) -> Transition {
 }
 
 /// How long logins for a username stay locked after `failures`, if at all.
-pub fn lockout_remaining(failures: &LoginFailures, now: Timestamp, backoff: &LoginBackoff) -> Option<Duration> {
+pub(crate) fn lockout_remaining(failures: &LoginFailures, now: Timestamp, backoff: &LoginBackoff) -> Option<Duration> {
     let last = failures.last_failure_at?;
     if last < now.minus(backoff.forget_after) {
         return None;
@@ -342,7 +339,7 @@ mod tests {
             t(0),
             48 * H,
             &Actor::System,
-            IssueReason::Invitation,
+            IssueReason::Staff { revoke_current: false },
             &ResetThrottle::default(),
         );
         assert!(pending_temporary(&a.record, t(48 * 3600 - 1)).is_some());
@@ -391,7 +388,7 @@ mod tests {
             t(0),
             H,
             &Actor::System,
-            IssueReason::Invitation,
+            IssueReason::Staff { revoke_current: false },
             &ResetThrottle::default(),
         );
         assert!(withdraw_undelivered(&a.record, &StoredHash::from_phc("t0"), t(1)).is_none());
@@ -412,7 +409,7 @@ mod tests {
             t(0),
             H,
             &Actor::System,
-            IssueReason::Invitation,
+            IssueReason::Staff { revoke_current: false },
             &ResetThrottle::default(),
         );
         let a = issue_ticket(&a.record, TicketDigest::from_hex("d"), t(1), H);
