@@ -259,23 +259,35 @@ impl HashSlot<'_> {
         padding: &[HashParameters],
     ) -> Result<(VerifyResult, VerifyResult), HashError> {
         let pool = self.pool;
-        let (jobs, (answers, pads)) = pool.padded_pair_jobs(password, first, second, padding)?;
+        let (jobs, answers) = pool.padded_pair_jobs(password, first, second, padding)?;
         self.used = true;
         pool.jobs.0.push_admitted(jobs).map_err(push_error)?;
-        let (first_answer, second_answer) = answers;
-        let first = first_answer.await.map_err(|_| HashError::WorkersGone)?;
-        let second = second_answer.await.map_err(|_| HashError::WorkersGone)?;
-        for pad in pads {
-            // A dummy matches nothing; only its cost matters.
-            let _ = pad.await.map_err(|_| HashError::WorkersGone)?;
+        // Awaited in queue order, not real answers first: the caller's task is then woken at
+        // the same points whichever jobs are real.
+        let (mut first, mut second) = (None, None);
+        for (role, answer) in answers {
+            let result = answer.await.map_err(|_| HashError::WorkersGone)?;
+            match role {
+                Role::First => first = Some(result),
+                Role::Second => second = Some(result),
+                // A dummy matches nothing; only its cost matters.
+                Role::Pad => {}
+            }
         }
-        Ok((first, second))
+        Ok((first.ok_or(HashError::WorkersGone)?, second.ok_or(HashError::WorkersGone)?))
     }
 }
 
-/// The receivers of a padded pair: the two real answers, then the padding's.
-type PairAnswers =
-    ((oneshot::Receiver<VerifyResult>, oneshot::Receiver<VerifyResult>), Vec<oneshot::Receiver<VerifyResult>>);
+/// Which answer a job of a padded pair gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    First,
+    Second,
+    Pad,
+}
+
+/// The receivers of a padded pair, in queue order, each with the answer it gives.
+type PairAnswers = Vec<(Role, oneshot::Receiver<VerifyResult>)>;
 
 impl HashPool {
     /// The jobs of a padded pair, costliest first (see `verify_pair_padded`).
@@ -286,27 +298,23 @@ impl HashPool {
         second: Option<&StoredHash>,
         padding: &[HashParameters],
     ) -> Result<(Vec<Job>, PairAnswers), HashError> {
-        let (first_job, first_answer) = self.verify_job(password, first);
-        let (second_job, second_answer) = self.verify_job(password, second);
-        let mut jobs = Vec::with_capacity(2 + 2 * padding.len());
-        let mut pads = Vec::new();
-        for (slot, job) in [(first, first_job), (second, second_job)] {
+        let mut entries = Vec::with_capacity(2 + 2 * padding.len());
+        for (role, slot) in [(Role::First, first), (Role::Second, second)] {
             // The dummy stands in for a missing hash here too: parsing it costs what parsing
             // a real one does, so this step says nothing about which one it was.
             let own = slot.unwrap_or(&self.shared.dummy).parameters(self.shared.max_memory_kib).ok();
-            jobs.push((own.map_or(0, |p| p.work()), job));
+            let (job, answer) = self.verify_job(password, slot);
+            entries.push((own.map_or(0, |p| p.work()), role, job, answer));
             for params in padding.iter().filter(|p| Some(**p) != own) {
                 let (job, answer) = self.verify_job(password, Some(&params.dummy()?));
-                jobs.push((params.work(), job));
-                pads.push(answer);
+                entries.push((params.work(), Role::Pad, job, answer));
             }
         }
         // The workers take jobs in queue order, so the order must not depend on which job is
         // real: costliest first, whatever the username (the same jobs then finish at the
         // same times on every login).
-        jobs.sort_by_key(|(work, _)| std::cmp::Reverse(*work));
-        let jobs: Vec<Job> = jobs.into_iter().map(|(_, job)| job).collect();
-        Ok((jobs, ((first_answer, second_answer), pads)))
+        entries.sort_by_key(|(work, ..)| std::cmp::Reverse(*work));
+        Ok(entries.into_iter().map(|(_, role, job, answer)| (job, (role, answer))).unzip())
     }
 
     /// The parameters new hashes are made with.
