@@ -54,18 +54,47 @@ impl CookieMode {
         format!("{}={id}; Path=/;{secure} HttpOnly; SameSite=Strict", self.name())
     }
 
+    /// The recognised-device cookie's name (see [`set_device_cookie`](Self::set_device_cookie)).
+    pub(crate) fn device_name(self) -> &'static str {
+        match self {
+            Self::Http => "portal_device",
+            Self::Https => "__Host-portal_device",
+        }
+    }
+
+    /// The `Set-Cookie` value keeping a device token for 90 days (the token's own lifetime),
+    /// with the session cookie's attributes: a stranger's guesses at the contact's username
+    /// cannot lock this browser out.
+    pub(crate) fn set_device_cookie(self, token: &str) -> String {
+        let secure = match self {
+            Self::Http => "",
+            Self::Https => " Secure;",
+        };
+        format!("{}={token}; Path=/; Max-Age=7776000;{secure} HttpOnly; SameSite=Strict", self.device_name())
+    }
+
+    /// The device token the request presents, if any.
+    pub(crate) fn read_device(self, headers: &HeaderMap) -> Option<String> {
+        read_named(headers, self.device_name())
+    }
+
     /// The session id the request presents, if any. Only this mode's name counts: over
     /// HTTPS a `portal_session` cookie may have been planted without `Secure`.
     pub(crate) fn read(self, headers: &HeaderMap) -> Option<String> {
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|h| h.to_str().ok())
-            .flat_map(|h| h.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == self.name())
-            .map(|(_, value)| value.to_owned())
+        read_named(headers, self.name())
     }
+}
+
+/// The value of cookie `name` in the request, if any.
+fn read_named(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value.to_owned())
 }
 
 #[cfg(test)]

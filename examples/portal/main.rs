@@ -49,8 +49,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, ContactId, LoginOutcome, MailError, Mailer, OutgoingMessage, SecurityPolicy, ServiceError, Store,
-    SystemClock,
+    AccessService, ContactId, DeviceToken, LoginOutcome, MailError, Mailer, OutgoingMessage, SecurityPolicy,
+    ServiceError, Store, SystemClock,
 };
 use customer_access_smtp::{FileMailer, Sender, SmtpConfig, SmtpMailer};
 use customer_access_sqlite::SqliteStore;
@@ -206,16 +206,25 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
     if !app.sessions.csrf_ok(&id, &form.csrf) {
         return forbidden();
     }
-    let outcome = app.service.login(&form.username, &secret(&form.password)).await;
+    // A browser that logged in before presents its device token: its attempts are throttled
+    // on their own, so a stranger guessing at the username cannot lock it out.
+    let mode = app.sessions.cookie_mode();
+    let known = mode.read_device(&headers).and_then(|t| DeviceToken::parse(&t).ok());
+    let outcome = app.service.login_from_device(&form.username, &secret(&form.password), known.as_ref()).await;
     // Success moves the session to a new id (see `Sessions::rotate`), and a login replaces
     // whichever login or change step the session held before.
     let message = match outcome {
-        Ok(LoginOutcome::Authenticated { contact, credential_version, .. }) => {
+        Ok(LoginOutcome::Authenticated { contact, credential_version, device }) => {
             let (_, cookie, ()) = app.sessions.rotate(&id, |s| {
                 s.user = Some((contact, credential_version));
                 s.ticket = None;
             });
-            return respond(Some(cookie), Redirect::to("/"));
+            let device_cookie = device.map(|d| mode.set_device_cookie(d.expose_secret()));
+            let mut response = respond(Some(cookie), Redirect::to("/"));
+            if let Some(value) = device_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            return response;
         }
         Ok(LoginOutcome::PasswordChangeRequired { ticket }) => {
             let (_, cookie, ()) = app.sessions.rotate(&id, |s| {

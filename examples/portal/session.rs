@@ -64,6 +64,11 @@ impl Sessions {
     }
 
     /// The caller's session id, creating a session (and a `Set-Cookie` value) if needed.
+    /// How the cookies are named and marked.
+    pub(crate) fn cookie_mode(&self) -> CookieMode {
+        self.cookie
+    }
+
     pub(crate) fn open(&self, headers: &HeaderMap) -> (String, Option<String>) {
         self.open_at(self.cookie.read(headers), now())
     }

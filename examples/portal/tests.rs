@@ -88,11 +88,15 @@ impl Portal {
 
 /// The id in the response's `Set-Cookie`, if it sets the session cookie.
 fn session_id(response: &Response, mode: CookieMode) -> Option<String> {
-    let cookies: Vec<_> = response.headers().get_all(header::SET_COOKIE).iter().collect();
-    assert!(cookies.len() <= 1, "one session cookie at most: {cookies:?}");
-    let cookie = cookies.first()?.to_str().unwrap();
-    let (pair, _) = cookie.split_once(';').unwrap();
-    pair.strip_prefix(&format!("{}=", mode.name())).map(str::to_owned)
+    let prefix = format!("{}=", mode.name());
+    let sessions: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.split(';').next()?.strip_prefix(&prefix).map(str::to_owned))
+        .collect();
+    assert!(sessions.len() <= 1, "one session cookie at most: {sessions:?}");
+    sessions.into_iter().next()
 }
 
 fn location(response: &Response) -> &str {
@@ -191,4 +195,36 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure() {
     let mut plain = HeaderMap::new();
     plain.insert(header::COOKIE, HeaderValue::from_str(&format!("portal_session={after}")).unwrap());
     assert_eq!(home(p.state(), plain).await.status(), StatusCode::SEE_OTHER);
+}
+
+/// Issue 13: the browser Anna logged in with keeps a device cookie; after a stranger has
+/// locked her username out, that browser still logs her in, and another browser does not.
+#[tokio::test]
+async fn a_known_browser_logs_in_while_a_stranger_locks_the_username() {
+    let p = portal(CookieMode::Http).await;
+    let id = p.first_visit().await;
+    let response = p.login(&id, "anna.berg", ANNA).await;
+    let device = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("portal_device="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a successful login sets the device cookie");
+    for i in 0..20 {
+        let stranger = p.first_visit().await;
+        p.login(&stranger, "anna.berg", &format!("guess-{i}-Pass")).await;
+    }
+    let elsewhere = p.first_visit().await;
+    p.login(&elsewhere, "anna.berg", ANNA).await;
+    assert!(!p.logged_in(&elsewhere).await, "a browser without the cookie is locked out");
+    let known = p.first_visit().await;
+    let form = LoginForm { csrf: p.csrf(&known), username: "anna.berg".into(), password: ANNA.into() };
+    let mut headers = p.cookie(&known);
+    let both = format!("{}={known}; portal_device={device}", p.mode.name());
+    headers.insert(header::COOKIE, HeaderValue::from_str(&both).unwrap());
+    let response = login(p.state(), headers, Form(form)).await;
+    let new_id = session_id(&response, p.mode).expect("a login moves the session");
+    assert!(p.logged_in(&new_id).await, "the browser with the device cookie logs in");
 }
