@@ -194,22 +194,25 @@ pub(crate) fn change_email(
     Transition { record: next, events }
 }
 
-/// Undo a staff e-mail change whose notice to the previous address could not be sent:
-/// restore `before`'s address and hold. `None` when the address is no longer the one the
-/// change set (a newer change won).
+/// Undo a staff e-mail change whose notice to `told` (the address before the hold) could
+/// not be sent: the address goes back to `told`, and whatever temporary password or ticket
+/// is pending (possibly mailed to the new address meanwhile) is withdrawn. It applies while
+/// the address is still the one the change set, or while a hold still names `told` (a later
+/// change in the same hold); `None` otherwise (a newer, unrelated state).
 pub(crate) fn undo_email_change(
     current: &ContactRecord,
-    before: &ContactRecord,
+    told: &EmailAddress,
     changed_to: &EmailAddress,
     now: Timestamp,
 ) -> Option<Transition> {
-    if current.contact.email != *changed_to {
+    let same_hold = current.credentials.email_hold.as_ref().is_some_and(|h| h.previous == *told);
+    if current.contact.email == *told || !(current.contact.email == *changed_to || same_hold) {
         return None;
     }
     let mut next = begin(current);
-    next.contact.email = before.contact.email.clone();
-    next.credentials.email_hold = before.credentials.email_hold.clone();
-    let events = vec![event(now, &Actor::System, &next, AuditKind::EmailChangeNoticeFailed)];
+    next.contact.email = told.clone();
+    let mut events = vec![event(now, &Actor::System, &next, AuditKind::EmailChangeNoticeFailed)];
+    withdraw_pending(&mut next, now, &Actor::System, &mut events);
     Some(Transition { record: next, events })
 }
 

@@ -26,6 +26,10 @@ pub const CENSUS_INTERVAL: Duration = Duration::from_secs(300);
 /// Most parameter sets looked for: each costs every login one more verification per slot,
 /// so a store with more is a deployment to fix (logged), not one to pad without bound.
 const MAX_PARAMETER_SETS: usize = 8;
+/// Most store queries per census. More than the sets: a hash whose prefix includes its salt
+/// (a PHC string without `v=`, as some imports have) is a prefix of its own without being a
+/// new parameter set.
+const MAX_CENSUS_QUERIES: usize = 64;
 
 /// The parameter sets in use and when they were counted.
 #[derive(Debug, Default)]
@@ -42,6 +46,15 @@ pub(super) struct CensusCell {
     taking: std::sync::atomic::AtomicBool,
 }
 
+/// Clears the "census being taken" flag when dropped.
+struct TakingFlag<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for TakingFlag<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 impl CensusCell {
     fn lock(&self) -> std::sync::MutexGuard<'_, Census> {
         self.census.lock().unwrap_or_else(PoisonError::into_inner)
@@ -50,23 +63,35 @@ impl CensusCell {
 
 impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// The parameter sets every login pads to (the current one always among them).
+    ///
+    /// While a refresh runs, other logins use the last count; before the first count exists,
+    /// every login takes one itself rather than go unpadded.
     pub(super) async fn hash_padding(&self) -> Vec<HashParameters> {
         let cell = &self.inner.census;
         let now = self.now();
-        {
+        let _refreshing = {
             let census = cell.lock();
             let fresh = census.taken_at.is_some_and(|t| now < t.plus(CENSUS_INTERVAL));
-            if fresh || cell.taking.swap(true, Ordering::AcqRel) {
+            if fresh {
                 return census.sets.clone();
             }
-        }
+            if census.taken_at.is_some() {
+                if cell.taking.swap(true, Ordering::AcqRel) {
+                    return census.sets.clone();
+                }
+                // Cleared however this future ends, dropped mid-census included: a login
+                // abandoned by its client must not stop the census for good.
+                Some(TakingFlag(&cell.taking))
+            } else {
+                None
+            }
+        };
         let taken = self.take_census().await;
         let mut census = cell.lock();
         match taken {
             Ok(sets) => *census = Census { sets, taken_at: Some(now) },
             Err(e) => tracing::warn!(error = %e, "could not count the hash parameters in use; keeping the last count"),
         }
-        cell.taking.store(false, Ordering::Release);
         census.sets.clone()
     }
 
@@ -76,7 +101,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let max_memory = self.inner.policy.argon2.max_stored_memory_kib;
         let mut prefixes = vec![current.phc_prefix()];
         let mut sets = vec![current];
-        for _ in 0..MAX_PARAMETER_SETS {
+        for _ in 0..MAX_CENSUS_QUERIES {
+            if sets.len() > MAX_PARAMETER_SETS {
+                break;
+            }
             let Some(found) = self.inner.store.hash_outside(&prefixes).await? else {
                 return Ok(sets);
             };

@@ -155,7 +155,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             return Ok(SelfServiceOutcome::UnknownUsername);
         };
         let actor = Actor::Contact(record.contact.id);
-        let issued = self.issue(record, &actor, IssueReason::SelfService).await?;
+        let issued = self.issue(record, &actor, IssueReason::SelfService, false).await?;
         let Some((saved, temporary, hash)) = issued else {
             return Ok(SelfServiceOutcome::Throttled);
         };
@@ -190,8 +190,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             return Err(ServiceError::LoginDisabled);
         }
         let now = self.now();
+        let approver = options.approved_by.as_ref().filter(|a| a.staff_id() != staff.staff_id());
         if let Some(hold) = record.credentials.email_hold.as_ref().filter(|h| h.active(now)) {
-            let approver = options.approved_by.as_ref().filter(|a| a.staff_id() != staff.staff_id());
             let Some(approver) = approver else {
                 return Err(ServiceError::SecondApprovalRequired { until: hold.until });
             };
@@ -207,7 +207,14 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         }
         let actor = Actor::Staff(staff.clone());
         let reason = IssueReason::Staff { revoke_current: options.revoke_current_password };
-        let (saved, temporary, hash) = self.issue(record, &actor, reason).await?.ok_or(ServiceError::LoginDisabled)?;
+        // An approver, checked above if a hold applied: if a hold begins meanwhile, `issue`
+        // refuses unless one was given (and then checks them now).
+        if let (Some(approver), None) = (approver, record.credentials.email_hold.as_ref().filter(|h| h.active(now))) {
+            self.authorize(approver, record.contact.retailer, Some(contact)).await?;
+        }
+        let approved = approver.is_some();
+        let (saved, temporary, hash) =
+            self.issue(record, &actor, reason, approved).await?.ok_or(ServiceError::LoginDisabled)?;
         let expires_at = saved.credentials.temporary.as_ref().map_or(self.now(), |t| t.expires_at);
         self.deliver(&saved, &temporary, &hash, MessageKind::PasswordReset, None)
             .await
@@ -223,6 +230,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         record: ContactRecord,
         actor: &Actor,
         reason: IssueReason,
+        approved: bool,
     ) -> Result<Option<(ContactRecord, TemporaryPassword, StoredHash)>, ServiceError> {
         let policy = &self.inner.policy;
         let temporary = TemporaryPassword::generate(&mut crate::random::os_rng(), &policy.password);
@@ -234,6 +242,13 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                     && !reset_allowed(&current.credentials.reset_window, now, &policy.reset_throttle);
                 if !current.contact.login_enabled || throttled {
                     return Ok(Step::Stop(None));
+                }
+                // The hold is checked again on the record this save is computed from: an
+                // e-mail change that won a race with this reset must still hold it.
+                if let (IssueReason::Staff { .. }, false, Some(hold)) =
+                    (reason, approved, current.credentials.email_hold.as_ref().filter(|h| h.active(now)))
+                {
+                    return Err(ServiceError::SecondApprovalRequired { until: hold.until });
                 }
                 let t = issue_temporary(
                     current,

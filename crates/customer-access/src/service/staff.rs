@@ -153,26 +153,33 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             })
             .await?;
         if updated.email != before.contact.email {
-            self.notify_email_change(staff, &before, &updated.email).await?;
+            // During a hold, every notice goes to the address the hold protects, not to the
+            // one a previous change of the same hold set.
+            let told = self.load(contact).await?.credentials.email_hold.map_or(before.contact.email.clone(), |h| {
+                if h.active(self.now()) { h.previous } else { before.contact.email.clone() }
+            });
+            self.notify_email_change(staff, &before, &told, &updated.email).await?;
         }
         Ok(updated)
     }
 
-    /// Tell the previous address of a staff e-mail change; if that fails, undo the change,
-    /// so a contact's address never changes without the old one being told.
+    /// Tell `told` (the address before the hold) of a staff e-mail change; if that fails,
+    /// undo the change, so a contact's address never changes without that address being told.
     async fn notify_email_change(
         &self,
         staff: &Staff,
         before: &ContactRecord,
+        told: &EmailAddress,
         changed_to: &EmailAddress,
     ) -> Result<(), ServiceError> {
         let now = self.now();
-        let notice = self.inner.templates.render_email_changed(&EmailChangeNotice {
+        let mut notice = self.inner.templates.render_email_changed(&EmailChangeNotice {
             before: &before.contact,
             new_email: changed_to,
             changed_at: now,
             changed_by: staff,
         });
+        notice.to = told.clone();
         let (retailer, contact) = (before.contact.retailer, before.contact.id);
         match self.inner.mailer.send(&notice).await {
             Ok(()) => {
@@ -190,7 +197,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 tracing::warn!(error = %mail_error, "e-mail change notice failed; undoing the change");
                 let current = self.load(contact).await?;
                 self.update(current, |current| {
-                    Ok(match undo_email_change(current, before, changed_to, now) {
+                    Ok(match undo_email_change(current, told, changed_to, now) {
                         Some(t) => Step::Save(t, ()),
                         None => Step::Stop(()),
                     })
