@@ -279,7 +279,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ) -> Result<(), MailError> {
         let policy = &self.inner.policy;
         let expires_at = record.credentials.temporary.as_ref().map_or(self.now(), |t| t.expires_at);
-        let message = self.inner.templates.render_secret(&SecretMessage {
+        let mut message = self.inner.templates.render_secret(&SecretMessage {
             contact: &record.contact,
             temporary_password: temporary.expose_secret(),
             expires_at,
@@ -287,7 +287,6 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             include_username: policy.include_username_in_reset_email,
             kind,
         });
-        let mut message = message;
         if let Some(recipient) = recipient {
             message.to = recipient;
         }
