@@ -7,11 +7,11 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use customer_access::columns::{AuditColumns, ContactColumns};
+use customer_access::columns::{AuditColumns, ContactColumns, DeviceColumns, FailureColumns};
 use customer_access::{
-    AuditEvent, ContactId, ContactRecord, CredentialVersion, DeviceRecord, DeviceTokenDigest, FailureRetention,
-    LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
-    StoreResult, StoredHash, ThrottleKey, Timestamp, UsernameKey,
+    AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures,
+    NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind, StoreResult,
+    StoredHash, ThrottleKey, UsernameKey,
 };
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
@@ -215,7 +215,7 @@ impl Store for PostgresStore {
         new: LoginFailures,
         retention: FailureRetention,
     ) -> StoreResult<bool> {
-        let (count, at) = failure_columns(&new);
+        let FailureColumns { count, last_failure_at: at } = FailureColumns::from_failures(&new);
         // One statement each way, atomic on its own: the UPDATE's WHERE is re-checked
         // against the newest row version after waiting for a concurrent writer (READ
         // COMMITTED), and the INSERT of a key another writer inserted first does nothing.
@@ -223,7 +223,7 @@ impl Store for PostgresStore {
             self.prune_failures(retention).await?;
             query(&self.sql.insert_failures).bind(key.as_str()).bind(count).bind(at).execute(self.pool()).await
         } else {
-            let (old_count, old_at) = failure_columns(&expected);
+            let FailureColumns { count: old_count, last_failure_at: old_at } = FailureColumns::from_failures(&expected);
             query(&self.sql.swap_failures)
                 .bind(key.as_str())
                 .bind(count)
@@ -264,13 +264,14 @@ impl Store for PostgresStore {
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
         let row = query(&self.sql.device).bind(digest.as_hex()).fetch_optional(self.pool()).await.map_err(map)?;
         row.map(|r| {
-            Ok(DeviceRecord {
-                digest: DeviceTokenDigest::from_hex(r.try_get::<String, _>(0).map_err(map)?),
-                contact: ContactId::new(r.try_get(1).map_err(map)?),
-                credential_version: CredentialVersion(r.try_get(2).map_err(map)?),
-                issued_at: Timestamp::from_unix_millis(r.try_get(3).map_err(map)?),
-                expires_at: Timestamp::from_unix_millis(r.try_get(4).map_err(map)?),
-            })
+            Ok(DeviceColumns {
+                digest: r.try_get(0).map_err(map)?,
+                contact_id: r.try_get(1).map_err(map)?,
+                credential_version: r.try_get(2).map_err(map)?,
+                issued_at: r.try_get(3).map_err(map)?,
+                expires_at: r.try_get(4).map_err(map)?,
+            }
+            .into_record())
         })
         .transpose()
     }
@@ -281,11 +282,6 @@ static FAILURE_INSERTS: AtomicU64 = AtomicU64::new(0);
 /// Trimming to `max_entries` reads the whole age index, so it runs on one insert in this
 /// many; the table overshoots the cap by at most this many rows per process.
 const TRIM_EVERY: u64 = 64;
-
-/// `count` and `last_failure_at` as stored (a stored entry always has a latest failure).
-fn failure_columns(f: &LoginFailures) -> (i64, i64) {
-    (i64::from(f.count), f.last_failure_at.map_or(0, Timestamp::unix_millis))
-}
 
 impl PostgresStore {
     /// Delete forgotten failure entries (an index range on their age), and on every
@@ -304,13 +300,14 @@ impl PostgresStore {
     }
 
     async fn try_add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> Result<(), Attempt> {
+        let columns = DeviceColumns::from_record(device);
         let mut tx = self.pool().begin().await?;
         query(&self.sql.insert_device)
-            .bind(device.digest.as_hex())
-            .bind(device.contact.get())
-            .bind(device.credential_version.0)
-            .bind(device.issued_at.unix_millis())
-            .bind(device.expires_at.unix_millis())
+            .bind(&columns.digest)
+            .bind(columns.contact_id)
+            .bind(columns.credential_version)
+            .bind(columns.issued_at)
+            .bind(columns.expires_at)
             .execute(&mut *tx)
             .await?;
         query(&self.sql.trim_devices)

@@ -6,11 +6,11 @@
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use customer_access::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID};
+use customer_access::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
 use customer_access::{
-    AuditEvent, ContactId, ContactRecord, CredentialVersion, DeviceRecord, DeviceTokenDigest, FailureRetention,
-    LoginFailures, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
-    StoreResult, StoredHash, ThrottleKey, Timestamp, UsernameKey,
+    AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures,
+    NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind, StoreResult,
+    StoredHash, ThrottleKey, UsernameKey,
 };
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 use sqlx::{Row, Sqlite as Db, Transaction};
@@ -239,7 +239,7 @@ impl Store for SqliteStore {
         new: LoginFailures,
         retention: FailureRetention,
     ) -> StoreResult<bool> {
-        let (count, at) = failure_columns(&new);
+        let FailureColumns { count, last_failure_at: at } = FailureColumns::from_failures(&new);
         let mut tx = self.begin_write().await?;
         let swapped = if expected.is_empty() {
             prune_failures(&mut tx, retention).await?;
@@ -253,7 +253,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
         } else {
-            let (old_count, old_at) = failure_columns(&expected);
+            let FailureColumns { count: old_count, last_failure_at: old_at } = FailureColumns::from_failures(&expected);
             sqlx::query(
                 "UPDATE ca_login_failures SET count = ?2, last_failure_at = ?3 \
                  WHERE username_key = ?1 AND count = ?4 AND last_failure_at = ?5",
@@ -286,16 +286,17 @@ impl Store for SqliteStore {
         if device.contact.get() == DECOY_CONTACT_ID {
             return Err(StoreError::new(StoreErrorKind::NotFound));
         }
+        let columns = DeviceColumns::from_record(device);
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO ca_devices (digest, contact_id, credential_version, issued_at, expires_at) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )
-        .bind(device.digest.as_hex())
-        .bind(device.contact.get())
-        .bind(device.credential_version.0)
-        .bind(device.issued_at.unix_millis())
-        .bind(device.expires_at.unix_millis())
+        .bind(&columns.digest)
+        .bind(columns.contact_id)
+        .bind(columns.credential_version)
+        .bind(columns.issued_at)
+        .bind(columns.expires_at)
         .execute(&mut *tx)
         .await
         .map_err(map)?;
@@ -336,13 +337,14 @@ impl Store for SqliteStore {
         .await
         .map_err(map)?;
         row.map(|r| {
-            Ok(DeviceRecord {
-                digest: DeviceTokenDigest::from_hex(r.try_get::<String, _>(0).map_err(map)?),
-                contact: ContactId::new(r.try_get(1).map_err(map)?),
-                credential_version: CredentialVersion(r.try_get(2).map_err(map)?),
-                issued_at: Timestamp::from_unix_millis(r.try_get(3).map_err(map)?),
-                expires_at: Timestamp::from_unix_millis(r.try_get(4).map_err(map)?),
-            })
+            Ok(DeviceColumns {
+                digest: r.try_get(0).map_err(map)?,
+                contact_id: r.try_get(1).map_err(map)?,
+                credential_version: r.try_get(2).map_err(map)?,
+                issued_at: r.try_get(3).map_err(map)?,
+                expires_at: r.try_get(4).map_err(map)?,
+            }
+            .into_record())
         })
         .transpose()
     }
@@ -374,11 +376,6 @@ async fn prune_failures(tx: &mut Transaction<'static, Db>, retention: FailureRet
         .map_err(map)?;
     }
     Ok(())
-}
-
-/// `count` and `last_failure_at` as stored (a stored entry always has a latest failure).
-fn failure_columns(f: &LoginFailures) -> (i64, i64) {
-    (i64::from(f.count), f.last_failure_at.map_or(0, Timestamp::unix_millis))
 }
 
 /// The decoy's retailer row satisfies foreign keys, but it is no retailer: nothing may
