@@ -47,11 +47,15 @@ impl CookieMode {
     /// `SameSite=Strict`: no other site can make the browser send it; no `Domain`: only this
     /// host gets it (and `__Host-` requires that, with `Path=/`).
     pub(crate) fn set_cookie(self, id: &str) -> String {
-        let secure = match self {
+        format!("{}={id}; Path=/;{} HttpOnly; SameSite=Strict", self.name(), self.secure())
+    }
+
+    /// The `Secure` attribute over HTTPS, nothing over plain http.
+    fn secure(self) -> &'static str {
+        match self {
             Self::Http => "",
             Self::Https => " Secure;",
-        };
-        format!("{}={id}; Path=/;{secure} HttpOnly; SameSite=Strict", self.name())
+        }
     }
 
     /// The recognised-device cookie's name (see [`set_device_cookie`](Self::set_device_cookie)).
@@ -66,11 +70,7 @@ impl CookieMode {
     /// with the session cookie's attributes: a stranger's guesses at the contact's username
     /// cannot lock this browser out.
     pub(crate) fn set_device_cookie(self, token: &str) -> String {
-        let secure = match self {
-            Self::Http => "",
-            Self::Https => " Secure;",
-        };
-        format!("{}={token}; Path=/; Max-Age=7776000;{secure} HttpOnly; SameSite=Strict", self.device_name())
+        format!("{}={token}; Path=/; Max-Age=7776000;{} HttpOnly; SameSite=Strict", self.device_name(), self.secure())
     }
 
     /// The device token the request presents, if any.

@@ -106,12 +106,13 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let usable = exists && record.contact.login_enabled;
         // A presented token is looked up whatever the username, so that its cost says
         // nothing about whether the username exists.
-        let recognised = match device {
-            Some(token) => store.device(&token.digest()).await?.is_some_and(|d| usable && d.recognises(&record, now)),
+        let digest = device.map(DeviceToken::digest);
+        let recognised = match &digest {
+            Some(digest) => store.device(digest).await?.is_some_and(|d| usable && d.recognises(&record, now)),
             None => false,
         };
-        let throttle = match device.filter(|_| recognised) {
-            Some(token) => ThrottleKey::device(&token.digest()),
+        let throttle = match digest.filter(|_| recognised) {
+            Some(digest) => ThrottleKey::device(&digest),
             None => ThrottleKey::username(&key),
         };
         // Room for the verification first: a request refused as Overloaded must not have

@@ -147,20 +147,20 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let email = EmailAddress::parse(email).map_err(InputError::Email)?;
         let before = self.load_for_staff(staff, contact).await?;
         let hold = self.inner.policy.staff_email_change_hold;
-        let updated = self
+        let saved = self
             .staff_update_loaded(staff, before.clone(), |record, now, actor| {
                 change_email(record, email.clone(), now, actor, hold)
             })
             .await?;
-        if updated.email != before.contact.email {
+        if saved.contact.email != before.contact.email {
             // During a hold, every notice goes to the address the hold protects, not to the
             // one a previous change of the same hold set.
-            let told = self.load(contact).await?.credentials.email_hold.map_or(before.contact.email.clone(), |h| {
-                if h.active(self.now()) { h.previous } else { before.contact.email.clone() }
-            });
-            self.notify_email_change(staff, &before, &told, &updated.email).await?;
+            let now = self.now();
+            let told = saved.credentials.email_hold.as_ref().filter(|h| h.active(now)).map(|h| h.previous.clone());
+            let told = told.unwrap_or_else(|| before.contact.email.clone());
+            self.notify_email_change(staff, &before, &told, &saved.contact.email).await?;
         }
-        Ok(updated)
+        Ok(saved.contact)
     }
 
     /// Tell `told` (the address before the hold) of a staff e-mail change; if that fails,
@@ -290,22 +290,23 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         change: impl Fn(&ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition + Send + Sync,
     ) -> Result<Contact, ServiceError> {
         let record = self.load_for_staff(staff, contact).await?;
-        self.staff_update_loaded(staff, record, change).await
+        Ok(self.staff_update_loaded(staff, record, change).await?.contact)
     }
 
-    /// [`staff_update`](Self::staff_update) on a record already loaded and authorised.
+    /// [`staff_update`](Self::staff_update) on a record already loaded and authorised;
+    /// returns the record as saved.
     async fn staff_update_loaded(
         &self,
         staff: &Staff,
         record: ContactRecord,
         change: impl Fn(&ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition + Send + Sync,
-    ) -> Result<Contact, ServiceError> {
+    ) -> Result<ContactRecord, ServiceError> {
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
         self.update(record, |current| {
             let t = change(current, now, &actor);
-            let contact = t.record.contact.clone();
-            Ok(Step::Save(t, contact))
+            let saved = t.record.clone();
+            Ok(Step::Save(t, saved))
         })
         .await
     }
