@@ -9,10 +9,11 @@
 
 use std::sync::{Arc, Mutex};
 
+use customer_access::mailer::{MailError, OutgoingMessage};
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, Contact, LoginOutcome, MailError, Mailer, NewContact, OutgoingMessage, ResetOptions, SecurityPolicy,
-    ServiceError, Staff, StaffId, SystemClock,
+    AccessService, Contact, LoginOutcome, Mailer, NewContact, ResetOptions, SecurityPolicy, ServiceError, Staff,
+    StaffId, SystemClock,
 };
 use customer_access_smtp::{FileMailer, Sender};
 use customer_access_sqlite::SqliteStore;
@@ -52,7 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::remove_dir_all(data)?;
     }
     std::fs::create_dir_all(data)?;
-    let store = SqliteStore::open(data.join("customer-access.db")).await?;
+    let store = customer_access_sqlite::open(data.join("customer-access.db")).await?;
     let last_text = Arc::new(Mutex::new(String::new()));
     let outbox = Outbox {
         files: FileMailer::new(data.join("outbox"), Sender::new("no-reply@shop.example", "Corner Wholesale")?),

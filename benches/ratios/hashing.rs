@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
-use customer_access::HashPool;
+use customer_access::hashing::HashPool;
 use customer_access::policy::Argon2Settings;
 
 use crate::report::{Row, per_op_ms, rounds};

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use customer_access::hashing::HashPool;
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, HashPool, LoginOutcome, MemoryStore, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId,
-    Store, SystemClock,
+    AccessService, LoginOutcome, MemoryStore, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, Store,
+    SystemClock,
 };
 use customer_access_conformance::support::contact_with_password;
 use customer_access_sqlite::SqliteStore;
@@ -164,7 +165,8 @@ async fn one_callers_pairs(pool: &HashPool, length: Duration) -> (u64, f64) {
 pub async fn run(rows: &mut Vec<Row>, workers: usize) {
     let memory = populated(MemoryStore::new(), workers, 128, 64).await;
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = populated(SqliteStore::open(dir.path().join("bench.db")).await.unwrap(), workers, 128, 64).await;
+    let sqlite =
+        populated(customer_access_sqlite::open(dir.path().join("bench.db")).await.unwrap(), workers, 128, 64).await;
     let probe = HashPool::new(&Argon2Settings::default(), 1, 4).unwrap();
     let bare = HashPool::new(&Argon2Settings::default(), workers, 4 * workers).unwrap();
     let length = window();
@@ -229,7 +231,7 @@ pub async fn run(rows: &mut Vec<Row>, workers: usize) {
 async fn overhead(sqlite: &Service<SqliteStore>) -> Row {
     let n = rounds(30, 100);
     let password = password_of("bench000");
-    let key = customer_access::UsernameKey::from_stored("bench000").unwrap();
+    let key = customer_access::store::UsernameKey::from_stored("bench000").unwrap();
     let stored = sqlite.store().contact_by_username(&key).await.unwrap().unwrap().credentials.password.unwrap();
     let pool = sqlite.hash_pool();
     let (mut login, mut bare) = (Vec::new(), Vec::new());

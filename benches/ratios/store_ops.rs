@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use customer_access::columns::ContactColumns;
-use customer_access::{Actor, AuditEvent, AuditKind, ContactRecord, Store, Timestamp, UsernameKey};
-use customer_access_postgres::{PostgresStore, SchemaName};
-use customer_access_sqlite::SqliteStore;
+use customer_access::store::columns::ContactColumns;
+use customer_access::store::{ContactRecord, UsernameKey};
+use customer_access::{Actor, AuditEvent, AuditKind, Store, Timestamp};
+use customer_access_postgres::SchemaName;
 
 use crate::report::{Row, per_op_ms, rounds};
 use crate::service::populated;
@@ -26,27 +26,63 @@ macro_rules! bind_audit {
 const TARGET: &str = "<= 1.3";
 const LIMIT: f64 = 1.3;
 
-/// The statements `save` runs, for the by-hand side; the store's own copy is private on
-/// purpose, so the comparison is against SQL written independently.
-const SQLITE_UPDATE: &str = "UPDATE ca_contacts SET username = ?1, username_key = ?2, email = ?3, \
-     display_name = ?4, login_enabled = ?5, revision = ?6, credential_version = ?7, password_hash = ?8, \
-     temp_hash = ?9, temp_issued_at = ?10, temp_expires_at = ?11, temp_issued_by = ?12, ticket_digest = ?13, \
-     ticket_expires_at = ?14, reset_window_started_at = ?15, reset_window_count = ?16 \
-     WHERE id = ?17 AND revision = ?18 AND id <> 0";
-const SQLITE_AUDIT: &str =
-    "INSERT INTO ca_audit (at, actor, retailer_id, contact_id, kind) VALUES (?1, ?2, ?3, ?4, ?5)";
+/// The statements `save` runs, written here independently of the store (whose copy is
+/// built by `customer-access-sql`), for tables named `{prefix}contacts` and `{prefix}audit`.
+/// Both databases take `$n` parameters.
+fn update_sql(prefix: &str) -> String {
+    format!(
+        "UPDATE {prefix}contacts SET username = $1, username_key = $2, email = $3, display_name = $4, \
+         login_enabled = $5, revision = $6, credential_version = $7, password_hash = $8, temp_hash = $9, \
+         temp_issued_at = $10, temp_expires_at = $11, temp_issued_by = $12, ticket_digest = $13, \
+         ticket_expires_at = $14, reset_window_started_at = $15, reset_window_count = $16, \
+         hold_previous_email = $17, hold_until = $18 WHERE id = $19 AND revision = $20"
+    )
+}
+
+fn audit_sql(prefix: &str) -> String {
+    format!("INSERT INTO {prefix}audit (at, actor, retailer_id, contact_id, kind) VALUES ($1, $2, $3, $4, $5)")
+}
+
+/// Bind the 18 contact fields, the id and the expected revision, in statement order (a
+/// macro, as sqlx's query types differ per database).
+macro_rules! bind_update {
+    ($q:expr, $c:expr, $expected:expr) => {{
+        let c: ContactColumns = $c;
+        $q.bind(c.username)
+            .bind(c.username_key)
+            .bind(c.email)
+            .bind(c.display_name)
+            .bind(c.login_enabled)
+            .bind(c.revision)
+            .bind(c.credential_version)
+            .bind(c.password_hash)
+            .bind(c.temp_hash)
+            .bind(c.temp_issued_at)
+            .bind(c.temp_expires_at)
+            .bind(c.temp_issued_by)
+            .bind(c.ticket_digest)
+            .bind(c.ticket_expires_at)
+            .bind(c.reset_window_started_at)
+            .bind(c.reset_window_count)
+            .bind(c.hold_previous_email)
+            .bind(c.hold_until)
+            .bind(c.id)
+            .bind($expected)
+    }};
+}
 
 pub async fn run(rows: &mut Vec<Row>) {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = SqliteStore::open(dir.path().join("cas.db")).await.unwrap();
+    let sqlite = customer_access_sqlite::open(dir.path().join("cas.db")).await.unwrap();
     let record = seeded(sqlite.clone()).await;
     let pool = sqlite.pool().clone();
+    let (update, audit) = (update_sql("ca_"), audit_sql("ca_"));
     let by_hand = async |c: ContactColumns, expected: i64, event: &AuditEvent| {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
-        let q = sqlx::query(SQLITE_UPDATE);
-        let updated = bind_sqlite(q, c, expected).execute(&mut *tx).await.unwrap().rows_affected();
+        let q = sqlx::query(sqlx::AssertSqlSafe(update.as_str()));
+        let updated = bind_update!(q, c, expected).execute(&mut *tx).await.unwrap().rows_affected();
         assert_eq!(updated, 1);
-        bind_audit!(sqlx::query(SQLITE_AUDIT), event).execute(&mut *tx).await.unwrap();
+        bind_audit!(sqlx::query(sqlx::AssertSqlSafe(audit.as_str())), event).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     };
     rows.push(compare("4. CAS save + audit row, SQLite file / same SQL by hand", &sqlite, record, by_hand).await);
@@ -54,7 +90,7 @@ pub async fn run(rows: &mut Vec<Row>) {
     let url = std::env::var("CUSTOMER_ACCESS_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let schema = SchemaName::parse(&format!("ca_bench_{}", std::process::id())).unwrap();
-    let pg = match PostgresStore::connect(&url, schema.clone()).await {
+    let pg = match customer_access_postgres::connect(&url, schema.clone()).await {
         Ok(pg) => pg,
         Err(e) => {
             rows.push(Row::skipped("4. CAS save + audit row, PostgreSQL / same SQL by hand", TARGET, e.to_string()));
@@ -63,11 +99,12 @@ pub async fn run(rows: &mut Vec<Row>) {
     };
     let record = seeded(pg.clone()).await;
     let pool = pg.pool().clone();
-    let (update, audit) = (pg_update(&schema), pg_audit(&schema));
+    let prefix = format!("\"{}\".", schema.as_str());
+    let (update, audit) = (update_sql(&prefix), audit_sql(&prefix));
     let by_hand = async |c: ContactColumns, expected: i64, event: &AuditEvent| {
         let mut tx = pool.begin().await.unwrap();
         let q = sqlx::query(sqlx::AssertSqlSafe(update.as_str()));
-        let updated = bind_pg(q, c, expected).execute(&mut *tx).await.unwrap().rows_affected();
+        let updated = bind_update!(q, c, expected).execute(&mut *tx).await.unwrap().rows_affected();
         assert_eq!(updated, 1);
         bind_audit!(sqlx::query(sqlx::AssertSqlSafe(audit.as_str())), event).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
@@ -121,37 +158,4 @@ fn advanced(record: &ContactRecord) -> ContactRecord {
     let mut next = record.clone();
     next.credentials.revision = record.credentials.revision.next();
     next
-}
-
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
-type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-
-/// Bind the 16 contact fields, the id and the expected revision, in statement order.
-fn bind_sqlite(q: SqliteQuery<'_>, c: ContactColumns, expected: i64) -> SqliteQuery<'_> {
-    let id = c.id;
-    customer_access::bind_contact_fields!(q, c).bind(id).bind(expected)
-}
-
-/// As [`bind_sqlite`].
-fn bind_pg(q: PgQuery<'_>, c: ContactColumns, expected: i64) -> PgQuery<'_> {
-    let id = c.id;
-    customer_access::bind_contact_fields!(q, c).bind(id).bind(expected)
-}
-
-fn pg_update(schema: &SchemaName) -> String {
-    format!(
-        "UPDATE \"{}\".contacts SET username = $1, username_key = $2, email = $3, display_name = $4, \
-         login_enabled = $5, revision = $6, credential_version = $7, password_hash = $8, temp_hash = $9, \
-         temp_issued_at = $10, temp_expires_at = $11, temp_issued_by = $12, ticket_digest = $13, \
-         ticket_expires_at = $14, reset_window_started_at = $15, reset_window_count = $16 \
-         WHERE id = $17 AND revision = $18",
-        schema.as_str()
-    )
-}
-
-fn pg_audit(schema: &SchemaName) -> String {
-    format!(
-        "INSERT INTO \"{}\".audit (at, actor, retailer_id, contact_id, kind) VALUES ($1, $2, $3, $4, $5)",
-        schema.as_str()
-    )
 }

@@ -47,10 +47,10 @@ use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use customer_access::mailer::{MailError, OutgoingMessage};
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, ContactId, DeviceToken, LoginOutcome, MailError, Mailer, OutgoingMessage, SecurityPolicy,
-    ServiceError, Store, SystemClock,
+    AccessService, ContactId, DeviceToken, LoginOutcome, Mailer, SecurityPolicy, ServiceError, Store, SystemClock,
 };
 use customer_access_smtp::{FileMailer, Sender, SmtpConfig, SmtpMailer};
 use customer_access_sqlite::SqliteStore;
@@ -111,7 +111,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(url) => PortalMailer::Smtp(Box::new(SmtpMailer::new(SmtpConfig::from_url(&url)?, sender)?)),
         Err(_) => PortalMailer::Outbox(FileMailer::new(data.join("outbox"), sender)),
     };
-    let store = SqliteStore::open(data.join("portal.db")).await?;
+    let store = customer_access_sqlite::open(data.join("portal.db")).await?;
     staff::seed_demo_data(&store).await?;
     let service = AccessService::new(store, mailer, SystemClock, SecurityPolicy::default())?;
     let app = Arc::new(App { service, sessions: Sessions::new(cookie_mode) });

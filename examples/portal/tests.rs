@@ -31,7 +31,7 @@ struct Portal {
 
 async fn portal(mode: CookieMode) -> Portal {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("portal.db")).await.unwrap();
+    let store = customer_access_sqlite::open(dir.path().join("portal.db")).await.unwrap();
     crate::staff::seed_demo_data(&store).await.unwrap();
     let mailer = RecordingMailer::new();
     let service =

@@ -3,7 +3,8 @@
 //! strings respect the parameter bounds; accepted actors and codes round-trip exactly.
 #![no_main]
 
-use customer_access::{Actor, AuditKind, StoredHash};
+use customer_access::{Actor, AuditKind};
+use customer_access::store::StoredHash;
 use libfuzzer_sys::fuzz_target;
 
 const MAX_MEMORY_KIB: u32 = 262_144;

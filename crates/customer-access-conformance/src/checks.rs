@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
+use customer_access::store::{Revision, StoreErrorKind};
 use customer_access::{
-    AccessService, Actor, AuditKind, LoginOutcome, RecordingMailer, Revision, SecurityPolicy, ServiceError, Staff,
-    StaffId, Store, StoreErrorKind, SystemClock,
+    AccessService, Actor, AuditKind, LoginOutcome, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId,
+    Store, SystemClock,
 };
 
 use crate::fixtures::{at, changed, event, ipad, key, new_contact};
@@ -14,7 +15,7 @@ use crate::fixtures::{at, changed, event, ipad, key, new_contact};
 /// The kind of the error `result` must be. `#[track_caller]`: a failure points at the
 /// assertion in the check, whose message says which rule it is.
 #[track_caller]
-pub(crate) fn kind<T: std::fmt::Debug>(result: Result<T, customer_access::StoreError>) -> StoreErrorKind {
+pub(crate) fn kind<T: std::fmt::Debug>(result: Result<T, customer_access::store::StoreError>) -> StoreErrorKind {
     match result {
         Ok(v) => panic!("the store answered Ok({v:?}) where the contract requires an error"),
         Err(e) => e.kind(),
@@ -152,8 +153,9 @@ pub async fn audit_is_atomic_with_the_record<S: Store>(store: S) {
 /// The decoy (id 0, username key `ContactColumns::decoy_username_key`) is never a contact or
 /// a retailer, whether or not the store keeps it as a row.
 pub async fn decoy_is_invisible<S: Store>(store: S) {
-    use customer_access::columns::{ContactColumns, DECOY_CONTACT_ID};
-    use customer_access::{ContactId, RetailerId, UsernameKey};
+    use customer_access::store::UsernameKey;
+    use customer_access::store::columns::{ContactColumns, DECOY_CONTACT_ID};
+    use customer_access::{ContactId, RetailerId};
     let shop = store.create_retailer("Shop").await.unwrap();
     let anna = store.create_contact(&new_contact(shop.id, "anna"), &[]).await.unwrap();
     let (decoy_contact, decoy_retailer) = (ContactId::new(DECOY_CONTACT_ID), RetailerId::new(DECOY_CONTACT_ID));

@@ -1,9 +1,12 @@
 //! Records and events the checks store and read back.
 
+use customer_access::store::{
+    ContactRecord, Credentials, EmailHold, NewContactRecord, ResetWindow, Revision, StoredHash, TemporaryCredential,
+    TicketDigest, TicketRecord, UsernameKey,
+};
 use customer_access::{
-    Actor, AuditEvent, AuditKind, ContactId, ContactRecord, CredentialVersion, Credentials, DeviceId, EmailAddress,
-    EmailHold, NewContactRecord, ResetWindow, RetailerId, Revision, Staff, StaffId, StoredHash, TemporaryCredential,
-    TicketDigest, TicketRecord, Timestamp, UsernameKey, policy::UsernameRules,
+    Actor, AuditEvent, AuditKind, ContactId, CredentialVersion, DeviceId, EmailAddress, RetailerId, Staff, StaffId,
+    Timestamp, policy::UsernameRules,
 };
 
 pub(crate) fn key(username: &str) -> UsernameKey {

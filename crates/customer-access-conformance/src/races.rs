@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use customer_access::{Store, StoreErrorKind};
+use customer_access::Store;
+use customer_access::store::StoreErrorKind;
 
 use crate::fixtures::{changed, key, new_contact};
 

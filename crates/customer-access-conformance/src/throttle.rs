@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
+use customer_access::store::{
+    DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, StoreErrorKind, ThrottleKey,
+};
 use customer_access::{
-    AccessService, ContactId, CredentialVersion, DeviceRecord, DeviceToken, DeviceTokenDigest, FailureRetention,
-    LoginFailures, LoginOutcome, ManualClock, RecordingMailer, SecurityPolicy, Staff, StaffId, Store, StoreErrorKind,
-    ThrottleKey,
+    AccessService, ContactId, CredentialVersion, DeviceToken, LoginOutcome, ManualClock, RecordingMailer,
+    SecurityPolicy, Staff, StaffId, Store,
 };
 
 use crate::checks::kind;
@@ -256,7 +258,7 @@ pub async fn stranger_cannot_lock_out_a_known_device<S: Store>(store: S) {
 /// `hash_outside` finds a stored hash (a password or a pending temporary password) whose
 /// text starts with none of the given prefixes, and never the decoy's.
 pub async fn hash_census_finds_other_parameters<S: Store>(store: S) {
-    use customer_access::StoredHash;
+    use customer_access::store::StoredHash;
     const CURRENT: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
     let nothing = ["$nothing-starts-like-this$".to_owned()];
     assert_eq!(store.hash_outside(&nothing).await.unwrap(), None, "an empty store has no hash (the decoy is not one)");

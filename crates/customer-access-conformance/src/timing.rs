@@ -17,10 +17,13 @@ use std::time::Instant;
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
+use customer_access::store::{
+    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
+    StoreResult, StoredHash, ThrottleKey, UsernameKey,
+};
 use customer_access::{
-    AccessService, AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention,
-    LoginFailures, LoginOutcome, ManualClock, NewContactRecord, RecordingMailer, Retailer, RetailerId, Revision,
-    SecurityPolicy, Staff, StaffId, Store, StoreResult, StoredHash, ThrottleKey, Timestamp, UsernameKey,
+    AccessService, AuditEvent, ContactId, LoginOutcome, ManualClock, RecordingMailer, Retailer, RetailerId,
+    SecurityPolicy, Staff, StaffId, Store, Timestamp,
 };
 
 /// Known usernames in the store during the check.
@@ -176,7 +179,7 @@ async fn rehash_with_other_parameters<S: Store>(service: &Service<S>, names: &[S
     let mut other = Argon2Settings::danger_insecure_for_tests();
     other.memory_kib *= 4;
     other.iterations *= 2;
-    let pool = customer_access::HashPool::new(&other, 1, 64).unwrap();
+    let pool = customer_access::hashing::HashPool::new(&other, 1, 64).unwrap();
     let rules = &service.policy().username;
     for username in names {
         let key = rules.canonicalize(username).unwrap();

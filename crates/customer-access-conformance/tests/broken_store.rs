@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use customer_access::{
-    AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures,
-    MemoryStore, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
-    StoreResult, StoredHash, ThrottleKey, UsernameKey,
+use customer_access::store::{
+    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
+    StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey,
 };
+use customer_access::{AuditEvent, ContactId, MemoryStore, Retailer, RetailerId, StaffId, Store};
 
 /// A memory store whose uniqueness check is a read before the write, as in a key-value
 /// store with a hand-kept secondary index and no constraint: `create_contact` and renaming

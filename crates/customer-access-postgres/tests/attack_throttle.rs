@@ -13,7 +13,6 @@ use customer_access::{
     AccessService, LoginOutcome, ManualClock, RecordingMailer, SecurityPolicy, Staff, StaffId, Timestamp,
 };
 use customer_access_conformance::support::contact_with_password;
-use customer_access_postgres::PostgresStore;
 
 fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_owned())
@@ -24,8 +23,8 @@ async fn two_instances_same_millisecond_burst_postgres() {
     let Some(_setup) = common::pool(4).await else { return };
     let schemas = common::Schemas::default();
     let schema = schemas.fresh();
-    let first = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema.clone()).await.unwrap();
-    let second = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema).await.unwrap();
+    let first = customer_access_postgres::from_pool(common::pool(8).await.unwrap(), schema.clone()).await.unwrap();
+    let second = customer_access_postgres::from_pool(common::pool(8).await.unwrap(), schema).await.unwrap();
     let mut p = SecurityPolicy::default();
     p.argon2 = Argon2Settings::danger_insecure_for_tests();
     p.hash_queue_depth = 10_000;

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
+use customer_access::store::{StoreErrorKind, ThrottleKey, UsernameKey};
 use customer_access::{
     AccessService, LoginOutcome, NewContact, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, Store,
-    StoreErrorKind, SystemClock, ThrottleKey, UsernameKey,
+    SystemClock,
 };
 use customer_access_conformance::support::invite_to_change_ticket;
 use customer_access_postgres::{PostgresStore, SCHEMA_VERSION};
@@ -32,8 +33,8 @@ async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
     let Some(setup) = common::pool(4).await else { return };
     let schemas = common::Schemas::default();
     let schema = schemas.fresh();
-    let first = PostgresStore::from_pool(common::pool(4).await.unwrap(), schema.clone()).await.unwrap();
-    let second = PostgresStore::from_pool(common::pool(4).await.unwrap(), schema).await.unwrap();
+    let first = customer_access_postgres::from_pool(common::pool(4).await.unwrap(), schema.clone()).await.unwrap();
+    let second = customer_access_postgres::from_pool(common::pool(4).await.unwrap(), schema).await.unwrap();
     let mailer = RecordingMailer::new();
     let (a, b) = (service(first, &mailer), service(second, &mailer));
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
@@ -71,8 +72,8 @@ async fn two_instances_verify_no_more_of_a_burst_than_the_backoff_allows() {
     let Some(setup) = common::pool(4).await else { return };
     let schemas = common::Schemas::default();
     let schema = schemas.fresh();
-    let first = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema.clone()).await.unwrap();
-    let second = PostgresStore::from_pool(common::pool(8).await.unwrap(), schema).await.unwrap();
+    let first = customer_access_postgres::from_pool(common::pool(8).await.unwrap(), schema.clone()).await.unwrap();
+    let second = customer_access_postgres::from_pool(common::pool(8).await.unwrap(), schema).await.unwrap();
     let mailer = RecordingMailer::new();
     let mut policy = SecurityPolicy::default();
     policy.argon2 = Argon2Settings::danger_insecure_for_tests();
@@ -110,10 +111,13 @@ async fn schemas_isolate_runs_and_upgrade_from_the_previous_version() {
     a.create_retailer("Only in A").await.unwrap();
     assert!(b.retailers().await.unwrap().is_empty(), "another schema sees nothing");
 
-    let old = PostgresStore::from_pool_unmigrated(pool.clone(), schemas.fresh());
+    let old = customer_access_sql::SqlStore::new(
+        pool.clone(),
+        customer_access_postgres::PostgresDialect::new(schemas.fresh()),
+    );
     old.migrate_to(SCHEMA_VERSION - 1).await.unwrap();
     let shop = old.create_retailer("Before upgrade").await.unwrap();
-    let upgraded = PostgresStore::from_pool(pool.clone(), old.schema().clone()).await.unwrap();
+    let upgraded = customer_access_postgres::from_pool(pool.clone(), old.dialect().schema().clone()).await.unwrap();
     assert_eq!(upgraded.retailer(shop.id).await.unwrap(), shop, "data survives the upgrade");
     upgraded.migrate().await.unwrap();
     schemas.drop_all(&pool).await;
@@ -126,7 +130,7 @@ async fn schemas_isolate_runs_and_upgrade_from_the_previous_version() {
 async fn a_killed_connection_fails_cleanly_and_stores_nothing() {
     let Some(admin_pool) = common::pool(4).await else { return };
     let schemas = common::Schemas::default();
-    let store = PostgresStore::from_pool(common::pool(1).await.unwrap(), schemas.fresh()).await.unwrap();
+    let store = customer_access_postgres::from_pool(common::pool(1).await.unwrap(), schemas.fresh()).await.unwrap();
     let mailer = RecordingMailer::new();
     let service = service(store.clone(), &mailer);
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
@@ -143,7 +147,7 @@ async fn a_killed_connection_fails_cleanly_and_stores_nothing() {
 
     // Hold the contact's row lock so the store's UPDATE waits mid-transaction.
     let mut blocker = admin_pool.begin().await.unwrap();
-    let lock = format!("SELECT id FROM \"{}\".contacts WHERE id = $1 FOR UPDATE", store.schema());
+    let lock = format!("SELECT id FROM \"{}\".contacts WHERE id = $1 FOR UPDATE", store.dialect().schema());
     sqlx::query(sqlx::AssertSqlSafe(lock)).bind(anna.id.get()).execute(&mut *blocker).await.unwrap();
     let pending = tokio::spawn({
         let service = service.clone();

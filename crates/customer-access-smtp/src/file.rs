@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use customer_access::{MailError, MailErrorKind, Mailer, OutgoingMessage};
+use customer_access::Mailer;
+use customer_access::mailer::{MailError, MailErrorKind, OutgoingMessage};
 
 use crate::message::{Sender, build};
 

@@ -1,7 +1,7 @@
 //! Building a lettre message from the core's rendered [`OutgoingMessage`], refusing anything
 //! that could inject a header before a byte is sent.
 
-use customer_access::{MailError, MailErrorKind, OutgoingMessage};
+use customer_access::mailer::{MailError, MailErrorKind, OutgoingMessage};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 

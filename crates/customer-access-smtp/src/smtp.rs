@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use customer_access::{MailError, MailErrorKind, Mailer, OutgoingMessage};
+use customer_access::Mailer;
+use customer_access::mailer::{MailError, MailErrorKind, OutgoingMessage};
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};

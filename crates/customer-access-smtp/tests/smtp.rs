@@ -6,11 +6,12 @@ mod common;
 use std::time::Duration;
 
 use common::{CA, SmtpServer, free_port};
+use customer_access::mailer::{MailErrorKind, MessageKind, OutgoingMessage};
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, EmailAddress, LoginOutcome, MailErrorKind, Mailer, MemoryStore, MessageKind, OutgoingMessage,
-    ResetOptions, SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
+    AccessService, EmailAddress, LoginOutcome, Mailer, MemoryStore, ResetOptions, SecurityPolicy, ServiceError, Staff,
+    StaffId, Store, SystemClock,
 };
 use customer_access_smtp::{FileMailer, Sender, SmtpConfig, SmtpMailer};
 
@@ -47,14 +48,14 @@ async fn service_with_contact(mailer: SmtpMailer, include_username: bool) -> (Se
     let store = service.store().clone();
     // Create the contact without an invitation e-mail, so each test counts only its own mail.
     let key = customer_access::policy::UsernameRules::default().canonicalize("Anna.Berg").unwrap();
-    let record = customer_access::NewContactRecord {
+    let record = customer_access::store::NewContactRecord {
         retailer: shop.id,
         username: "Anna.Berg".into(),
         username_key: key,
         email: EmailAddress::parse("anna@corner-shop.example").unwrap(),
         display_name: "Anna Berg".into(),
         login_enabled: true,
-        credentials: customer_access::Credentials::empty(),
+        credentials: customer_access::store::Credentials::empty(),
     };
     let contact = store.create_contact(&record, &[]).await.unwrap().contact;
     (service, contact)

@@ -3,7 +3,7 @@
 //!
 //! The file holds every password hash, so other local users must not read it. SQLite creates
 //! a missing file with mode `0644` less the process umask (`0644` under the common `022`),
-//! so [`SqliteStore::open`](crate::SqliteStore::open) creates it itself, with mode `0600`,
+//! so [`open`](crate::open) creates it itself, with mode `0600`,
 //! before SQLite opens it. SQLite gives the `-wal`, `-shm` and `-journal` files it creates
 //! later the mode of the database file, so they are private too. Creating it beforehand
 //! (rather than `chmod` after SQLite made it) leaves no moment in which another user could

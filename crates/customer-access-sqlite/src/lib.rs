@@ -4,9 +4,8 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use customer_access::{AccessService, RecordingMailer, SecurityPolicy, SystemClock};
-//! use customer_access_sqlite::SqliteStore;
 //!
-//! let store = SqliteStore::open("customer-access.db").await?; // creates and migrates
+//! let store = customer_access_sqlite::open("customer-access.db").await?; // creates and migrates
 //! let service = AccessService::new(store, RecordingMailer::new(), SystemClock, SecurityPolicy::default())?;
 //! # Ok(()) }
 //! ```
@@ -18,36 +17,38 @@
 //!   write, and successful logins do not write.
 //! - **Busy timeout 5 s**: concurrent writers (several pool connections, several processes)
 //!   wait for the lock instead of failing; past it the error is
-//!   [`StoreErrorKind::Unavailable`](customer_access::StoreErrorKind::Unavailable).
+//!   [`StoreErrorKind::Unavailable`](customer_access::store::StoreErrorKind::Unavailable).
 //! - **Foreign keys on**: a contact cannot point at a missing retailer.
 //! - **Writes start with `BEGIN IMMEDIATE`**, so two writers never deadlock on a lock upgrade.
-//! - **Owner-only files** (unix): [`SqliteStore::open`] creates the database file with mode
+//! - **Owner-only files** (unix): [`open`] creates the database file with mode
 //!   `0600` before SQLite opens it, so its `-wal`, `-shm` and `-journal` files get that mode
 //!   too, and removes group and other permissions from an existing file and its companions.
 //!   They hold every password hash, which other local users must not read.
 //!
 //! Driver: sqlx with bundled SQLite (no system library needed), shared with the Postgres
-//! store. Timestamps are `INTEGER` milliseconds, so comparisons are exact. No table holds a
+//! store. Every statement and decision of the store is `customer-access-sql`'s, written once
+//! for both; this crate adds the SQLite [dialect](SqliteDialect), the settings above and the
+//! migrations. Timestamps are `INTEGER` milliseconds, so comparisons are exact. No table holds a
 //! secret in plaintext: passwords and temporary passwords are Argon2id PHC hashes, change
 //! tickets BLAKE2b digests. No query is built from input: every value is a bound parameter.
 //!
-//! `:memory:` databases work ([`SqliteStore::open_with`]) but vanish with the pool; use a
+//! `:memory:` databases work ([`open_with`]) but vanish with the pool; use a
 //! file for anything but throwaway tests.
 #![forbid(unsafe_code)]
 
-mod errors;
+mod dialect;
 mod files;
-mod rows;
 mod schema;
-mod store;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use customer_access_sql::SqlStore;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use customer_access_sql::OpenError;
+pub use dialect::SqliteDialect;
 pub use schema::SCHEMA_VERSION;
 
 /// How long a connection waits for another writer's lock before giving up.
@@ -56,114 +57,73 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
 
 /// A [`customer_access::Store`] on a SQLite database. Cheap to clone (the pool is shared).
-#[derive(Clone, Debug)]
-pub struct SqliteStore {
-    pool: SqlitePool,
+/// Open one with [`open`].
+pub type SqliteStore = SqlStore<SqliteDialect>;
+
+/// Open (creating if missing) the database file at `path` with the settings above, and
+/// apply pending migrations.
+///
+/// On unix a missing file is created with mode `0600`, and an existing one, with its
+/// `-wal`, `-shm` and `-journal` files, loses any group and other permissions.
+///
+/// # Errors
+/// [`OpenError`] if the file cannot be created, narrowed to its owner, opened or migrated.
+pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, OpenError> {
+    files::create_private(path.as_ref()).map_err(|e| OpenError::Connect(Box::new(e)))?;
+    open_with(options(path), SqlitePoolOptions::new().max_connections(DEFAULT_MAX_CONNECTIONS)).await
 }
 
-/// Opening or migrating the database failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OpenError {
-    /// The file could not be created, narrowed to its owner, opened or configured.
-    #[error("could not open the SQLite database")]
-    Connect(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The schema could not be brought up to date (or is newer than this crate knows).
-    #[error("could not migrate the SQLite schema")]
-    Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
+/// The connect options [`open`] uses, for callers that want to adjust them.
+pub fn options(path: impl AsRef<Path>) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
 }
 
-impl SqliteStore {
-    /// Open (creating if missing) the database file at `path` with the settings above, and
-    /// apply pending migrations.
-    ///
-    /// On unix a missing file is created with mode `0600`, and an existing one, with its
-    /// `-wal`, `-shm` and `-journal` files, loses any group and other permissions.
-    ///
-    /// # Errors
-    /// [`OpenError`] if the file cannot be created, narrowed to its owner, opened or migrated.
-    pub async fn open(path: impl AsRef<Path>) -> Result<Self, OpenError> {
-        files::create_private(path.as_ref()).map_err(|e| OpenError::Connect(Box::new(e)))?;
-        Self::open_with(Self::options(path), SqlitePoolOptions::new().max_connections(DEFAULT_MAX_CONNECTIONS)).await
-    }
+/// Open with your own connect and pool options, then migrate.
+///
+/// A database file that exists, and its `-wal`, `-shm` and `-journal` files, lose any
+/// group and other permissions (unix), before connecting and again before migrating. A
+/// file that SQLite creates here, though, starts with the umask's mode (usually `0644`)
+/// until then: create new databases with [`open`], or under a `077` umask.
+///
+/// # Errors
+/// [`OpenError`] if the database cannot be narrowed to its owner, opened or migrated.
+pub async fn open_with(options: SqliteConnectOptions, pool: SqlitePoolOptions) -> Result<SqliteStore, OpenError> {
+    let narrow = |path: &Path| files::narrow(path).map_err(|e| OpenError::Connect(Box::new(e)));
+    let path = options.get_filename().to_owned();
+    narrow(&path)?;
+    let pool = pool.connect_with(options).await.map_err(|e| OpenError::Connect(Box::new(e)))?;
+    // Again: SQLite may have just created the file (and its WAL) with the umask's mode.
+    narrow(&path)?;
+    let store = SqlStore::new(pool, SqliteDialect);
+    store.migrate().await?;
+    Ok(store)
+}
 
-    /// The connect options [`open`](Self::open) uses, for callers that want to adjust them.
-    pub fn options(path: impl AsRef<Path>) -> SqliteConnectOptions {
-        SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true)
-    }
+/// A throwaway in-memory database (one connection, gone when the store is dropped).
+///
+/// # Errors
+/// [`OpenError`] if SQLite cannot be initialised.
+pub async fn in_memory() -> Result<SqliteStore, OpenError> {
+    let options = SqliteConnectOptions::from_str("sqlite::memory:")
+        .map_err(|e| OpenError::Connect(Box::new(e)))?
+        .foreign_keys(true);
+    open_with(options, SqlitePoolOptions::new().max_connections(1)).await
+}
 
-    /// Open with your own connect and pool options, then migrate.
-    ///
-    /// A database file that exists, and its `-wal`, `-shm` and `-journal` files, lose any
-    /// group and other permissions (unix), before connecting and again before migrating. A
-    /// file that SQLite creates here, though, starts with the umask's mode (usually `0644`)
-    /// until then: create new databases with [`open`](Self::open), or under a `077` umask.
-    ///
-    /// # Errors
-    /// [`OpenError`] if the database cannot be narrowed to its owner, opened or migrated.
-    pub async fn open_with(options: SqliteConnectOptions, pool: SqlitePoolOptions) -> Result<Self, OpenError> {
-        let narrow = |path: &Path| files::narrow(path).map_err(|e| OpenError::Connect(Box::new(e)));
-        let path = options.get_filename().to_owned();
-        narrow(&path)?;
-        let pool = pool.connect_with(options).await.map_err(|e| OpenError::Connect(Box::new(e)))?;
-        // Again: SQLite may have just created the file (and its WAL) with the umask's mode.
-        narrow(&path)?;
-        let store = Self { pool };
-        store.migrate().await?;
-        Ok(store)
-    }
-
-    /// A throwaway in-memory database (one connection, gone when the store is dropped).
-    ///
-    /// # Errors
-    /// [`OpenError`] if SQLite cannot be initialised.
-    pub async fn in_memory() -> Result<Self, OpenError> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")
-            .map_err(|e| OpenError::Connect(Box::new(e)))?
-            .foreign_keys(true);
-        Self::open_with(options, SqlitePoolOptions::new().max_connections(1)).await
-    }
-
-    /// Bring the schema to [`SCHEMA_VERSION`] (idempotent; [`open`](Self::open) calls it).
-    ///
-    /// # Errors
-    /// [`OpenError::Migrate`], e.g. when the database holds a newer schema.
-    pub async fn migrate(&self) -> Result<(), OpenError> {
-        self.migrate_to(SCHEMA_VERSION).await
-    }
-
-    /// Apply migrations up to `version` only (for upgrade tests).
-    #[doc(hidden)]
-    pub async fn migrate_to(&self, version: i64) -> Result<(), OpenError> {
-        let migrator = schema::migrator_up_to(version);
-        migrator.run(&self.pool).await.map_err(|e| OpenError::Migrate(Box::new(e)))
-    }
-
-    /// Open a database without migrating (for upgrade tests).
-    #[doc(hidden)]
-    pub async fn open_unmigrated(path: impl AsRef<Path>) -> Result<Self, OpenError> {
-        files::create_private(path.as_ref()).map_err(|e| OpenError::Connect(Box::new(e)))?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(DEFAULT_MAX_CONNECTIONS)
-            .connect_with(Self::options(path))
-            .await
-            .map_err(|e| OpenError::Connect(Box::new(e)))?;
-        Ok(Self { pool })
-    }
-
-    /// The connection pool (to run your own queries beside the store's tables).
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
-    /// Close every connection, waiting for them to be returned.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
+/// Open a database file without migrating (for upgrade tests).
+#[doc(hidden)]
+pub async fn open_unmigrated(path: impl AsRef<Path>) -> Result<SqliteStore, OpenError> {
+    files::create_private(path.as_ref()).map_err(|e| OpenError::Connect(Box::new(e)))?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(DEFAULT_MAX_CONNECTIONS)
+        .connect_with(options(path))
+        .await
+        .map_err(|e| OpenError::Connect(Box::new(e)))?;
+    Ok(SqlStore::new(pool, SqliteDialect))
 }

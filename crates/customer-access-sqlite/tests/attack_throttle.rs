@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
+use customer_access::store::ThrottleKey;
 use customer_access::{
     AccessService, LoginOutcome, ManualClock, RecordingMailer, SecurityPolicy, ServiceError, Staff, StaffId, Store,
-    ThrottleKey, Timestamp,
+    Timestamp,
 };
 use customer_access_conformance::support::contact_with_password;
 use customer_access_sqlite::SqliteStore;
@@ -31,8 +32,9 @@ fn policy() -> SecurityPolicy {
 
 async fn two(path: &std::path::Path, p: &SecurityPolicy, clock: &ManualClock) -> (Service, Service) {
     let mailer = RecordingMailer::new();
-    let a = AccessService::new(SqliteStore::open(path).await.unwrap(), mailer.clone(), clock.clone(), *p).unwrap();
-    let b = AccessService::new(SqliteStore::open(path).await.unwrap(), mailer, clock.clone(), *p).unwrap();
+    let a = AccessService::new(customer_access_sqlite::open(path).await.unwrap(), mailer.clone(), clock.clone(), *p)
+        .unwrap();
+    let b = AccessService::new(customer_access_sqlite::open(path).await.unwrap(), mailer, clock.clone(), *p).unwrap();
     (a, b)
 }
 
@@ -99,7 +101,7 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim_sqlite() {
     let cap = 16;
     let mut p = policy();
     p.login_backoff.max_tracked_keys = cap;
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     let fast = AccessService::new(store.clone(), RecordingMailer::new(), clock.clone(), p).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = fast.create_retailer(&admin, "Shop").await.unwrap();

@@ -8,7 +8,7 @@ use customer_access_sqlite::SqliteStore;
 async fn setup() -> (SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("conformance.db");
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     assert!(path.exists(), "a real file on disk");
     (store, dir)
 }

@@ -28,7 +28,7 @@ async fn service(path: &Path) -> (Service, RecordingMailer) {
     let mut policy = SecurityPolicy::default();
     policy.argon2 = Argon2Settings::danger_insecure_for_tests();
     let mailer = RecordingMailer::new();
-    let store = SqliteStore::open(path).await.unwrap();
+    let store = customer_access_sqlite::open(path).await.unwrap();
     (AccessService::new(store, mailer.clone(), SystemClock, policy).unwrap(), mailer)
 }
 

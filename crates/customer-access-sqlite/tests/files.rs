@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
+use customer_access::store::StoreErrorKind;
 use customer_access::{
     AccessService, LoginOutcome, NewContact, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, Store,
-    StoreErrorKind, SystemClock,
+    SystemClock,
 };
 use customer_access_sqlite::{SCHEMA_VERSION, SqliteStore};
 use sqlx::Row;
@@ -37,7 +38,7 @@ async fn versions(store: &SqliteStore) -> Vec<i64> {
 #[tokio::test]
 async fn migrates_an_empty_file_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("a.db")).await.unwrap();
+    let store = customer_access_sqlite::open(dir.path().join("a.db")).await.unwrap();
     assert_eq!(versions(&store).await, (1..=SCHEMA_VERSION).collect::<Vec<_>>());
     store.migrate().await.unwrap();
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
@@ -50,11 +51,11 @@ async fn migrates_an_empty_file_and_is_idempotent() {
 async fn migrates_from_the_previous_version_keeping_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let old = SqliteStore::open_unmigrated(&path).await.unwrap();
+    let old = customer_access_sqlite::open_unmigrated(&path).await.unwrap();
     old.migrate_to(SCHEMA_VERSION - 1).await.unwrap();
     let shop = old.create_retailer("Corner Shop").await.unwrap();
     old.close().await;
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     assert_eq!(versions(&store).await.last(), Some(&SCHEMA_VERSION));
     assert_eq!(store.retailer(shop.id).await.unwrap(), shop, "data survives the upgrade");
 }
@@ -63,7 +64,7 @@ async fn migrates_from_the_previous_version_keeping_data() {
 async fn everything_survives_closing_and_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reopen.db");
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     let mailer = RecordingMailer::new();
     let service = AccessService::new(store.clone(), mailer.clone(), SystemClock, policy()).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
@@ -80,7 +81,7 @@ async fn everything_survives_closing_and_reopening() {
     drop(service);
     store.close().await;
 
-    let reopened = SqliteStore::open(&path).await.unwrap();
+    let reopened = customer_access_sqlite::open(&path).await.unwrap();
     assert_eq!(reopened.contact(anna.id).await.unwrap(), before);
     assert_eq!(reopened.audit_log(anna.id).await.unwrap(), log_before);
     let service = AccessService::new(reopened, mailer.clone(), SystemClock, policy()).unwrap();
@@ -94,7 +95,7 @@ async fn everything_survives_closing_and_reopening() {
 async fn no_secret_is_stored_in_plaintext() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dump.db");
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     let mailer = RecordingMailer::new();
     let service = AccessService::new(store.clone(), mailer.clone(), SystemClock, policy()).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
@@ -157,7 +158,7 @@ async fn no_secret_is_stored_in_plaintext() {
 async fn driver_errors_map_to_store_error_kinds() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("errors.db");
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     let shop = store.create_retailer("Shop").await.unwrap();
     // A corrupt row is Corrupt, not a panic.
     sqlx::query(
@@ -172,9 +173,11 @@ async fn driver_errors_map_to_store_error_kinds() {
     let err = store.contact(customer_access::ContactId::new(id)).await.unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Corrupt);
     // A writer holding the lock past the busy timeout makes others Unavailable.
-    let options = SqliteStore::options(&path).busy_timeout(Duration::from_millis(100));
+    let options = customer_access_sqlite::options(&path).busy_timeout(Duration::from_millis(100));
     let impatient =
-        SqliteStore::open_with(options, sqlx::sqlite::SqlitePoolOptions::new().max_connections(1)).await.unwrap();
+        customer_access_sqlite::open_with(options, sqlx::sqlite::SqlitePoolOptions::new().max_connections(1))
+            .await
+            .unwrap();
     let mut holder = store.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
     sqlx::query("INSERT INTO ca_retailers (name) VALUES ('held')").execute(&mut *holder).await.unwrap();
     let err = impatient.create_retailer("blocked").await.unwrap_err();
@@ -204,7 +207,7 @@ fn modes(dir: &std::path::Path, name: &str) -> Vec<(String, u32)> {
 #[tokio::test]
 async fn new_database_files_are_private_to_the_owner() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("private.db")).await.unwrap();
+    let store = customer_access_sqlite::open(dir.path().join("private.db")).await.unwrap();
     store.create_retailer("Shop").await.unwrap(); // a write, so the WAL exists
     let found = modes(dir.path(), "private.db");
     let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
@@ -213,8 +216,8 @@ async fn new_database_files_are_private_to_the_owner() {
         assert_eq!(mode & 0o077, 0, "{file} has mode {mode:o} (umask {})", umask());
     }
     // `open_with` cannot create the file first, but narrows what SQLite made before any row.
-    let options = SqliteStore::options(dir.path().join("custom.db"));
-    let store = SqliteStore::open_with(options, sqlx::sqlite::SqlitePoolOptions::new()).await.unwrap();
+    let options = customer_access_sqlite::options(dir.path().join("custom.db"));
+    let store = customer_access_sqlite::open_with(options, sqlx::sqlite::SqlitePoolOptions::new()).await.unwrap();
     store.create_retailer("Shop").await.unwrap();
     for (file, mode) in modes(dir.path(), "custom.db") {
         assert_eq!(mode & 0o077, 0, "{file} has mode {mode:o} (umask {})", umask());
@@ -229,7 +232,7 @@ async fn existing_readable_files_are_narrowed_on_open() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     store.create_retailer("Shop").await.unwrap();
     store.close().await;
     let readable = std::fs::Permissions::from_mode(0o644);
@@ -238,7 +241,7 @@ async fn existing_readable_files_are_narrowed_on_open() {
         std::fs::write(dir.path().join(leftover), b"").unwrap();
         std::fs::set_permissions(dir.path().join(leftover), readable.clone()).unwrap();
     }
-    let store = SqliteStore::open(&path).await.unwrap();
+    let store = customer_access_sqlite::open(&path).await.unwrap();
     store.create_retailer("Shop 2").await.unwrap();
     for (file, mode) in modes(dir.path(), "old.db") {
         assert_eq!(mode, 0o600, "{file} has mode {mode:o}");
@@ -247,7 +250,7 @@ async fn existing_readable_files_are_narrowed_on_open() {
     store.close().await;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
     // (Whether SQLite then manages to open it depends on who runs the test; root can.)
-    drop(SqliteStore::open_unmigrated(&path).await);
+    drop(customer_access_sqlite::open_unmigrated(&path).await);
     assert_eq!(modes(dir.path(), "old.db")[0].1, 0o400);
 }
 

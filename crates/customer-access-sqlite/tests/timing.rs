@@ -6,20 +6,19 @@
 use customer_access_conformance::timing::{
     enumeration_timing_in_one_store, enumeration_timing_with_other_parameters, samples_from_env,
 };
-use customer_access_sqlite::SqliteStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_has_no_username_timing_leak() {
     // One database file: two files would differ in disk and checkpoint timing of their own.
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("timing.db")).await.unwrap();
+    let store = customer_access_sqlite::open(dir.path().join("timing.db")).await.unwrap();
     let report = enumeration_timing_in_one_store(store, samples_from_env(2_000)).await;
     println!("sqlite store timing: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs between known and unknown usernames: {report:?}");
     // Issue 13 item 4, in the same test so the two never run side by side: contacts whose
     // hash has other parameters (an older parameter set, an import) fail a login in the
     // same time as unknown usernames.
-    let store = SqliteStore::open(dir.path().join("timing-params.db")).await.unwrap();
+    let store = customer_access_sqlite::open(dir.path().join("timing-params.db")).await.unwrap();
     let report = enumeration_timing_with_other_parameters(store, samples_from_env(2_000)).await;
     println!("sqlite store timing, other hash parameters: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs for contacts with other hash parameters: {report:?}");

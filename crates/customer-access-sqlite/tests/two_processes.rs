@@ -21,7 +21,7 @@ type Service = AccessService<SqliteStore, RecordingMailer, SystemClock>;
 async fn service(path: &Path) -> Service {
     let mut policy = SecurityPolicy::default();
     policy.argon2 = Argon2Settings::danger_insecure_for_tests();
-    let store = SqliteStore::open(path).await.unwrap();
+    let store = customer_access_sqlite::open(path).await.unwrap();
     AccessService::new(store, RecordingMailer::new(), SystemClock, policy).unwrap()
 }
 

@@ -14,7 +14,7 @@
 //! fn store_from_config(name: &str) -> Option<BoxStore> {
 //!     match name {
 //!         "memory" => Some(BoxStore::new(Arc::new(MemoryStore::new()))),
-//!         _ => None, // e.g. BoxStore::new(SqliteStore::open(path).await?)
+//!         _ => None, // e.g. BoxStore::new(customer_access_sqlite::open(path).await?)
 //!     }
 //! }
 //! # let mut policy = SecurityPolicy::default();

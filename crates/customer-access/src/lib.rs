@@ -60,43 +60,40 @@
 mod actor;
 mod audit;
 mod clock;
-pub mod columns;
 mod credential;
 mod device;
 mod domain;
 mod erased;
 mod error;
-mod hashing;
+pub mod hashing;
 mod ids;
 mod input;
 mod kinded;
-mod mailer;
+pub mod mailer;
 mod memory;
 mod message;
 mod random;
 mod recording;
 mod service;
 mod state;
-mod store;
+pub mod store;
 mod ticket;
 mod token;
 
-pub use actor::{Actor, ActorDecodeError, Staff};
-pub use audit::{AuditEvent, AuditKind, UnknownAuditKind};
+// The root is for applications: the service, what it takes and returns, and the test
+// doubles. `store` is for store implementors, `mailer` for mailer implementors, `hashing`
+// for tuning and benchmarks (docs/api-layers.md).
+pub use actor::{Actor, Staff};
+pub use audit::{AuditEvent, AuditKind};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
-pub use credential::{
-    ContactRecord, CredentialVersion, Credentials, EmailHold, ResetWindow, Revision, StoredHash, TemporaryCredential,
-    TicketDigest, TicketRecord,
-};
-pub use device::{DeviceRecord, DeviceToken, DeviceTokenDigest, MalformedDeviceToken};
+pub use credential::CredentialVersion;
+pub use device::{DeviceToken, MalformedDeviceToken};
 pub use domain::{Contact, Retailer};
-pub use erased::{BoxFuture, BoxMailer, BoxStore, DynMailer, DynStore};
+pub use erased::{BoxMailer, BoxStore};
 pub use error::ServiceError;
-pub use hashing::{HashError, HashParameters, HashPool, HashSlot, InvalidParams};
 pub use ids::{ContactId, DeviceId, RetailerId, StaffId};
 pub use input::{EmailAddress, EmailError, InputError, TextProblem};
-pub use kinded::{ErrorKind, KindError};
-pub use mailer::{MailError, MailErrorKind, Mailer, MessageKind, OutgoingMessage};
+pub use mailer::Mailer;
 pub use memory::MemoryStore;
 pub use message::{Template, TemplateError, Templates};
 pub use recording::RecordingMailer;
@@ -104,11 +101,9 @@ pub use service::{
     AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged, PendingReset,
     ResetOptions, SelfServiceOutcome, StaffResetReceipt,
 };
-pub use store::{
-    FailureRetention, LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult, ThrottleKey,
-};
+pub use store::Store;
 pub use ticket::{ChangeTicket, ChangeTicketInput, MalformedTicket};
 
-pub use customer_access_policy::{self as policy, SecurityPolicy, UsernameKey};
+pub use customer_access_policy::{self as policy, SecurityPolicy};
 /// Re-exported so callers name the same secret types this crate takes and returns.
 pub use secrecy;

@@ -1,12 +1,16 @@
-//! The mail contract: send one rendered message.
+//! For mailer implementors: the mail contract (send one rendered message) and its types.
+//!
+//! `customer-access-smtp` implements [`Mailer`] over SMTP and as a file outbox;
+//! [`RecordingMailer`](crate::RecordingMailer) keeps messages in memory for tests.
 
 use std::fmt;
 use std::future::Future;
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use crate::erased::{BoxFuture, DynMailer};
 use crate::input::EmailAddress;
-use crate::kinded::{ErrorKind, KindError};
+pub use crate::kinded::{ErrorKind, KindError};
 
 /// What a message is for; lets a mailer route or tag it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

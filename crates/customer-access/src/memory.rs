@@ -20,13 +20,13 @@ use crate::store::{
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
     /// Cloned on a username miss so a miss costs what a hit does (see
-    /// [`ContactColumns::decoy`](crate::columns::ContactColumns::decoy)).
+    /// [`ContactColumns::decoy`](crate::store::columns::ContactColumns::decoy)).
     decoy: Option<ContactRecord>,
 }
 
 impl Default for MemoryStore {
     fn default() -> Self {
-        Self { state: Arc::default(), decoy: crate::columns::ContactColumns::decoy().into_record().ok() }
+        Self { state: Arc::default(), decoy: crate::store::columns::ContactColumns::decoy().into_record().ok() }
     }
 }
 
@@ -126,9 +126,9 @@ impl Store for MemoryStore {
     async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
         // A miss probes both maps and clones a record too, so it costs what a hit does.
         let s = self.lock();
-        let id = s.by_key.get(key).copied().unwrap_or(ContactId::new(crate::columns::DECOY_CONTACT_ID));
+        let id = s.by_key.get(key).copied().unwrap_or(ContactId::new(crate::store::columns::DECOY_CONTACT_ID));
         let found = s.contacts.get(&id).or(self.decoy.as_ref()).cloned();
-        Ok(found.filter(|r| r.contact.id.get() != crate::columns::DECOY_CONTACT_ID))
+        Ok(found.filter(|r| r.contact.id.get() != crate::store::columns::DECOY_CONTACT_ID))
     }
 
     async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {

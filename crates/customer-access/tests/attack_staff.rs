@@ -39,13 +39,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{HOUR, Harness, fast_policy, secret};
+use customer_access::hashing::HashPool;
+use customer_access::mailer::{MailError, MailErrorKind, MessageKind, OutgoingMessage};
 use customer_access::policy::Argon2Settings;
+use customer_access::store::{
+    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
+    StoreResult, StoredHash, ThrottleKey, UsernameKey,
+};
 use customer_access::{
-    AccessService, AuditEvent, AuditKind, CENSUS_INTERVAL, Clock, ContactId, ContactRecord, DeviceRecord,
-    DeviceTokenDigest, FailureRetention, HashPool, LoginFailures, LoginOutcome, MailError, MailErrorKind, Mailer,
-    ManualClock, MemoryStore, MessageKind, NewContact, NewContactRecord, OutgoingMessage, RecordingMailer,
-    ResetOptions, Retailer, RetailerId, Revision, ServiceError, Staff, StaffId, Store, StoreResult, StoredHash,
-    ThrottleKey, Timestamp, UsernameKey,
+    AccessService, AuditEvent, AuditKind, CENSUS_INTERVAL, Clock, ContactId, LoginOutcome, Mailer, ManualClock,
+    MemoryStore, NewContact, RecordingMailer, ResetOptions, Retailer, RetailerId, ServiceError, Staff, StaffId, Store,
+    Timestamp,
 };
 
 const VICTIM: &str = "anna@shop.example";

@@ -19,11 +19,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{HOUR, Harness, fast_policy, secret};
+use customer_access::store::{
+    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
+    StoreResult, StoredHash, ThrottleKey, UsernameKey,
+};
 use customer_access::{
-    AccessService, AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceToken, DeviceTokenDigest,
-    FailureRetention, LoginFailures, LoginOutcome, ManualClock, MemoryStore, NewContactRecord, RecordingMailer,
-    Retailer, RetailerId, Revision, SecurityPolicy, ServiceError, StaffId, Store, StoreResult, StoredHash, ThrottleKey,
-    UsernameKey,
+    AccessService, AuditEvent, ContactId, DeviceToken, LoginOutcome, ManualClock, MemoryStore, RecordingMailer,
+    Retailer, RetailerId, SecurityPolicy, ServiceError, StaffId, Store,
 };
 
 // ---------------------------------------------------------------------------------------

@@ -6,10 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::{HOUR, Harness, fast_policy, is_authenticated, is_invalid, secret};
-use customer_access::{
-    AuditKind, InputError, LoginOutcome, MailErrorKind, MessageKind, ResetOptions, SelfServiceOutcome, ServiceError,
-    Store,
-};
+use customer_access::mailer::{MailErrorKind, MessageKind};
+use customer_access::{AuditKind, InputError, LoginOutcome, ResetOptions, SelfServiceOutcome, ServiceError, Store};
 
 #[tokio::test]
 async fn current_password_survives_a_self_service_reset() {
@@ -145,10 +143,10 @@ async fn reset_requests_are_throttled_per_contact() {
 }
 
 trait ParseKey {
-    fn parse_key(&self) -> customer_access::UsernameKey;
+    fn parse_key(&self) -> customer_access::store::UsernameKey;
 }
 impl ParseKey for str {
-    fn parse_key(&self) -> customer_access::UsernameKey {
+    fn parse_key(&self) -> customer_access::store::UsernameKey {
         customer_access::policy::UsernameRules::default().canonicalize(self).unwrap()
     }
 }
@@ -192,7 +190,11 @@ async fn a_password_change_clears_the_lockout_and_so_does_staff_unlock() {
     let ticket = h.ticket("anna", &temp).await;
     h.service.set_new_password(&ticket, &secret("plum-Kettle-42")).await.unwrap();
     assert_eq!(
-        h.store.login_failures(&customer_access::ThrottleKey::username(&"anna".parse_key())).await.unwrap().count,
+        h.store
+            .login_failures(&customer_access::store::ThrottleKey::username(&"anna".parse_key()))
+            .await
+            .unwrap()
+            .count,
         0,
         "cleared by the change"
     );

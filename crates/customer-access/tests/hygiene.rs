@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use common::{Harness, secret};
-use customer_access::{LoginOutcome, MailErrorKind, ResetOptions};
+use customer_access::mailer::MailErrorKind;
+use customer_access::{LoginOutcome, ResetOptions};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};

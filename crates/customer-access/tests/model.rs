@@ -10,7 +10,8 @@ mod common;
 use std::time::Duration;
 
 use common::{HOUR, Harness, fast_policy, secret};
-use customer_access::{LoginOutcome, MailErrorKind, ResetOptions, SelfServiceOutcome, ServiceError};
+use customer_access::mailer::MailErrorKind;
+use customer_access::{LoginOutcome, ResetOptions, SelfServiceOutcome, ServiceError};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]

@@ -9,10 +9,8 @@ mod common;
 use std::time::Duration;
 
 use common::{HOUR, Harness, fast_policy};
-use customer_access::{
-    AuditKind, ContactId, MailErrorKind, MessageKind, OutgoingMessage, ResetOptions, ServiceError, Staff, StaffId,
-    Store,
-};
+use customer_access::mailer::{MailErrorKind, MessageKind, OutgoingMessage};
+use customer_access::{AuditKind, ContactId, ResetOptions, ServiceError, Staff, StaffId, Store};
 use proptest::prelude::*;
 
 const ATTACKER: &str = "mallory@evil.example";

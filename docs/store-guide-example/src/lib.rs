@@ -18,12 +18,9 @@
 
 pub mod kv;
 
-use customer_access::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
-use customer_access::{
-    AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures,
-    NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind, StoreResult,
-    StoredHash, ThrottleKey, UsernameKey,
-};
+use customer_access::store::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
+use customer_access::{AuditEvent, ContactId, Retailer, RetailerId, StaffId, Store};
+use customer_access::store::{ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision, StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey};
 use kv::{Kv, Txn};
 
 /// The store. Keep one per database (it holds the engine here; a client in real life).

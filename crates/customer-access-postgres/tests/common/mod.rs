@@ -54,7 +54,7 @@ impl Schemas {
 
     /// A migrated store in a fresh schema.
     pub async fn store(&self, pool: &PgPool) -> PostgresStore {
-        PostgresStore::from_pool(pool.clone(), self.fresh()).await.unwrap()
+        customer_access_postgres::from_pool(pool.clone(), self.fresh()).await.unwrap()
     }
 
     /// Drop every schema made through `self`.

@@ -107,7 +107,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         policy.check()?;
         templates.check()?;
         let hasher = HashPool::new(&policy.argon2, policy.max_concurrent_hashes, policy.hash_queue_depth)?;
-        let decoy = crate::columns::ContactColumns::decoy().into_record().map_err(ServiceError::Store)?;
+        let decoy = crate::store::columns::ContactColumns::decoy().into_record().map_err(ServiceError::Store)?;
         let census = census::CensusCell::default();
         Ok(Self { inner: Arc::new(Inner { store, mailer, clock, policy, templates, hasher, decoy, census }) })
     }

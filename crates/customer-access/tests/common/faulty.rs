@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use customer_access::{
-    AuditEvent, ContactId, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures,
-    MemoryStore, NewContactRecord, Retailer, RetailerId, Revision, StaffId, Store, StoreError, StoreErrorKind,
-    StoreResult, StoredHash, ThrottleKey, UsernameKey,
+use customer_access::store::{
+    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
+    StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey,
 };
+use customer_access::{AuditEvent, ContactId, MemoryStore, Retailer, RetailerId, StaffId, Store};
 
 #[derive(Clone, Debug, Default)]
 pub struct FaultyStore {

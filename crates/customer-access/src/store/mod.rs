@@ -1,5 +1,8 @@
-//! The storage contract. Implement [`Store`] for your database; run
-//! `customer-access-conformance` against it to know it is right.
+//! For store implementors: the storage contract and every type a [`Store`] reads and writes.
+//!
+//! Implement [`Store`] for your database and run `customer-access-conformance` against it to
+//! know it is right; [`columns`] gives the flat, validated row shapes SQL and document stores
+//! share. Applications need none of this beyond naming a store (`S: Store`).
 //!
 //! The service computes every state change in pure code; a store only persists it, atomically.
 //! Every method is `async` (`impl Future + Send`), usable from any runtime. Implementors may
@@ -8,16 +11,23 @@
 use std::fmt;
 use std::future::Future;
 
-use customer_access_policy::UsernameKey;
-
 use crate::audit::AuditEvent;
 use crate::clock::Timestamp;
-use crate::credential::{ContactRecord, Credentials, Revision, StoredHash};
-use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::input::EmailAddress;
-use crate::kinded::{ErrorKind, KindError};
+pub mod columns;
+
+pub use crate::actor::ActorDecodeError;
+pub use crate::audit::UnknownAuditKind;
+pub use crate::credential::{
+    ContactRecord, CredentialVersion, Credentials, EmailHold, ResetWindow, Revision, StoredHash, TemporaryCredential,
+    TicketDigest, TicketRecord,
+};
+pub use crate::device::{DeviceRecord, DeviceTokenDigest};
+pub use crate::erased::{BoxFuture, DynStore};
+pub use crate::kinded::{ErrorKind, KindError};
+pub use customer_access_policy::UsernameKey;
 
 /// A contact to insert: everything but the id, which the store assigns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -204,7 +214,7 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     ///
     /// A miss should cost what a hit costs, or response times reveal which usernames exist:
     /// the bundled stores read and decode
-    /// [`ContactColumns::decoy`](crate::columns::ContactColumns::decoy) when nothing matches
+    /// [`ContactColumns::decoy`](crate::store::columns::ContactColumns::decoy) when nothing matches
     /// (SQLite keeps it as a real row, read by the same index path as a hit).
     /// `customer_access_conformance::timing` measures it.
     fn contact_by_username(&self, key: &UsernameKey)

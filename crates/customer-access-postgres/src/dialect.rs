@@ -1,0 +1,64 @@
+//! The PostgreSQL [`Dialect`]: tables in a schema, and PostgreSQL's SQLSTATEs.
+
+use customer_access_sql::Dialect;
+use sqlx::error::DatabaseError;
+use sqlx::migrate::Migrator;
+
+use crate::schema::{self, SchemaName};
+
+/// SQLSTATEs after which the same transaction, run again, may succeed.
+const SERIALIZATION_FAILURE: &str = "40001";
+const DEADLOCK_DETECTED: &str = "40P01";
+
+/// PostgreSQL's part of a [`PostgresStore`](crate::PostgresStore): the tables in their own
+/// [schema](SchemaName), plain `BEGIN` (READ COMMITTED; row locks order concurrent writers),
+/// lost connections, shutdowns and exhausted resources as unavailable, and serialization
+/// failures and deadlocks retried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostgresDialect {
+    schema: SchemaName,
+}
+
+impl PostgresDialect {
+    /// The dialect for tables in `schema`.
+    pub fn new(schema: SchemaName) -> Self {
+        Self { schema }
+    }
+
+    /// The schema holding the tables.
+    pub fn schema(&self) -> &SchemaName {
+        &self.schema
+    }
+}
+
+impl Dialect for PostgresDialect {
+    type Database = sqlx::Postgres;
+    const SCHEMA_VERSION: i64 = schema::SCHEMA_VERSION;
+    const BEGIN_WRITE: &'static str = "BEGIN";
+
+    fn table_prefix(&self) -> String {
+        // A checked identifier (SchemaName::parse), so quoting it is enough.
+        format!("\"{}\".", self.schema)
+    }
+
+    fn is_unavailable(error: &dyn DatabaseError) -> bool {
+        let code = error.code().unwrap_or_default();
+        code.starts_with("08") // connection exception
+            || code.starts_with("57P") // admin shutdown, crash shutdown, cannot connect now
+            || code.starts_with("53") // insufficient resources
+            || Self::is_transient(error) // still failing after the retries
+    }
+
+    fn is_transient(error: &dyn DatabaseError) -> bool {
+        matches!(error.code().as_deref(), Some(SERIALIZATION_FAILURE | DEADLOCK_DETECTED))
+    }
+
+    fn migrator(&self, version: i64) -> Migrator {
+        let schema = &self.schema;
+        let table = format!("\"{schema}\".schema_migrations");
+        let mut migrator =
+            customer_access_sql::migrator(schema::MIGRATIONS, version, |sql| schema::qualify(sql, schema), table);
+        migrator.create_schema(schema.as_str().to_owned());
+        migrator
+    }
+}

@@ -1,0 +1,177 @@
+//! Every statement the store runs, written once for every dialect.
+//!
+//! Parameters are numbered (`$1`), which SQLite and PostgreSQL both accept. Only the
+//! dialect's table prefix is formatted into the text; every value is a bound parameter.
+
+use std::sync::Arc;
+
+/// The writable contact columns, in the order [`bind_contact`](crate::rows) binds them as
+/// `$1..$18` in the INSERT and the UPDATE.
+pub(crate) const CONTACT_FIELDS: [&str; 18] = [
+    "username",
+    "username_key",
+    "email",
+    "display_name",
+    "login_enabled",
+    "revision",
+    "credential_version",
+    "password_hash",
+    "temp_hash",
+    "temp_issued_at",
+    "temp_expires_at",
+    "temp_issued_by",
+    "ticket_digest",
+    "ticket_expires_at",
+    "reset_window_started_at",
+    "reset_window_count",
+    "hold_previous_email",
+    "hold_until",
+];
+
+/// The SQL of every operation of a [`SqlStore`](crate::SqlStore), built once from its
+/// dialect's table prefix. Public so tests can `EXPLAIN` a statement and benchmarks can run
+/// the same text by hand.
+///
+/// Id 0 is the decoy contact and its retailer (each driver's migrations store them): every
+/// statement but the username lookup leaves them out, so the `Store` trait never shows them.
+#[derive(Debug)]
+#[non_exhaustive]
+#[allow(missing_docs, reason = "each field is the statement of the operation it is named after")]
+pub struct Statements {
+    pub insert_retailer: Arc<str>,
+    pub retailer: Arc<str>,
+    pub retailers: Arc<str>,
+    /// Binds the [contact fields](CONTACT_FIELDS) as `$1..$18` and the retailer as `$19`.
+    pub insert_contact: Arc<str>,
+    pub contact_by_id: Arc<str>,
+    /// The contact with username key `$1`, or else the decoy row (key `$2`). Either way the
+    /// database probes the key index twice and reads one table row, so a miss costs what a
+    /// hit does. The key is returned as `$1`: on a hit that is the stored key, and on a miss
+    /// the decoy's row then carries a key of the probed length, so decoding and validating it
+    /// costs the same too.
+    pub contact_by_key: Arc<str>,
+    pub contacts_of_retailer: Arc<str>,
+    /// Binds the contact fields as `$1..$18`, the id as `$19` and the expected revision as
+    /// `$20`; returns the id only if the row was updated.
+    pub update_contact: Arc<str>,
+    pub contact_exists: Arc<str>,
+    pub insert_audit: Arc<str>,
+    pub audit_log: Arc<str>,
+    pub assign: Arc<str>,
+    pub assigned: Arc<str>,
+    pub failures: Arc<str>,
+    pub prune_failures: Arc<str>,
+    /// Keeps the `$1` entries with the most failures, then the newest.
+    pub trim_failures: Arc<str>,
+    /// Returns the key only if this statement inserted it.
+    pub insert_failures: Arc<str>,
+    /// Returns the key only if the stored state was still `($4, $5)`.
+    pub swap_failures: Arc<str>,
+    pub clear_failures: Arc<str>,
+    pub insert_device: Arc<str>,
+    pub trim_devices: Arc<str>,
+    pub device: Arc<str>,
+    prefix: String,
+}
+
+impl Statements {
+    /// The statements for tables named `{prefix}contacts` and so on.
+    pub fn new(prefix: &str) -> Self {
+        let contact_columns = |username_key: &str| {
+            format!("id, retailer_id, {}", CONTACT_FIELDS.join(", ").replacen("username_key", username_key, 1))
+        };
+        let columns = contact_columns("username_key");
+        let fields = CONTACT_FIELDS.join(", ");
+        let numbered = |from: usize| (from..from + CONTACT_FIELDS.len()).map(|n| format!("${n}")).collect::<Vec<_>>();
+        let values = numbered(1).join(", ");
+        let assignments: Vec<String> =
+            CONTACT_FIELDS.iter().zip(numbered(1)).map(|(field, n)| format!("{field} = {n}")).collect();
+        let assignments = assignments.join(", ");
+        let q = |text: String| Arc::<str>::from(text.replace("{p}", prefix));
+        Self {
+            insert_retailer: q("INSERT INTO {p}retailers (name) VALUES ($1) RETURNING id".into()),
+            retailer: q("SELECT id, name FROM {p}retailers WHERE id = $1 AND id <> 0".into()),
+            retailers: q("SELECT id, name FROM {p}retailers WHERE id <> 0 ORDER BY id".into()),
+            insert_contact: q(format!(
+                "INSERT INTO {{p}}contacts ({fields}, retailer_id) VALUES ({values}, $19) RETURNING id"
+            )),
+            contact_by_id: q(format!("SELECT {columns} FROM {{p}}contacts WHERE id = $1 AND id <> 0")),
+            contact_by_key: q(format!(
+                "SELECT {} FROM {{p}}contacts WHERE username_key = \
+                 COALESCE((SELECT username_key FROM {{p}}contacts WHERE username_key = $1), $2)",
+                contact_columns("$1 AS username_key")
+            )),
+            contacts_of_retailer: q(format!(
+                "SELECT {columns} FROM {{p}}contacts WHERE retailer_id = $1 AND id <> 0 ORDER BY id"
+            )),
+            update_contact: q(format!(
+                "UPDATE {{p}}contacts SET {assignments} WHERE id = $19 AND revision = $20 AND id <> 0 RETURNING id"
+            )),
+            contact_exists: q("SELECT id FROM {p}contacts WHERE id = $1 AND id <> 0".into()),
+            insert_audit: q("INSERT INTO {p}audit (at, actor, retailer_id, contact_id, kind) \
+                 VALUES ($1, $2, $3, $4, $5)"
+                .into()),
+            audit_log: q("SELECT at, actor, retailer_id, contact_id, kind FROM {p}audit \
+                 WHERE contact_id = $1 ORDER BY id"
+                .into()),
+            assign: q("INSERT INTO {p}staff_retailers (staff_id, retailer_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING"
+                .into()),
+            assigned: q("SELECT retailer_id FROM {p}staff_retailers WHERE staff_id = $1 ORDER BY retailer_id".into()),
+            failures: q("SELECT count, last_failure_at FROM {p}login_failures WHERE username_key = $1".into()),
+            prune_failures: q("DELETE FROM {p}login_failures WHERE last_failure_at < $1".into()),
+            // `LIMIT $2` is bound to the largest i64: both databases need a LIMIT before an
+            // OFFSET in a subquery, and they spell "no limit" differently.
+            trim_failures: q("DELETE FROM {p}login_failures WHERE username_key IN \
+                 (SELECT username_key FROM {p}login_failures \
+                  ORDER BY count DESC, last_failure_at DESC, username_key LIMIT $2 OFFSET $1)"
+                .into()),
+            insert_failures: q("INSERT INTO {p}login_failures (username_key, count, last_failure_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (username_key) DO NOTHING RETURNING username_key"
+                .into()),
+            swap_failures: q("UPDATE {p}login_failures SET count = $2, last_failure_at = $3 \
+                 WHERE username_key = $1 AND count = $4 AND last_failure_at = $5 RETURNING username_key"
+                .into()),
+            clear_failures: q("DELETE FROM {p}login_failures WHERE username_key = $1".into()),
+            insert_device: q("INSERT INTO {p}devices (digest, contact_id, credential_version, issued_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)"
+                .into()),
+            trim_devices: q("DELETE FROM {p}devices WHERE contact_id = $1 AND (expires_at <= $2 OR seq NOT IN \
+                 (SELECT seq FROM {p}devices WHERE contact_id = $1 ORDER BY issued_at DESC, seq DESC LIMIT $3))"
+                .into()),
+            device: q("SELECT digest, contact_id, credential_version, issued_at, expires_at \
+                 FROM {p}devices WHERE digest = $1"
+                .into()),
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// A query for one stored password or temporary-password hash (never the decoy's) that
+    /// starts with none of `count` prefixes, bound as `$1..`. Only placeholders are
+    /// formatted into the text.
+    pub(crate) fn hash_outside(&self, count: usize) -> String {
+        let conditions: String = (1..=count).map(|i| format!(" AND substr(h, 1, length(${i})) <> ${i}")).collect();
+        let p = &self.prefix;
+        format!(
+            "SELECT h FROM (SELECT password_hash AS h FROM {p}contacts WHERE id <> 0 \
+             UNION ALL SELECT temp_hash FROM {p}contacts WHERE id <> 0) AS hashes \
+             WHERE h IS NOT NULL{conditions} LIMIT 1"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contact_statements_number_every_field_once() {
+        let s = Statements::new("ca_");
+        for n in 1..=20 {
+            assert!(s.update_contact.contains(&format!("${n} ")) || s.update_contact.contains(&format!("${n},")));
+        }
+        assert!(s.insert_contact.contains("$18, $19)"), "{}", s.insert_contact);
+        assert!(s.contact_by_key.contains("retailer_id, username, $1 AS username_key, email"), "{}", s.contact_by_key);
+        assert!(!s.retailers.contains("{p}") && s.retailers.contains("FROM ca_retailers"));
+    }
+}
