@@ -38,10 +38,6 @@ type Service = AccessService<SqliteStore, Outbox, SystemClock>;
 
 const FORGOT_ANSWER: &str = "If that username exists, we have e-mailed a temporary password to its owner.";
 
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 fn step(text: &str) {
     println!("\n== {text}");
 }
@@ -85,13 +81,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  (no username in the e-mail: {})", !text.contains(&anna.username));
 
     step("Anna logs in with the temporary password");
-    let LoginOutcome::PasswordChangeRequired { ticket } = service.login("anna.berg", &secret(temporary)).await? else {
+    let LoginOutcome::PasswordChangeRequired { ticket } =
+        service.login("anna.berg", &SecretString::from(temporary)).await?
+    else {
         return Err("expected a forced password change".into());
     };
     println!("  -> she must set a new password now");
 
     step("She tries a weak password");
-    match service.set_new_password(&ticket, &secret("anna")).await {
+    match service.set_new_password(&ticket, &SecretString::from("anna")).await {
         Err(ServiceError::PasswordRejected(violations)) => {
             for v in violations.as_slice() {
                 println!("  refused: the new password {v}");
@@ -101,9 +99,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     step("She chooses a good one");
-    service.set_new_password(&ticket, &secret("plum-Kettle-42")).await?;
+    service.set_new_password(&ticket, &SecretString::from("plum-Kettle-42")).await?;
     println!("  accepted");
-    let outcome = service.login("anna.berg", &secret("plum-Kettle-42")).await?;
+    let outcome = service.login("anna.berg", &SecretString::from("plum-Kettle-42")).await?;
     println!("  login with it: {}", describe(&outcome));
 
     step("Ben uses \"Forgot your password\"; so does someone with an unknown username");

@@ -22,13 +22,9 @@ pub type Service<S> = AccessService<S, RecordingMailer, SystemClock>;
 /// Hashing threads are named `customer-access-hash-N`; Linux keeps 15 bytes of a name.
 const HASH_THREAD_PREFIX: &str = "customer-access";
 
-pub fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 /// The password `populated` gives user `username`.
 pub fn password_of(username: &str) -> SecretString {
-    secret(&format!("{username}-Pass-1"))
+    SecretString::from(format!("{username}-Pass-1"))
 }
 
 /// A service over `store` with `workers` hashing threads, a queue of `queue`, and `users`

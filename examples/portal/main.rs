@@ -148,10 +148,6 @@ fn forbidden() -> Response {
     (StatusCode::FORBIDDEN, Html(html::page("Forbidden", None, "<p>Invalid form token.</p>"))).into_response()
 }
 
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 /// The contact session `id` is logged in as, if its login still stands. A session whose
 /// credential version is no longer the contact's (password changed, login disabled) is
 /// logged out here, with a flash saying why.
@@ -210,7 +206,10 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
     // on their own, so a stranger guessing at the username cannot lock it out.
     let mode = app.sessions.cookie_mode();
     let known = mode.read_device(&headers).and_then(|t| DeviceToken::parse(&t).ok());
-    let outcome = app.service.login_from_device(&form.username, &secret(&form.password), known.as_ref()).await;
+    let outcome = app
+        .service
+        .login_from_device(&form.username, &SecretString::from(form.password.as_str()), known.as_ref())
+        .await;
     // Success moves the session to a new id (see `Sessions::rotate`), and a login replaces
     // whichever login or change step the session held before.
     let message = match outcome {
@@ -229,7 +228,7 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
         Ok(LoginOutcome::PasswordChangeRequired { ticket }) => {
             let (_, cookie, ()) = app.sessions.rotate(&id, |s| {
                 s.user = None;
-                s.ticket = Some(secret(ticket.expose_secret()));
+                s.ticket = Some(SecretString::from(ticket.expose_secret()));
             });
             return respond(Some(cookie), Redirect::to("/set-password"));
         }
@@ -305,13 +304,12 @@ async fn set_password(State(app): Shared, headers: HeaderMap, Form(form): Form<N
     if !app.sessions.csrf_ok(&id, &form.csrf) {
         return forbidden();
     }
-    let Some(ticket) = app
-        .sessions
-        .with(&id, |s| s.ticket.as_ref().map(|t| secret(customer_access::secrecy::ExposeSecret::expose_secret(t))))
-    else {
+    let Some(ticket) = app.sessions.with(&id, |s| {
+        s.ticket.as_ref().map(|t| SecretString::from(customer_access::secrecy::ExposeSecret::expose_secret(t)))
+    }) else {
         return respond(cookie, Redirect::to("/login"));
     };
-    let errors = match app.service.set_new_password(&ticket, &secret(&form.new_password)).await {
+    let errors = match app.service.set_new_password(&ticket, &SecretString::from(form.new_password.as_str())).await {
         Ok(changed) => {
             let (_, cookie, ()) = app.sessions.rotate(&id, |s| {
                 s.ticket = None;

@@ -150,10 +150,6 @@ fn service<S: Store>(store: S) -> (AccessService<S, RecordingMailer, ManualClock
     (AccessService::new(store, RecordingMailer::new(), clock.clone(), policy).unwrap(), clock)
 }
 
-fn secret(text: &str) -> SecretString {
-    SecretString::from(text.to_owned())
-}
-
 /// Through the service: a burst of 100 concurrent wrong logins for one username gets no more
 /// attempts verified than the back-off allows in one instant (`free_attempts + 1`); with
 /// the right password among them, no more than twice that (its success refunds the
@@ -162,7 +158,7 @@ pub async fn login_burst_verifies_at_most_the_allowed<S: Store>(store: S) {
     let (service, clock) = service(store);
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Shop").await.unwrap();
-    let right = secret("plum-Kettle-42");
+    let right = SecretString::from("plum-Kettle-42");
     crate::support::contact_with_password(&service, &admin, shop.id, "anna", &right).await;
     let allowed = u64::from(service.policy().login_backoff.free_attempts) + 1;
     for (round, right_one) in [(0, None), (1, Some(50))] {
@@ -173,7 +169,9 @@ pub async fn login_burst_verifies_at_most_the_allowed<S: Store>(store: S) {
                 let service = service.clone();
                 let password =
                     if Some(i) == right_one { "plum-Kettle-42".to_owned() } else { format!("wrong-guess-{round}-{i}") };
-                tokio::spawn(async move { service.login("anna", &secret(&password)).await.unwrap() })
+                tokio::spawn(
+                    async move { service.login("anna", &SecretString::from(password.as_str())).await.unwrap() },
+                )
             })
             .collect();
         let mut locked = 0;
@@ -191,7 +189,7 @@ pub async fn login_burst_verifies_at_most_the_allowed<S: Store>(store: S) {
     clock.advance(Duration::from_secs(3600));
     assert!(matches!(service.login("anna", &right).await.unwrap(), LoginOutcome::Authenticated { .. }));
     for i in 0..3 {
-        service.login("anna", &secret(&format!("typo-{i}"))).await.unwrap();
+        service.login("anna", &SecretString::from(format!("typo-{i}"))).await.unwrap();
     }
     let after = service.login("anna", &right).await.unwrap();
     assert!(matches!(after, LoginOutcome::Authenticated { .. }), "typos then success: not locked out");
@@ -209,14 +207,14 @@ pub async fn stranger_cannot_lock_out_a_known_device<S: Store>(store: S) {
     let (service, clock) = service(store);
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Shop").await.unwrap();
-    let right = secret("plum-Kettle-42");
+    let right = SecretString::from("plum-Kettle-42");
     let anna = crate::support::contact_with_password(&service, &admin, shop.id, "anna", &right).await;
     let LoginOutcome::Authenticated { device: Some(token), .. } = service.login("anna", &right).await.unwrap() else {
         panic!("a successful login without a token returns a new device token")
     };
     let token = DeviceToken::parse(token.expose_secret()).unwrap();
     for i in 0..20 {
-        service.login("anna", &secret(&format!("stranger-{i}"))).await.unwrap();
+        service.login("anna", &SecretString::from(format!("stranger-{i}"))).await.unwrap();
     }
     let stranger = service.login("anna", &right).await.unwrap();
     assert!(matches!(stranger, LoginOutcome::LockedOut { .. }), "the username is locked for attempts without a device");
@@ -227,7 +225,7 @@ pub async fn stranger_cannot_lock_out_a_known_device<S: Store>(store: S) {
     );
     // The device is throttled on its own.
     for i in 0..6 {
-        service.login_from_device("anna", &secret(&format!("slip-{i}")), Some(&token)).await.unwrap();
+        service.login_from_device("anna", &SecretString::from(format!("slip-{i}")), Some(&token)).await.unwrap();
     }
     let slipped = service.login_from_device("anna", &right, Some(&token)).await.unwrap();
     assert!(matches!(slipped, LoginOutcome::LockedOut { .. }), "failures from the device lock the device");
@@ -237,7 +235,7 @@ pub async fn stranger_cannot_lock_out_a_known_device<S: Store>(store: S) {
     // Credential changes end the device: log out everywhere...
     service.log_out_everywhere(anna.id).await.unwrap();
     for i in 0..20 {
-        service.login("anna", &secret(&format!("stranger-again-{i}"))).await.unwrap();
+        service.login("anna", &SecretString::from(format!("stranger-again-{i}"))).await.unwrap();
     }
     let ended = service.login_from_device("anna", &right, Some(&token)).await.unwrap();
     assert!(matches!(ended, LoginOutcome::LockedOut { .. }), "after 'log out everywhere' the token is not recognised");
@@ -249,7 +247,7 @@ pub async fn stranger_cannot_lock_out_a_known_device<S: Store>(store: S) {
     service.set_login_enabled(&admin, anna.id, false).await.unwrap();
     service.set_login_enabled(&admin, anna.id, true).await.unwrap();
     for i in 0..20 {
-        service.login("anna", &secret(&format!("stranger-third-{i}"))).await.unwrap();
+        service.login("anna", &SecretString::from(format!("stranger-third-{i}"))).await.unwrap();
     }
     let ended = service.login_from_device("anna", &right, Some(&second)).await.unwrap();
     assert!(matches!(ended, LoginOutcome::LockedOut { .. }), "after disabling the token is not recognised");

@@ -14,10 +14,6 @@ use customer_access::{
 };
 use customer_access_conformance::support::contact_with_password;
 
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_same_millisecond_burst_postgres() {
     let Some(_setup) = common::pool(4).await else { return };
@@ -34,12 +30,12 @@ async fn two_instances_same_millisecond_burst_postgres() {
     let b = AccessService::new(second, mailer, clock.clone(), p).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = a.create_retailer(&admin, "Shop").await.unwrap();
-    contact_with_password(&a, &admin, shop.id, "anna", &secret("anna-Pass-1")).await;
+    contact_with_password(&a, &admin, shop.id, "anna", &SecretString::from("anna-Pass-1")).await;
     clock.advance(Duration::from_secs(3600));
     let handles: Vec<_> = (0..200)
         .map(|i| {
             let s = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move { s.login("anna", &secret(&format!("guess-Pass-{i}"))).await.unwrap() })
+            tokio::spawn(async move { s.login("anna", &SecretString::from(format!("guess-Pass-{i}"))).await.unwrap() })
         })
         .collect();
     let mut verified = 0;

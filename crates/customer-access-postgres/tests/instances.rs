@@ -24,10 +24,6 @@ fn service(store: PostgresStore, mailer: &RecordingMailer) -> Service {
     AccessService::new(store, mailer.clone(), SystemClock, policy).unwrap()
 }
 
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
     let Some(setup) = common::pool(4).await else { return };
@@ -46,11 +42,15 @@ async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
         let (ra, rb) = tokio::join!(
             tokio::spawn({
                 let (a, t) = (a.clone(), t.clone());
-                async move { a.set_new_password(&secret(&t), &secret("Instance-A-42")).await }
+                async move {
+                    a.set_new_password(&SecretString::from(t.as_str()), &SecretString::from("Instance-A-42")).await
+                }
             }),
             tokio::spawn({
                 let b = b.clone();
-                async move { b.set_new_password(&secret(&t), &secret("Instance-B-42")).await }
+                async move {
+                    b.set_new_password(&SecretString::from(t.as_str()), &SecretString::from("Instance-B-42")).await
+                }
             }),
         );
         let (ra, rb) = (ra.unwrap(), rb.unwrap());
@@ -59,7 +59,10 @@ async fn two_instances_race_to_redeem_one_ticket_200_rounds() {
         }
         assert!(ra.is_ok() ^ rb.is_ok(), "round {round}: exactly one instance wins");
         let winner = if ra.is_ok() { "Instance-A-42" } else { "Instance-B-42" };
-        assert!(matches!(a.login(&username, &secret(winner)).await.unwrap(), LoginOutcome::Authenticated { .. }));
+        assert!(matches!(
+            a.login(&username, &SecretString::from(winner)).await.unwrap(),
+            LoginOutcome::Authenticated { .. }
+        ));
     }
     schemas.drop_all(&setup).await;
 }
@@ -82,13 +85,13 @@ async fn two_instances_verify_no_more_of_a_burst_than_the_backoff_allows() {
     let b = AccessService::new(second, mailer.clone(), SystemClock, policy).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = a.create_retailer(&admin, "Shop").await.unwrap();
-    let right = secret("plum-Kettle-42");
+    let right = SecretString::from("plum-Kettle-42");
     customer_access_conformance::support::contact_with_password(&a, &admin, shop.id, "anna", &right).await;
     let before = a.hash_operations() + b.hash_operations();
     let tasks: Vec<_> = (0..100)
         .map(|i| {
             let service = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move { service.login("anna", &secret(&format!("wrong-{i}"))).await.unwrap() })
+            tokio::spawn(async move { service.login("anna", &SecretString::from(format!("wrong-{i}"))).await.unwrap() })
         })
         .collect();
     for t in tasks {

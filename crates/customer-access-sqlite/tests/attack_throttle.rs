@@ -18,10 +18,6 @@ use customer_access_sqlite::SqliteStore;
 
 type Service = AccessService<SqliteStore, RecordingMailer, ManualClock>;
 
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 fn policy() -> SecurityPolicy {
     let mut p = SecurityPolicy::default();
     p.argon2 = Argon2Settings::danger_insecure_for_tests();
@@ -50,9 +46,9 @@ async fn two_instances_one_file_same_millisecond_burst() {
     let (a, b) = two(&path, &p, &clock).await;
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = a.create_retailer(&admin, "Shop").await.unwrap();
-    contact_with_password(&a, &admin, shop.id, "anna", &secret("anna-Pass-1")).await;
+    contact_with_password(&a, &admin, shop.id, "anna", &SecretString::from("anna-Pass-1")).await;
     let LoginOutcome::Authenticated { device: Some(token), .. } =
-        a.login("anna", &secret("anna-Pass-1")).await.unwrap()
+        a.login("anna", &SecretString::from("anna-Pass-1")).await.unwrap()
     else {
         panic!("token")
     };
@@ -66,7 +62,7 @@ async fn two_instances_one_file_same_millisecond_burst() {
         handles.push(tokio::spawn(async move {
             let with_device = i % 4 < 2;
             let pw = if i == 37 || i == 38 { "anna-Pass-1".to_owned() } else { format!("guess-Pass-{i}") };
-            let r = s.login_from_device("anna", &secret(&pw), with_device.then_some(&*t)).await;
+            let r = s.login_from_device("anna", &SecretString::from(pw.as_str()), with_device.then_some(&*t)).await;
             (with_device, r)
         }));
     }
@@ -105,7 +101,7 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim_sqlite() {
     let fast = AccessService::new(store.clone(), RecordingMailer::new(), clock.clone(), p).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = fast.create_retailer(&admin, "Shop").await.unwrap();
-    contact_with_password(&fast, &admin, shop.id, "anna", &secret("anna-Pass-1")).await;
+    contact_with_password(&fast, &admin, shop.id, "anna", &SecretString::from("anna-Pass-1")).await;
     clock.advance(Duration::from_secs(3600));
     // The attacked instance: slow hashing, one worker, one queue slot.
     p.argon2 = Argon2Settings::default();
@@ -114,21 +110,24 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim_sqlite() {
     p.hash_queue_depth = 1;
     let service = AccessService::new(store.clone(), RecordingMailer::new(), clock.clone(), p).unwrap();
     for i in 0..6 {
-        let r = service.login("anna", &secret(&format!("guess-Pass-{i}"))).await.unwrap();
+        let r = service.login("anna", &SecretString::from(format!("guess-Pass-{i}"))).await.unwrap();
         assert!(matches!(r, LoginOutcome::InvalidCredentials));
     }
-    assert!(matches!(service.login("anna", &secret("g-Pass-7")).await.unwrap(), LoginOutcome::LockedOut { .. }));
+    assert!(matches!(
+        service.login("anna", &SecretString::from("g-Pass-7")).await.unwrap(),
+        LoginOutcome::LockedOut { .. }
+    ));
     clock.advance(Duration::from_millis(1));
     let blockers: Vec<_> = (0..2)
         .map(|i| {
             let s = service.clone();
-            tokio::spawn(async move { s.login(&format!("blocker{i}"), &secret("x-Pass-1")).await })
+            tokio::spawn(async move { s.login(&format!("blocker{i}"), &SecretString::from("x-Pass-1")).await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let (mut overloaded, mut verified) = (0, 0);
     for i in 0..200 {
-        match service.login(&format!("spray{i}"), &secret("x-Pass-1")).await {
+        match service.login(&format!("spray{i}"), &SecretString::from("x-Pass-1")).await {
             Err(ServiceError::Overloaded) => overloaded += 1,
             Ok(LoginOutcome::InvalidCredentials) => verified += 1,
             other => panic!("{other:?}"),
@@ -139,7 +138,7 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim_sqlite() {
     }
     let key = ThrottleKey::username(&p.username.canonicalize("anna").unwrap());
     let evicted = store.login_failures(&key).await.unwrap().is_empty();
-    let next = service.login("anna", &secret("guess-Pass-8")).await;
+    let next = service.login("anna", &SecretString::from("guess-Pass-8")).await;
     eprintln!("evicted={evicted} overloaded={overloaded} verified={verified} next={next:?}");
     assert!(
         !evicted || verified >= cap,

@@ -32,10 +32,6 @@ async fn service(path: &Path) -> (Service, RecordingMailer) {
     (AccessService::new(store, mailer.clone(), SystemClock, policy).unwrap(), mailer)
 }
 
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 /// The password after the `k`-th recorded password change.
 fn password(k: usize) -> String {
     format!("Gen-{k}-Pass")
@@ -56,11 +52,14 @@ async fn cycle(service: &Service, mailer: &RecordingMailer, contact: &Contact, n
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     service.staff_reset(&admin, contact.id, ResetOptions::default()).await.unwrap();
     let LoginOutcome::PasswordChangeRequired { ticket } =
-        service.login(&contact.username, &secret(&temporary(mailer))).await.unwrap()
+        service.login(&contact.username, &SecretString::from(temporary(mailer))).await.unwrap()
     else {
         panic!("temporary password must require a change")
     };
-    service.set_new_password(&secret(ticket.expose_secret()), &secret(&password(next))).await.unwrap();
+    service
+        .set_new_password(&SecretString::from(ticket.expose_secret()), &SecretString::from(password(next)))
+        .await
+        .unwrap();
 }
 
 struct XorShift(u64);
@@ -91,11 +90,14 @@ async fn killed_writers_leave_whole_operations_only() {
         };
         let contact = setup.invite(&admin, &new).await.unwrap();
         let LoginOutcome::PasswordChangeRequired { ticket } =
-            setup.login(&contact.username, &secret(&temporary(&mailer))).await.unwrap()
+            setup.login(&contact.username, &SecretString::from(temporary(&mailer))).await.unwrap()
         else {
             panic!()
         };
-        setup.set_new_password(&secret(ticket.expose_secret()), &secret(&password(1))).await.unwrap();
+        setup
+            .set_new_password(&SecretString::from(ticket.expose_secret()), &SecretString::from(password(1)))
+            .await
+            .unwrap();
         contacts.push(contact);
     }
     setup.store().close().await;
@@ -146,7 +148,7 @@ async fn killed_writers_leave_whole_operations_only() {
             if round + 1 == rounds {
                 changes += k - 1;
             }
-            let outcome = checker.login(&contact.username, &secret(&password(k))).await.unwrap();
+            let outcome = checker.login(&contact.username, &SecretString::from(password(k))).await.unwrap();
             assert!(
                 matches!(outcome, LoginOutcome::Authenticated { .. }),
                 "round {round} (seed {seed}): {} password of change {k} must work, got {outcome:?}",

@@ -19,10 +19,6 @@ fn policy() -> SecurityPolicy {
     p
 }
 
-fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 fn temporary(mailer: &RecordingMailer) -> String {
     let temp = mailer.last_temporary_password().unwrap();
     customer_access::secrecy::ExposeSecret::expose_secret(&temp).to_owned()
@@ -85,7 +81,7 @@ async fn everything_survives_closing_and_reopening() {
     assert_eq!(reopened.contact(anna.id).await.unwrap(), before);
     assert_eq!(reopened.audit_log(anna.id).await.unwrap(), log_before);
     let service = AccessService::new(reopened, mailer.clone(), SystemClock, policy()).unwrap();
-    let outcome = service.login("anna", &secret(&temporary(&mailer))).await.unwrap();
+    let outcome = service.login("anna", &SecretString::from(temporary(&mailer))).await.unwrap();
     assert!(matches!(outcome, LoginOutcome::PasswordChangeRequired { .. }), "the temporary password still works");
 }
 
@@ -111,11 +107,16 @@ async fn no_secret_is_stored_in_plaintext() {
         let c = service.invite(&admin, &new).await.unwrap();
         service.staff_reset(&admin, c.id, ResetOptions::default()).await.unwrap();
         let temp = temporary(&mailer);
-        let LoginOutcome::PasswordChangeRequired { ticket } = service.login(name, &secret(&temp)).await.unwrap() else {
+        let LoginOutcome::PasswordChangeRequired { ticket } =
+            service.login(name, &SecretString::from(temp.as_str())).await.unwrap()
+        else {
             panic!()
         };
         let new_password = format!("{name}-Kettle-4242");
-        service.set_new_password(&secret(ticket.expose_secret()), &secret(&new_password)).await.unwrap();
+        service
+            .set_new_password(&SecretString::from(ticket.expose_secret()), &SecretString::from(new_password.as_str()))
+            .await
+            .unwrap();
         service.request_password_reset(name).unwrap().run().await;
         secrets.extend([temp, ticket.expose_secret().to_owned(), new_password, temporary(&mailer)]);
     }

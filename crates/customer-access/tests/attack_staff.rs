@@ -38,10 +38,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{HOUR, Harness, fast_policy, secret};
+use common::{HOUR, Harness, fast_policy};
 use customer_access::hashing::HashPool;
 use customer_access::mailer::{MailError, MailErrorKind, MessageKind, OutgoingMessage};
 use customer_access::policy::Argon2Settings;
+use customer_access::secrecy::SecretString;
 use customer_access::store::{
     ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
     StoreResult, StoredHash, ThrottleKey, UsernameKey,
@@ -217,10 +218,12 @@ async fn setup() -> Setup {
     let anna = service.invite(&admin, &new).await.unwrap();
     let temp = mailer.inner.last_temporary_password().unwrap();
     let temp = customer_access::secrecy::ExposeSecret::expose_secret(&temp).to_owned();
-    let LoginOutcome::PasswordChangeRequired { ticket } = service.login("anna", &secret(&temp)).await.unwrap() else {
+    let LoginOutcome::PasswordChangeRequired { ticket } =
+        service.login("anna", &SecretString::from(temp.as_str())).await.unwrap()
+    else {
         panic!("expected a ticket")
     };
-    service.set_new_password(&ticket, &secret("anna-Pass-1")).await.unwrap();
+    service.set_new_password(&ticket, &SecretString::from("anna-Pass-1")).await.unwrap();
     let rep =
         Staff::IpadUser { staff_id: StaffId::new(7), device_id: customer_access::DeviceId::parse("ipad-1").unwrap() };
     store.assign_retailer(StaffId::new(7), shop.id).await.unwrap();
@@ -261,12 +264,16 @@ fn notices_to(s: &Setup, address: &str) -> Vec<OutgoingMessage> {
 
 /// Log in with `temporary` and set a password of the attacker's choosing: true if it worked.
 async fn take_over(s: &Setup, username: &str, temporary: &str) -> bool {
-    let Ok(LoginOutcome::PasswordChangeRequired { ticket }) = s.service.login(username, &secret(temporary)).await
+    let Ok(LoginOutcome::PasswordChangeRequired { ticket }) =
+        s.service.login(username, &SecretString::from(temporary)).await
     else {
         return false;
     };
-    s.service.set_new_password(&ticket, &secret("Mallory-Owns-9")).await.is_ok()
-        && matches!(s.service.login(username, &secret("Mallory-Owns-9")).await, Ok(LoginOutcome::Authenticated { .. }))
+    s.service.set_new_password(&ticket, &SecretString::from("Mallory-Owns-9")).await.is_ok()
+        && matches!(
+            s.service.login(username, &SecretString::from("Mallory-Owns-9")).await,
+            Ok(LoginOutcome::Authenticated { .. })
+        )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -464,7 +471,7 @@ async fn set_password_hash(store: &MemoryStore, contact: ContactId, hash: Stored
 /// Hash operations of one failed login.
 async fn ops_of_failed_login<S: Store>(service: &AccessService<S, GatedMailer, ManualClock>, username: &str) -> u64 {
     let before = service.hash_operations();
-    let o = service.login(username, &secret("wrong-Guess-1")).await.unwrap();
+    let o = service.login(username, &SecretString::from("wrong-Guess-1")).await.unwrap();
     assert!(matches!(o, LoginOutcome::InvalidCredentials), "{o:?}");
     service.hash_operations() - before
 }
@@ -476,7 +483,7 @@ async fn time_of_failed_logins<S: Store>(
 ) -> Duration {
     let start = Instant::now();
     for _ in 0..3 {
-        let _ = service.login(username, &secret("wrong-Guess-1")).await.unwrap();
+        let _ = service.login(username, &SecretString::from("wrong-Guess-1")).await.unwrap();
     }
     start.elapsed()
 }
@@ -505,7 +512,8 @@ async fn a_cancelled_census_does_not_stop_padding() {
     s.clock.advance(CENSUS_INTERVAL);
     s.store.census.arm();
     let dropped =
-        tokio::time::timeout(Duration::from_millis(200), s.service.login("someone", &secret("x-Guess-1"))).await;
+        tokio::time::timeout(Duration::from_millis(200), s.service.login("someone", &SecretString::from("x-Guess-1")))
+            .await;
     assert!(dropped.is_err(), "the login was still taking the census when it was dropped");
     s.store.census.release();
     s.clock.advance(10 * CENSUS_INTERVAL);
@@ -530,7 +538,7 @@ async fn logins_during_the_first_census_are_padded() {
     s.store.census.arm();
     let first = {
         let fresh = fresh.clone();
-        tokio::spawn(async move { fresh.login("someone", &secret("x-Guess-1")).await })
+        tokio::spawn(async move { fresh.login("someone", &SecretString::from("x-Guess-1")).await })
     };
     s.store.census.wait_held().await;
     let ops = ops_of_failed_login(&fresh, "nobody").await;
@@ -611,7 +619,7 @@ async fn padded_failed_logins_cost_the_same_for_every_class() {
         let service = h.service.clone();
         async move {
             let before = service.hash_operations();
-            let o = service.login(name, &secret("wrong-Guess-1")).await.unwrap();
+            let o = service.login(name, &SecretString::from("wrong-Guess-1")).await.unwrap();
             assert!(matches!(o, LoginOutcome::InvalidCredentials), "{name}: {o:?}");
             service.hash_operations() - before
         }

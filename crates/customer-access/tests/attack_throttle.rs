@@ -14,11 +14,12 @@
 
 mod common;
 
+use customer_access::secrecy::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{HOUR, Harness, fast_policy, secret};
+use common::{HOUR, Harness, fast_policy};
 use customer_access::store::{
     ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
     StoreResult, StoredHash, ThrottleKey, UsernameKey,
@@ -108,11 +109,14 @@ async fn burst_across_login_and_change_password_shares_one_budget() {
     for i in 0..160 {
         let s = h.service.clone();
         handles.push(tokio::spawn(async move {
-            let guess = secret(&format!("guess-Pass-{i}"));
+            let guess = SecretString::from(format!("guess-Pass-{i}"));
             match i % 3 {
                 0 => (classify_login(s.login("anna", &guess).await), 2),
                 1 => (classify_login(s.login("ANNA", &guess).await), 2),
-                _ => (classify_change(s.change_password(anna.id, &guess, &secret("brand-New-Pass-77")).await), 1),
+                _ => (
+                    classify_change(s.change_password(anna.id, &guess, &SecretString::from("brand-New-Pass-77")).await),
+                    1,
+                ),
             }
         }));
     }
@@ -144,7 +148,10 @@ async fn mixed_burst_with_and_without_device_tokens() {
             let with_device = i % 2 == 0;
             let password = if i == 101 { Harness::password_of("anna") } else { format!("guess-Pass-{i}") };
             let device = with_device.then_some(&*t);
-            (with_device, classify_login(s.login_from_device("anna", &secret(&password), device).await))
+            (
+                with_device,
+                classify_login(s.login_from_device("anna", &SecretString::from(password.as_str()), device).await),
+            )
         }));
     }
     let results = join(handles).await;
@@ -169,7 +176,7 @@ async fn two_instances_one_memory_store() {
     for i in 0..200 {
         let s = if i % 2 == 0 { h.service.clone() } else { second.clone() };
         handles.push(tokio::spawn(async move {
-            classify_login(s.login("anna", &secret(&format!("guess-Pass-{i}"))).await)
+            classify_login(s.login("anna", &SecretString::from(format!("guess-Pass-{i}"))).await)
         }));
     }
     let seen = join(handles).await;
@@ -194,7 +201,7 @@ async fn another_contacts_token_does_not_move_attempts_off_the_victim() {
         let s = h.service.clone();
         let t = Arc::clone(&mallory);
         handles.push(tokio::spawn(async move {
-            classify_login(s.login_from_device("anna", &secret(&format!("guess-Pass-{i}")), Some(&t)).await)
+            classify_login(s.login_from_device("anna", &SecretString::from(format!("guess-Pass-{i}")), Some(&t)).await)
         }));
     }
     let seen = join(handles).await;
@@ -214,7 +221,7 @@ async fn stale_tokens_are_not_recognised() {
         let h = &h;
         async move {
             for i in 0..20 {
-                h.service.login(name, &secret(&format!("stranger-{i}"))).await.unwrap();
+                h.service.login(name, &SecretString::from(format!("stranger-{i}"))).await.unwrap();
             }
         }
     };
@@ -222,7 +229,8 @@ async fn stale_tokens_are_not_recognised() {
         let h = &h;
         async move {
             let before = h.service.hash_operations();
-            let r = h.service.login_from_device(name, &secret(&password), Some(&token)).await.unwrap();
+            let r =
+                h.service.login_from_device(name, &SecretString::from(password.as_str()), Some(&token)).await.unwrap();
             assert!(matches!(r, LoginOutcome::LockedOut { .. }), "{name}: stale token still recognised: {r:?}");
             assert_eq!(h.service.hash_operations(), before, "nothing verified");
         }
@@ -232,7 +240,10 @@ async fn stale_tokens_are_not_recognised() {
     // password change
     let t = token_of(&h, "anna").await;
     let new_pw = "anna-Pass-2".to_owned();
-    h.service.change_password(anna.id, &secret(&pw), &secret(&new_pw)).await.unwrap();
+    h.service
+        .change_password(anna.id, &SecretString::from(pw.as_str()), &SecretString::from(new_pw.as_str()))
+        .await
+        .unwrap();
     lock("anna").await;
     refused("anna", new_pw.clone(), t).await;
     h.service.unlock(&h.admin, anna.id).await.unwrap();
@@ -284,7 +295,7 @@ async fn lockout_is_the_same_for_known_and_unknown_usernames() {
         let before = h.service.hash_operations();
         let mut answers = Vec::new();
         for i in 0..9 {
-            let r = h.service.login(name, &secret(&format!("guess-Pass-{i}"))).await.unwrap();
+            let r = h.service.login(name, &SecretString::from(format!("guess-Pass-{i}"))).await.unwrap();
             answers.push(match r {
                 LoginOutcome::InvalidCredentials => "invalid".to_owned(),
                 LoginOutcome::LockedOut { retry_after } => format!("locked {retry_after:?}"),
@@ -303,9 +314,14 @@ async fn bad_input_is_not_charged() {
     let h = Harness::with_policy(burst_policy()).await;
     let anna = h.contact("anna").await;
     for _ in 0..20 {
-        assert!(h.service.login("anna with spaces", &secret("guess-Pass-1")).await.is_err());
-        assert!(h.service.login("anna", &secret(&"x".repeat(10_000))).await.is_err());
-        assert!(h.service.change_password(anna.id, &secret("guess-Pass-1"), &secret("short")).await.is_err());
+        assert!(h.service.login("anna with spaces", &SecretString::from("guess-Pass-1")).await.is_err());
+        assert!(h.service.login("anna", &SecretString::from("x".repeat(10_000))).await.is_err());
+        assert!(
+            h.service
+                .change_password(anna.id, &SecretString::from("guess-Pass-1"), &SecretString::from("short"))
+                .await
+                .is_err()
+        );
     }
     assert!(h.store.all_login_failures().is_empty(), "{:?}", h.store.all_login_failures());
 }
@@ -427,8 +443,8 @@ async fn gated() -> (Gated, GatedStore, ManualClock) {
     let LoginOutcome::PasswordChangeRequired { ticket } = service.login("anna", &temp).await.unwrap() else {
         panic!("ticket")
     };
-    let ticket = secret(ticket.expose_secret());
-    service.set_new_password(&ticket, &secret("anna-Pass-1")).await.unwrap();
+    let ticket = SecretString::from(ticket.expose_secret());
+    service.set_new_password(&ticket, &SecretString::from("anna-Pass-1")).await.unwrap();
     clock.advance(HOUR);
     (service, store, clock)
 }
@@ -444,21 +460,21 @@ async fn aba_same_millisecond_after_a_clear_is_harmless() {
     let (service, store, _clock) = gated().await;
     for i in 0..5 {
         assert!(matches!(
-            service.login("anna", &secret(&format!("g-Pass-{i}"))).await.unwrap(),
+            service.login("anna", &SecretString::from(format!("g-Pass-{i}"))).await.unwrap(),
             LoginOutcome::InvalidCredentials
         ));
     }
     // The stalled guess: reads (5, t), stalls in its CAS.
     store.hold_swap.store(true, Ordering::SeqCst);
     let s = service.clone();
-    let stalled = tokio::spawn(async move { s.login("anna", &secret("stalled-Pass-1")).await.unwrap() });
+    let stalled = tokio::spawn(async move { s.login("anna", &SecretString::from("stalled-Pass-1")).await.unwrap() });
     store.wait_held().await;
     // Owner logs in (reserves (6,t), clears), then 5 guesses at the same millisecond.
-    assert!(common::is_authenticated(&service.login("anna", &secret("anna-Pass-1")).await.unwrap()));
+    assert!(common::is_authenticated(&service.login("anna", &SecretString::from("anna-Pass-1")).await.unwrap()));
     let ops = service.hash_operations();
     for i in 0..5 {
         assert!(matches!(
-            service.login("anna", &secret(&format!("h-Pass-{i}"))).await.unwrap(),
+            service.login("anna", &SecretString::from(format!("h-Pass-{i}"))).await.unwrap(),
             LoginOutcome::InvalidCredentials
         ));
     }
@@ -467,7 +483,7 @@ async fn aba_same_millisecond_after_a_clear_is_harmless() {
     let mut verified_after_clear = 5 + usize::from(matches!(r, LoginOutcome::InvalidCredentials));
     for i in 0..20 {
         if matches!(
-            service.login("anna", &secret(&format!("k-Pass-{i}"))).await.unwrap(),
+            service.login("anna", &SecretString::from(format!("k-Pass-{i}"))).await.unwrap(),
             LoginOutcome::InvalidCredentials
         ) {
             verified_after_clear += 1;
@@ -493,14 +509,14 @@ async fn a_stalled_reservation_cannot_backdate_the_lockout() {
     let (service, store, clock) = gated().await;
     store.hold_read.store(true, Ordering::SeqCst);
     let s = service.clone();
-    let stalled = tokio::spawn(async move { s.login("anna", &secret("stalled-Pass-1")).await.unwrap() });
+    let stalled = tokio::spawn(async move { s.login("anna", &SecretString::from("stalled-Pass-1")).await.unwrap() });
     store.wait_held().await;
     clock.advance(Duration::from_secs(10));
     let ops = service.hash_operations();
     let mut verified = 0;
     for i in 0..5 {
         if matches!(
-            service.login("anna", &secret(&format!("g-Pass-{i}"))).await.unwrap(),
+            service.login("anna", &SecretString::from(format!("g-Pass-{i}"))).await.unwrap(),
             LoginOutcome::InvalidCredentials
         ) {
             verified += 1;
@@ -513,7 +529,7 @@ async fn a_stalled_reservation_cannot_backdate_the_lockout() {
     // Same instant (clock not moved): further guesses must all be locked.
     for i in 0..10 {
         if matches!(
-            service.login("anna", &secret(&format!("k-Pass-{i}"))).await.unwrap(),
+            service.login("anna", &SecretString::from(format!("k-Pass-{i}"))).await.unwrap(),
             LoginOutcome::InvalidCredentials
         ) {
             verified += 1;
@@ -559,7 +575,7 @@ async fn overloaded_refusals_are_not_charged() {
         let s = h.service.clone();
         handles.push(tokio::spawn(async move {
             let name = format!("spray{i}");
-            (name.clone(), classify_login(s.login(&name, &secret("guess-Pass-1")).await))
+            (name.clone(), classify_login(s.login(&name, &SecretString::from("guess-Pass-1")).await))
         }));
     }
     let results = join(handles).await;
@@ -610,21 +626,26 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim() {
     slow.hash_queue_depth = 1;
     let service = AccessService::new(h.store.clone(), h.mailer.clone(), h.clock.clone(), slow).unwrap();
     for i in 0..6 {
-        assert!(common::is_invalid(&service.login("anna", &secret(&format!("guess-Pass-{i}"))).await.unwrap()));
+        assert!(common::is_invalid(
+            &service.login("anna", &SecretString::from(format!("guess-Pass-{i}"))).await.unwrap()
+        ));
     }
-    assert!(matches!(service.login("anna", &secret("guess-Pass-6")).await.unwrap(), LoginOutcome::LockedOut { .. }));
+    assert!(matches!(
+        service.login("anna", &SecretString::from("guess-Pass-6")).await.unwrap(),
+        LoginOutcome::LockedOut { .. }
+    ));
     h.clock.advance(Duration::from_millis(1));
     // Saturate the pool with two slow requests (one running, one queued).
     let blockers: Vec<_> = (0..2)
         .map(|i| {
             let s = service.clone();
-            tokio::spawn(async move { s.login(&format!("blocker{i}"), &secret("x-Pass-1")).await })
+            tokio::spawn(async move { s.login(&format!("blocker{i}"), &SecretString::from("x-Pass-1")).await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut seen = Vec::new();
     for i in 0..40 {
-        seen.push(classify_login(service.login(&format!("spray{i}"), &secret("x-Pass-1")).await));
+        seen.push(classify_login(service.login(&format!("spray{i}"), &SecretString::from("x-Pass-1")).await));
     }
     for b in blockers {
         let _ = b.await.unwrap();
@@ -632,7 +653,7 @@ async fn an_unpaid_spray_cannot_evict_a_locked_victim() {
     let (overloaded, verified) = (count(&seen, Seen::Overloaded), count(&seen, Seen::Verified));
     let anna_key = ThrottleKey::username(&h.service.policy().username.canonicalize("anna").unwrap());
     let evicted = h.store.login_failures(&anna_key).await.unwrap().is_empty();
-    let next = service.login("anna", &secret("guess-Pass-7")).await;
+    let next = service.login("anna", &SecretString::from("guess-Pass-7")).await;
     eprintln!("evicted={evicted} overloaded={overloaded} verified={verified} next={next:?}");
     assert!(
         !evicted || verified >= cap,

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{Harness, secret};
+use common::Harness;
+use customer_access::secrecy::SecretString;
 use customer_access::{
     ContactId, InputError, LoginOutcome, NewContact, ResetOptions, RetailerId, ServiceError, TextProblem,
 };
@@ -59,7 +60,7 @@ async fn every_entry_point_refuses_hostile_input_without_changing_anything() {
         };
 
         // Usernames: typed input errors (the confusable and dotless ones included).
-        results.push(("login username", input_error(&s.login(&bad, &secret(&good)).await)));
+        results.push(("login username", input_error(&s.login(&bad, &SecretString::from(good.as_str())).await)));
         results.push(("forgot-password username", s.request_password_reset(&bad).is_err()));
         results.push(("invite username", input_error(&s.invite(&admin, &new(&bad, "x@shop.example", "X")).await)));
         results.push(("update username", input_error(&s.update_username(&admin, anna.id, &bad).await)));
@@ -74,19 +75,27 @@ async fn every_entry_point_refuses_hostile_input_without_changing_anything() {
         // Passwords at login and as the current password: refused before hashing when no
         // policy-conforming password can look like this.
         if matches!(label, "empty" | "1 MiB" | "NUL" | "control" | "CR/LF") {
-            results.push(("login password", input_error(&s.login("anna", &secret(&bad)).await)));
+            results.push(("login password", input_error(&s.login("anna", &SecretString::from(bad.as_str())).await)));
             results.push((
                 "current password",
-                input_error(&s.change_password(anna.id, &secret(&bad), &secret("Plum-Kettle-42")).await),
+                input_error(
+                    &s.change_password(
+                        anna.id,
+                        &SecretString::from(bad.as_str()),
+                        &SecretString::from("Plum-Kettle-42"),
+                    )
+                    .await,
+                ),
             ));
         }
         // New passwords: every violation as typed codes; the ticket stays valid.
-        let new_pw = s.set_new_password(&ticket, &secret(&bad)).await;
+        let new_pw = s.set_new_password(&ticket, &SecretString::from(bad.as_str())).await;
         results.push(("new password (ticket)", matches!(new_pw, Err(ServiceError::PasswordRejected(_)))));
-        let changed = s.change_password(anna.id, &secret(&good), &secret(&bad)).await;
+        let changed =
+            s.change_password(anna.id, &SecretString::from(good.as_str()), &SecretString::from(bad.as_str())).await;
         results.push(("new password (change)", matches!(changed, Err(ServiceError::PasswordRejected(_)))));
         // Tickets.
-        let t = s.set_new_password(&secret(&bad), &secret("Plum-Kettle-42")).await;
+        let t = s.set_new_password(&SecretString::from(bad.as_str()), &SecretString::from("Plum-Kettle-42")).await;
         results.push(("ticket", matches!(t, Err(ServiceError::InvalidTicket))));
 
         for (entry, ok) in &results {
@@ -114,7 +123,7 @@ async fn every_entry_point_refuses_hostile_input_without_changing_anything() {
     assert!(matches!(s.update_email(&admin, ghost, "x@shop.example").await, Err(ServiceError::ContactNotFound)));
     assert!(matches!(s.credential_version(ghost).await, Err(ServiceError::ContactNotFound)));
     assert!(matches!(
-        s.change_password(ghost, &secret(&good), &secret("Plum-Kettle-42")).await,
+        s.change_password(ghost, &SecretString::from(good.as_str()), &SecretString::from("Plum-Kettle-42")).await,
         Err(ServiceError::ContactNotFound)
     ));
     assert!(matches!(s.list_contacts(&admin, nowhere).await, Err(ServiceError::RetailerNotFound)));
@@ -127,7 +136,7 @@ async fn every_entry_point_refuses_hostile_input_without_changing_anything() {
     assert!(matches!(s.invite(&admin, &orphan).await, Err(ServiceError::RetailerNotFound)));
     let forged = format!("999999.{}", "A".repeat(43));
     assert!(matches!(
-        s.set_new_password(&secret(&forged), &secret("Plum-Kettle-42")).await,
+        s.set_new_password(&SecretString::from(forged.as_str()), &SecretString::from("Plum-Kettle-42")).await,
         Err(ServiceError::InvalidTicket)
     ));
     assert_eq!(snapshot(&h), before, "invalid ids change nothing");

@@ -3,8 +3,9 @@
 
 mod common;
 
+use common::fast_policy;
 use common::faulty::FaultyStore;
-use common::{fast_policy, secret};
+use customer_access::secrecy::SecretString;
 use customer_access::{
     AccessService, LoginOutcome, MAX_SAVE_ATTEMPTS, ManualClock, NewContact, RecordingMailer, ResetOptions,
     ServiceError, Staff, StaffId, Store, Timestamp,
@@ -27,10 +28,15 @@ async fn setup() -> (Service, FaultyStore, RecordingMailer, customer_access::Con
     };
     let anna = service.invite(&admin, &new).await.unwrap();
     let temp = temporary(&mailer);
-    let LoginOutcome::PasswordChangeRequired { ticket } = service.login("anna", &secret(&temp)).await.unwrap() else {
+    let LoginOutcome::PasswordChangeRequired { ticket } =
+        service.login("anna", &SecretString::from(temp.as_str())).await.unwrap()
+    else {
         panic!()
     };
-    service.set_new_password(&secret(ticket.expose_secret()), &secret("old-Pass-11")).await.unwrap();
+    service
+        .set_new_password(&SecretString::from(ticket.expose_secret()), &SecretString::from("old-Pass-11"))
+        .await
+        .unwrap();
     (service, store, mailer, anna)
 }
 
@@ -65,12 +71,17 @@ async fn every_flow_is_all_or_nothing_under_store_failures() -> Result<(), Servi
                 let before = store.inner.contact(anna.id).await.unwrap();
                 store.fail_at(k, persistent);
                 let result: Result<(), ServiceError> = match flow {
-                    0 => {
-                        service.change_password(anna.id, &secret("old-Pass-11"), &secret("new-Pass-22")).await.map(drop)
-                    }
+                    0 => service
+                        .change_password(
+                            anna.id,
+                            &SecretString::from("old-Pass-11"),
+                            &SecretString::from("new-Pass-22"),
+                        )
+                        .await
+                        .map(drop),
                     1 => service.staff_reset(&admin, anna.id, ResetOptions::default()).await.map(drop),
                     2 => service.update_username(&admin, anna.id, "anna2").await.map(drop),
-                    3 => service.login("anna", &secret("old-Pass-11")).await.map(drop),
+                    3 => service.login("anna", &SecretString::from("old-Pass-11")).await.map(drop),
                     5 => {
                         let new = NewContact {
                             retailer: anna.retailer,
@@ -88,9 +99,12 @@ async fn every_flow_is_all_or_nothing_under_store_failures() -> Result<(), Servi
                     8 => service.unlock(&admin, anna.id).await,
                     _ => match service.staff_reset(&admin, anna.id, ResetOptions::default()).await {
                         Err(e) => Err(e),
-                        Ok(_) => match service.login("anna", &secret(&temporary(&mailer))).await {
+                        Ok(_) => match service.login("anna", &SecretString::from(temporary(&mailer))).await {
                             Ok(LoginOutcome::PasswordChangeRequired { ticket }) => service
-                                .set_new_password(&secret(ticket.expose_secret()), &secret("new-Pass-22"))
+                                .set_new_password(
+                                    &SecretString::from(ticket.expose_secret()),
+                                    &SecretString::from("new-Pass-22"),
+                                )
                                 .await
                                 .map(drop),
                             Ok(_) => Ok(()),
@@ -108,7 +122,7 @@ async fn every_flow_is_all_or_nothing_under_store_failures() -> Result<(), Servi
                 let works = |pw: &'static str| {
                     let service = service.clone();
                     let username = after.contact.username.clone();
-                    async move { service.login(&username, &secret(pw)).await }
+                    async move { service.login(&username, &SecretString::from(pw)).await }
                 };
                 if !after.contact.login_enabled {
                     assert!(result.is_ok() && flow == 7, "{tag}: only a successful disable disables");

@@ -5,8 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{HOUR, Harness, fast_policy, is_authenticated, is_invalid, secret};
+use common::{HOUR, Harness, fast_policy, is_authenticated, is_invalid};
 use customer_access::mailer::{MailErrorKind, MessageKind};
+use customer_access::secrecy::SecretString;
 use customer_access::{AuditKind, InputError, LoginOutcome, ResetOptions, SelfServiceOutcome, ServiceError, Store};
 
 #[tokio::test]
@@ -57,8 +58,8 @@ async fn a_ticket_is_single_use() {
     let h = Harness::new().await;
     h.invite("anna").await;
     let ticket = h.ticket("anna", &h.last_temporary_password()).await;
-    h.service.set_new_password(&ticket, &secret("plum-Kettle-42")).await.unwrap();
-    let again = h.service.set_new_password(&ticket, &secret("plum-Kettle-43")).await;
+    h.service.set_new_password(&ticket, &SecretString::from("plum-Kettle-42")).await.unwrap();
+    let again = h.service.set_new_password(&ticket, &SecretString::from("plum-Kettle-43")).await;
     assert!(matches!(again, Err(ServiceError::InvalidTicket)), "{again:?}");
     assert!(is_authenticated(&h.login("anna", "plum-Kettle-42").await));
 }
@@ -70,14 +71,14 @@ async fn a_ticket_is_valid_for_minutes_not_hours() {
     let temp = h.last_temporary_password();
     let ticket = h.ticket("anna", &temp).await;
     h.clock.advance(Duration::from_secs(10 * 60 - 1));
-    let weak = h.service.set_new_password(&ticket, &secret("weak")).await;
+    let weak = h.service.set_new_password(&ticket, &SecretString::from("weak")).await;
     assert!(matches!(weak, Err(ServiceError::PasswordRejected(_))), "still valid at TTL - 1 s: {weak:?}");
     h.clock.advance(Duration::from_secs(1));
-    let late = h.service.set_new_password(&ticket, &secret("plum-Kettle-42")).await;
+    let late = h.service.set_new_password(&ticket, &SecretString::from("plum-Kettle-42")).await;
     assert!(matches!(late, Err(ServiceError::InvalidTicket)), "expired at TTL: {late:?}");
     // Logging in with the temporary password again gives a fresh ticket.
     let fresh = h.ticket("anna", &temp).await;
-    h.service.set_new_password(&fresh, &secret("plum-Kettle-42")).await.unwrap();
+    h.service.set_new_password(&fresh, &SecretString::from("plum-Kettle-42")).await.unwrap();
 }
 
 #[tokio::test]
@@ -86,16 +87,19 @@ async fn a_rejected_password_lists_every_violation_and_keeps_the_ticket() {
     h.invite("anna").await;
     let temp = h.last_temporary_password();
     let ticket = h.ticket("anna", &temp).await;
-    let Err(ServiceError::PasswordRejected(v)) = h.service.set_new_password(&ticket, &secret("anna")).await else {
+    let Err(ServiceError::PasswordRejected(v)) = h.service.set_new_password(&ticket, &SecretString::from("anna")).await
+    else {
         panic!("weak password accepted");
     };
     let codes: Vec<_> = v.as_slice().iter().map(|v| v.code()).collect();
     assert_eq!(codes, ["too_short", "missing_digit", "same_as_username", "common_password"]);
-    let Err(ServiceError::PasswordRejected(v)) = h.service.set_new_password(&ticket, &secret(&temp)).await else {
+    let Err(ServiceError::PasswordRejected(v)) =
+        h.service.set_new_password(&ticket, &SecretString::from(temp.as_str())).await
+    else {
         panic!("temporary password accepted as the new one");
     };
     assert!(v.contains_code("same_as_temporary_password"));
-    h.service.set_new_password(&ticket, &secret("plum-Kettle-42")).await.unwrap();
+    h.service.set_new_password(&ticket, &SecretString::from("plum-Kettle-42")).await.unwrap();
 }
 
 #[tokio::test]
@@ -111,7 +115,7 @@ async fn a_password_change_removes_the_temporary_password_and_bumps_the_version(
     let temp = h.last_temporary_password();
     let changed = h
         .service
-        .change_password(anna.id, &secret(&Harness::password_of("anna")), &secret("new-Pass-77"))
+        .change_password(anna.id, &SecretString::from(Harness::password_of("anna")), &SecretString::from("new-Pass-77"))
         .await
         .unwrap();
     assert!(changed.credential_version > before);
@@ -188,7 +192,7 @@ async fn a_password_change_clears_the_lockout_and_so_does_staff_unlock() {
     let temp = h.last_temporary_password();
     h.clock.advance(Duration::from_secs(16 * 60));
     let ticket = h.ticket("anna", &temp).await;
-    h.service.set_new_password(&ticket, &secret("plum-Kettle-42")).await.unwrap();
+    h.service.set_new_password(&ticket, &SecretString::from("plum-Kettle-42")).await.unwrap();
     assert_eq!(
         h.store
             .login_failures(&customer_access::store::ThrottleKey::username(&"anna".parse_key()))
@@ -320,12 +324,14 @@ async fn outdated_hashes_are_upgraded_on_login() {
     let upgraded =
         customer_access::AccessService::new(h.store.clone(), h.mailer.clone(), h.clock.clone(), stronger).unwrap();
     let before = h.store.contact(anna.id).await.unwrap().credentials;
-    let outcome = upgraded.login("anna", &secret(&Harness::password_of("anna"))).await.unwrap();
+    let outcome = upgraded.login("anna", &SecretString::from(Harness::password_of("anna"))).await.unwrap();
     assert!(is_authenticated(&outcome));
     let after = h.store.contact(anna.id).await.unwrap().credentials;
     assert!(after.password.unwrap().as_phc().contains("m=128,"), "re-hashed with the new parameters");
     assert_eq!(after.credential_version, before.credential_version, "same password: sessions survive");
-    assert!(is_authenticated(&upgraded.login("anna", &secret(&Harness::password_of("anna"))).await.unwrap()));
+    assert!(is_authenticated(
+        &upgraded.login("anna", &SecretString::from(Harness::password_of("anna"))).await.unwrap()
+    ));
 }
 
 #[tokio::test]
@@ -335,11 +341,11 @@ async fn bad_input_is_refused_before_any_hashing() {
     let ops = h.service.hash_operations();
     let huge = "a1".repeat(1 << 19);
     assert!(matches!(
-        h.service.login("anna", &secret(&huge)).await,
+        h.service.login("anna", &SecretString::from(huge.as_str())).await,
         Err(ServiceError::Input(InputError::PasswordTooLong { max: 128 }))
     ));
     assert!(matches!(
-        h.service.login("an\r\nna", &secret("x")).await,
+        h.service.login("an\r\nna", &SecretString::from("x")).await,
         Err(ServiceError::Input(InputError::Username(_)))
     ));
     assert!(h.service.request_password_reset("").is_err());
@@ -351,10 +357,10 @@ async fn bad_input_is_refused_before_any_hashing() {
         })
         .await;
     let ops = h.service.hash_operations().max(ops);
-    let rejected = h.service.set_new_password(&ticket, &secret(&huge)).await;
+    let rejected = h.service.set_new_password(&ticket, &SecretString::from(huge.as_str())).await;
     assert!(matches!(rejected, Err(ServiceError::PasswordRejected(v)) if v.contains_code("too_long")));
     assert!(matches!(
-        h.service.set_new_password(&secret("7.garbage"), &secret("x")).await,
+        h.service.set_new_password(&SecretString::from("7.garbage"), &SecretString::from("x")).await,
         Err(ServiceError::InvalidTicket)
     ));
     assert_eq!(h.service.hash_operations(), ops, "no hash work for refused input");
@@ -377,7 +383,7 @@ async fn a_full_hashing_queue_answers_overloaded() {
     let h = Harness::with_policy(policy).await;
     let results = futures_like_join((0..8).map(|i| {
         let s = h.service.clone();
-        async move { s.login(&format!("user{i}"), &secret("wrong-Pass-1")).await }
+        async move { s.login(&format!("user{i}"), &SecretString::from("wrong-Pass-1")).await }
     }))
     .await;
     assert!(results.iter().any(|r| matches!(r, Err(ServiceError::Overloaded))), "{results:?}");
@@ -389,7 +395,7 @@ async fn a_full_hashing_queue_answers_overloaded() {
 #[tokio::test]
 async fn a_waiting_login_holds_little_memory() {
     let h = Harness::new().await;
-    let password = secret("wrong-Pass-1");
+    let password = SecretString::from("wrong-Pass-1");
     let size = std::mem::size_of_val(&h.service.login("anna", &password));
     assert!(size <= 2048, "a login future is {size} bytes");
 }

@@ -7,8 +7,9 @@ mod common;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use common::{Harness, secret};
+use common::Harness;
 use customer_access::mailer::MailErrorKind;
+use customer_access::secrecy::SecretString;
 use customer_access::{LoginOutcome, ResetOptions};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -61,14 +62,14 @@ async fn no_secret_reaches_debug_errors_audit_tracing_or_storage() {
     let LoginOutcome::PasswordChangeRequired { ticket } = &outcome else { panic!() };
     secrets.push(ticket.expose_secret().to_owned());
     let _ = write!(seen, "{outcome:?}");
-    let ticket = secret(ticket.expose_secret());
+    let ticket = SecretString::from(ticket.expose_secret());
 
     let weak = "weakling";
     secrets.push(weak.to_owned());
-    let _ = write!(seen, "{:?}", h.service.set_new_password(&ticket, &secret(weak)).await);
+    let _ = write!(seen, "{:?}", h.service.set_new_password(&ticket, &SecretString::from(weak)).await);
     let good = "Plum-Kettle-4242";
     secrets.push(good.to_owned());
-    let _ = write!(seen, "{:?}", h.service.set_new_password(&ticket, &secret(good)).await);
+    let _ = write!(seen, "{:?}", h.service.set_new_password(&ticket, &SecretString::from(good)).await);
     let _ = write!(seen, "{:?}", h.login("anna", good).await);
     let _ = write!(seen, "{:?}", h.login("anna", "Wrong-Guess-77").await);
     secrets.push("Wrong-Guess-77".to_owned());
@@ -84,8 +85,16 @@ async fn no_secret_reaches_debug_errors_audit_tracing_or_storage() {
 
     let changed = "Second-Plum-99";
     secrets.push(changed.to_owned());
-    let _ = write!(seen, "{:?}", h.service.change_password(anna.id, &secret(good), &secret(changed)).await);
-    let _ = write!(seen, "{:?}", h.service.change_password(anna.id, &secret("Bad-Current-1"), &secret(changed)).await);
+    let _ = write!(
+        seen,
+        "{:?}",
+        h.service.change_password(anna.id, &SecretString::from(good), &SecretString::from(changed)).await
+    );
+    let _ = write!(
+        seen,
+        "{:?}",
+        h.service.change_password(anna.id, &SecretString::from("Bad-Current-1"), &SecretString::from(changed)).await
+    );
     secrets.push("Bad-Current-1".to_owned());
 
     let _ = write!(seen, "{:?} {:?}", h.service, h.mailer);

@@ -9,8 +9,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{HOUR, Harness, fast_policy, secret};
+use common::{HOUR, Harness, fast_policy};
 use customer_access::mailer::MailErrorKind;
+use customer_access::secrecy::SecretString;
 use customer_access::{LoginOutcome, ResetOptions, SelfServiceOutcome, ServiceError};
 use proptest::prelude::*;
 
@@ -141,7 +142,13 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     let Some(index) = m.tickets.len().checked_sub(1 + index_from_latest) else { continue };
                     m.counter += 1;
                     let password = if weak { "weak".to_owned() } else { format!("Model-Pass-{}", m.counter) };
-                    let result = h.service.set_new_password(&secret(&m.tickets[index]), &secret(&password)).await;
+                    let result = h
+                        .service
+                        .set_new_password(
+                            &SecretString::from(m.tickets[index].as_str()),
+                            &SecretString::from(password.as_str()),
+                        )
+                        .await;
                     let redeemable = m.pending_ticket.is_some_and(|(i, exp)| i == index && m.now < exp);
                     match result {
                         Ok(_) => {

@@ -31,10 +31,6 @@ pub fn fast_policy() -> SecurityPolicy {
     policy
 }
 
-pub fn secret(s: &str) -> SecretString {
-    SecretString::from(s.to_owned())
-}
-
 pub const HOUR: Duration = Duration::from_secs(3600);
 
 impl Harness {
@@ -61,7 +57,7 @@ impl Harness {
         let contact = self.invite(username).await;
         let temp = self.last_temporary_password();
         let ticket = self.ticket(username, &temp).await;
-        self.service.set_new_password(&ticket, &secret(&Self::password_of(username))).await.unwrap();
+        self.service.set_new_password(&ticket, &SecretString::from(Self::password_of(username))).await.unwrap();
         contact
     }
 
@@ -87,14 +83,14 @@ impl Harness {
 
     /// Log in with a temporary password and return the change ticket.
     pub async fn ticket(&self, username: &str, temporary: &str) -> SecretString {
-        match self.service.login(username, &secret(temporary)).await.unwrap() {
-            LoginOutcome::PasswordChangeRequired { ticket } => secret(ticket.expose_secret()),
+        match self.service.login(username, &SecretString::from(temporary)).await.unwrap() {
+            LoginOutcome::PasswordChangeRequired { ticket } => SecretString::from(ticket.expose_secret()),
             other => panic!("expected PasswordChangeRequired, got {other:?}"),
         }
     }
 
     pub async fn login(&self, username: &str, password: &str) -> LoginOutcome {
-        self.service.login(username, &secret(password)).await.unwrap()
+        self.service.login(username, &SecretString::from(password)).await.unwrap()
     }
 
     pub async fn self_service(&self, username: &str) -> customer_access::SelfServiceOutcome {
