@@ -41,7 +41,8 @@ pub struct Statements {
     pub insert_retailer: Arc<str>,
     pub retailer: Arc<str>,
     pub retailers: Arc<str>,
-    /// Binds the [contact fields](CONTACT_FIELDS) as `$1..$18` and the retailer as `$19`.
+    /// Binds the writable contact columns (`username` to `hold_until`, in table order) as
+    /// `$1..$18` and the retailer as `$19`.
     pub insert_contact: Arc<str>,
     pub contact_by_id: Arc<str>,
     /// The contact with username key `$1`, or else the decoy row (key `$2`). Either way the

@@ -1,7 +1,7 @@
 //! One error shape for both trait families a backend implements: a kind the service acts
 //! on, and the backend's own error kept as the source (never flattened into a string, so
-//! the chain survives). [`StoreError`](crate::StoreError) and
-//! [`MailError`](crate::MailError) are this type with their kinds.
+//! the chain survives). [`StoreError`](crate::store::StoreError) and
+//! [`MailError`](crate::mailer::MailError) are this type with their kinds.
 
 use std::error::Error as StdError;
 use std::fmt;

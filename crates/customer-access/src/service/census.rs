@@ -5,7 +5,7 @@
 //! other parameters exist (before a parameter change reaches them, or imported hashes), that
 //! difference tells them apart from unknown usernames. So every login pads each of its two
 //! verifications with dummy ones for every other parameter set in use
-//! ([`HashPool::verify_pair_padded`](crate::HashPool::verify_pair_padded)), and this census
+//! ([`HashPool::verify_pair_padded`](crate::hashing::HashPool::verify_pair_padded)), and this census
 //! keeps the list: taken from the store on first use and again every
 //! [`CENSUS_INTERVAL`] of the service's clock. Once the last outdated hash is upgraded at
 //! its contact's login, the next census drops its parameters and logins cost one set again.

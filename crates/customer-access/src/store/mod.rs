@@ -282,7 +282,7 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// starts with one of them.
     ///
     /// The service calls this a few times every few minutes to learn which hash parameter
-    /// sets are in use ([`StoredHash::phc_prefix`](crate::StoredHash::phc_prefix)), so that
+    /// sets are in use ([`StoredHash::phc_prefix`](crate::store::StoredHash::phc_prefix)), so that
     /// a failed login can cost the same for every username while hashes made with other
     /// parameters exist. A full scan is fine.
     fn hash_outside(&self, prefixes: &[String]) -> impl Future<Output = StoreResult<Option<StoredHash>>> + Send;
