@@ -171,3 +171,27 @@ async fn a_killed_connection_fails_cleanly_and_stores_nothing() {
     service.update_email(&Staff::SalesAdmin { staff_id: StaffId::new(1) }, anna.id, "new@shop.example").await.unwrap();
     schemas.drop_all(&admin_pool).await;
 }
+
+/// A miss reads the stored decoy (id 0) under the probed key, by the statement a hit runs;
+/// an altered decoy row is refused when the schema is opened again.
+#[tokio::test]
+async fn a_miss_reads_the_stored_decoy() {
+    let Some(pool) = common::pool(2).await else { return };
+    let schemas = common::Schemas::default();
+    let store = schemas.store(&pool).await;
+    let row = sqlx::query(sqlx::AssertSqlSafe(store.statements().contact_by_key.clone()))
+        .bind("nobody")
+        .bind(customer_access::store::columns::ContactColumns::decoy_username_key())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::get::<i64, _>(&row, "id"), 0);
+    assert_eq!(sqlx::Row::get::<String, _>(&row, "username_key"), "nobody");
+
+    let schema = store.dialect().schema().clone();
+    let alter = format!("UPDATE \"{schema}\".contacts SET display_name = 'Changed' WHERE id = 0");
+    sqlx::query(sqlx::AssertSqlSafe(alter)).execute(&pool).await.unwrap();
+    let reopened = customer_access_postgres::from_pool(pool.clone(), schema).await;
+    assert!(matches!(reopened, Err(customer_access_postgres::OpenError::Migrate(_))), "{reopened:?}");
+    schemas.drop_all(&pool).await;
+}
