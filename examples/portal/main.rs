@@ -232,6 +232,10 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
             });
             return respond(Some(cookie), Redirect::to("/set-password"));
         }
+        // Only the holder of the e-mailed temporary password sees this.
+        Ok(LoginOutcome::TemporaryPasswordExpired { .. }) => {
+            "Your temporary password has expired. Use \"Forgot your password?\" to get a new one.".to_owned()
+        }
         Ok(LoginOutcome::LockedOut { retry_after }) => {
             format!("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))
         }

@@ -208,6 +208,24 @@ pub async fn enumeration_timing_with_other_parameters<S: Store>(store: S, sample
     measure(&service, [&known, &unknown], false, samples).await
 }
 
+/// [`enumeration_timing_in_one_store`] where every known contact holds a temporary password
+/// that expired a day ago (within the notice period, so its hash is kept and a login is
+/// verified against it): a wrong password must still cost what an unknown username's does.
+pub async fn enumeration_timing_with_expired_temporaries<S: Store>(store: S, samples: usize) -> TimingReport {
+    let service = timing_service(store, None);
+    let known: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i, i + 40)).collect();
+    let unknown: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i + 40, i)).collect();
+    populate(&service, &known).await;
+    for username in &known {
+        service.request_password_reset(username).unwrap().run().await;
+    }
+    assert_eq!(service.mailer().messages().len(), KNOWN, "every known contact got a temporary password");
+    let day = std::time::Duration::from_secs(86_400);
+    service.clock().advance(service.policy().temporary_password_ttl + day);
+    assert!(service.policy().expired_temporary_notice > day, "the expired hashes are still kept");
+    measure(&service, [&known, &unknown], false, samples).await
+}
+
 /// Measure `samples` calls per class of failed login and of the "Forgot your password"
 /// answer, with the same usernames in both classes. `with` and `without` must be two fresh,
 /// empty stores of the same kind: the probed usernames will exist in `with` only (`without`

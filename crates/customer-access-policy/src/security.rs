@@ -29,6 +29,14 @@ pub struct SecurityPolicy {
     /// a key.
     #[cfg_attr(feature = "serde", serde(rename = "temporary_password_ttl_secs", with = "secs"))]
     pub temporary_password_ttl: Duration,
+    /// For this long after a temporary password expires, its hash is kept, and a login with
+    /// it (and with nothing else that matches) is told the temporary password has expired, so
+    /// the page can offer a new one instead of "invalid username or password". Default **30
+    /// days**: a contact back from a holiday still gets the helpful answer. Only someone who
+    /// holds the e-mailed secret learns anything; every other failure keeps the one answer
+    /// and the same cost. Zero turns the notice off.
+    #[cfg_attr(feature = "serde", serde(rename = "expired_temporary_notice_secs", with = "secs"))]
+    pub expired_temporary_notice: Duration,
     /// How long a change ticket (returned by a login with the temporary password) can be
     /// redeemed. Default **10 minutes**: the user is on the "set a new password" page right
     /// now; a ticket that outlives the visit is only a replay risk.
@@ -72,6 +80,7 @@ impl Default for SecurityPolicy {
             password: PasswordPolicy::default(),
             username: UsernameRules::default(),
             temporary_password_ttl: Duration::from_secs(48 * 3600),
+            expired_temporary_notice: Duration::from_secs(30 * 86_400),
             change_ticket_ttl: Duration::from_secs(10 * 60),
             reset_throttle: ResetThrottle::default(),
             login_backoff: LoginBackoff::default(),
@@ -298,6 +307,7 @@ impl SecurityPolicy {
             return Err(invalid("username", "need 1 <= min_length <= max_length <= 256"));
         }
         check_range("temporary_password_ttl", self.temporary_password_ttl, 60, 30 * 86_400)?;
+        check_range("expired_temporary_notice", self.expired_temporary_notice, 0, 365 * 86_400)?;
         check_range("change_ticket_ttl", self.change_ticket_ttl, 30, 3600)?;
         if self.reset_throttle.max_requests == 0 {
             return Err(invalid("reset_throttle.max_requests", "must be at least 1"));

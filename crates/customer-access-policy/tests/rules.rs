@@ -146,6 +146,7 @@ fn nist_profile_has_no_composition_rules_and_fifteen_minimum() {
 fn security_policy_defaults_match_the_seed() {
     let p = SecurityPolicy::default();
     assert_eq!(p.temporary_password_ttl.as_secs(), 48 * 3600);
+    assert_eq!(p.expired_temporary_notice.as_secs(), 30 * 86_400);
     assert!(!p.include_username_in_reset_email);
     assert_eq!((p.argon2.memory_kib, p.argon2.iterations, p.argon2.parallelism), (19_456, 2, 1));
     assert!(p.change_ticket_ttl.as_secs() <= 3600);
@@ -160,6 +161,11 @@ fn invalid_security_values_name_the_field() {
     let mut p = SecurityPolicy::default();
     p.temporary_password_ttl = std::time::Duration::ZERO;
     assert!(p.check().unwrap_err().to_string().contains("temporary_password_ttl"));
+    let mut p = SecurityPolicy::default();
+    p.expired_temporary_notice = std::time::Duration::from_secs(366 * 86_400);
+    assert!(p.check().unwrap_err().to_string().contains("expired_temporary_notice"));
+    p.expired_temporary_notice = std::time::Duration::ZERO;
+    assert!(p.check().is_ok(), "zero turns the notice off");
     let mut p = SecurityPolicy::default();
     p.argon2.max_stored_memory_kib = 1000;
     assert!(p.check().is_err());

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use customer_access_conformance::timing::{
-    enumeration_timing_in_one_store, enumeration_timing_with_other_parameters, samples_from_env,
+    enumeration_timing_in_one_store, enumeration_timing_with_expired_temporaries,
+    enumeration_timing_with_other_parameters, samples_from_env,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -22,4 +23,9 @@ async fn sqlite_store_has_no_username_timing_leak() {
     let report = enumeration_timing_with_other_parameters(store, samples_from_env(2_000)).await;
     println!("sqlite store timing, other hash parameters: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs for contacts with other hash parameters: {report:?}");
+    // Contacts holding a recently expired temporary password (issue 17).
+    let store = customer_access_sqlite::open(dir.path().join("timing-expired.db")).await.unwrap();
+    let report = enumeration_timing_with_expired_temporaries(store, samples_from_env(2_000)).await;
+    println!("sqlite store timing, expired temporary passwords: {report:?}");
+    assert!(report.max_abs_t() < 5.0, "timing differs for contacts with an expired temporary password: {report:?}");
 }

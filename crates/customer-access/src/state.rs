@@ -67,6 +67,30 @@ pub(crate) fn pending_temporary(record: &ContactRecord, now: Timestamp) -> Optio
     record.credentials.temporary.as_ref().filter(|t| now < t.expires_at)
 }
 
+/// The temporary password that expired less than `notice` ago, if one is still kept: a login
+/// with it is told so (only its holder can make one).
+pub(crate) fn recently_expired_temporary(
+    record: &ContactRecord,
+    now: Timestamp,
+    notice: Duration,
+) -> Option<&TemporaryCredential> {
+    record.credentials.temporary.as_ref().filter(|t| t.expires_at <= now && now < t.expires_at.plus(notice))
+}
+
+/// A login with the current password: the first use of either secret withdraws the other, so
+/// a temporary password (pending or expired) and its ticket go, and a mailbox read later
+/// opens nothing. `None` when there is nothing to withdraw.
+pub(crate) fn withdraw_after_login(record: &ContactRecord, now: Timestamp) -> Option<Transition> {
+    let c = &record.credentials;
+    if c.temporary.is_none() && c.ticket.is_none() {
+        return None;
+    }
+    let mut next = begin(record);
+    let mut events = Vec::new();
+    withdraw_pending(&mut next, now, &Actor::Contact(record.contact.id), &mut events);
+    Some(Transition { record: next, events })
+}
+
 /// May a self-service reset send an e-mail now, given the throttle?
 pub(crate) fn reset_allowed(window: &ResetWindow, now: Timestamp, throttle: &ResetThrottle) -> bool {
     match window.started_at {

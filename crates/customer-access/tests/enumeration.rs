@@ -1,5 +1,6 @@
-//! No oracle: unknown usernames, disabled logins and known ones get the same answers and
-//! cost the same number of Argon2 operations.
+//! No oracle: unknown usernames, disabled logins and known ones (with or without a pending or
+//! recently expired temporary password) get the same answers and cost the same number of
+//! Argon2 operations.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 mod common;
@@ -10,11 +11,22 @@ use customer_access::{LoginOutcome, ResetOptions, SelfServiceOutcome};
 /// (label, username) for each kind of username the tests compare.
 async fn population(h: &Harness) -> Vec<(&'static str, &'static str)> {
     h.contact("known").await;
+    // A temporary password that expired a day ago: kept for the expiry notice, so a login
+    // verifies against it, and a wrong password must still look like every other failure.
+    let expired = h.contact("expired").await;
+    h.service.staff_reset(&h.admin, expired.id, ResetOptions::default()).await.unwrap();
+    h.clock.advance(std::time::Duration::from_secs(49 * 3600));
     let with_temp = h.contact("pending").await;
     h.service.staff_reset(&h.admin, with_temp.id, ResetOptions::default()).await.unwrap();
     let disabled = h.contact("disabled").await;
     h.service.set_login_enabled(&h.admin, disabled.id, false).await.unwrap();
-    vec![("known", "known"), ("pending", "pending"), ("disabled", "disabled"), ("unknown", "nobody")]
+    vec![
+        ("known", "known"),
+        ("expired temporary", "expired"),
+        ("pending", "pending"),
+        ("disabled", "disabled"),
+        ("unknown", "nobody"),
+    ]
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! ticket redemptions, clock advances and mail failures, checked against a simple model.
 //! Invariants: a temporary password never authenticates, at most one temporary password is
 //! usable, tickets are single-use and expire, the current password works exactly when the
-//! model says so.
+//! model says so, a login with it withdraws the e-mailed one, and only the kept temporary
+//! password is named as expired, for the notice period.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 mod common;
@@ -40,10 +41,14 @@ fn op() -> impl Strategy<Value = Op> {
             Just(Duration::from_secs(9 * 60)),
             Just(HOUR),
             Just(47 * HOUR),
+            Just(30 * 24 * HOUR),
         ].prop_map(Op::Advance),
         1 => any::<bool>().prop_map(Op::MailFails),
     ]
 }
+
+/// How long an expired temporary password is still named as such (the policy default).
+const NOTICE: Duration = Duration::from_secs(30 * 86_400);
 
 /// What the model knows: only facts a user could observe.
 #[derive(Default)]
@@ -52,7 +57,8 @@ struct Model {
     current: Option<String>,
     /// Every temporary password ever e-mailed, oldest first; only the last may be usable.
     temporaries: Vec<String>,
-    /// The usable one: (index into `temporaries`, expiry).
+    /// The one the store keeps, usable before its expiry and named as expired for the
+    /// notice period after: (index into `temporaries`, expiry).
     usable_temporary: Option<(usize, Duration)>,
     /// Every ticket ever issued, oldest first.
     tickets: Vec<String>,
@@ -114,6 +120,11 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     if !same_as_temp {
                         prop_assert_eq!(authenticated, m.current.is_some(), "{:?}", outcome);
                     }
+                    if authenticated {
+                        // The first use of either secret withdraws the other.
+                        m.usable_temporary = None;
+                        m.pending_ticket = None;
+                    }
                 }
                 Op::LoginTemporary { index_from_latest } => {
                     let Some(index) = m.temporaries.len().checked_sub(1 + index_from_latest) else { continue };
@@ -124,15 +135,22 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         "a temporary password authenticated"
                     );
                     let usable = m.usable_temporary.is_some_and(|(i, exp)| i == index && m.now < exp);
+                    let recently_expired =
+                        m.usable_temporary.is_some_and(|(i, exp)| i == index && exp <= m.now && m.now < exp + NOTICE);
                     match outcome {
                         LoginOutcome::PasswordChangeRequired { ticket } => {
                             prop_assert!(usable, "a superseded or expired temporary password was accepted");
                             m.tickets.push(ticket.expose_secret().to_owned());
                             m.pending_ticket = Some((m.tickets.len() - 1, m.now + Duration::from_secs(600)));
                         }
-                        other => {
-                            prop_assert!(!usable && matches!(other, LoginOutcome::InvalidCredentials), "{:?}", other)
+                        LoginOutcome::TemporaryPasswordExpired { .. } => {
+                            prop_assert!(recently_expired, "only the kept, recently expired one is named")
                         }
+                        other => prop_assert!(
+                            !usable && !recently_expired && matches!(other, LoginOutcome::InvalidCredentials),
+                            "{:?}",
+                            other
+                        ),
                     }
                 }
                 Op::LoginWrong => {

@@ -13,7 +13,7 @@ use crate::hashing::HashError;
 use crate::ids::ContactId;
 use crate::input::InputError;
 use crate::mailer::Mailer;
-use crate::state::{issue_ticket, pending_temporary, upgrade_hash};
+use crate::state::{issue_ticket, pending_temporary, recently_expired_temporary, upgrade_hash, withdraw_after_login};
 use crate::store::{Store, ThrottleKey};
 use crate::ticket::ChangeTicket;
 
@@ -43,8 +43,17 @@ pub enum LoginOutcome {
         /// Redeem with [`AccessService::set_new_password`].
         ticket: ChangeTicket,
     },
-    /// Unknown username, wrong password, expired temporary password or disabled login: one
-    /// answer for all, so that none of them can be told apart.
+    /// The password matched only a temporary password that expired less than
+    /// [`SecurityPolicy::expired_temporary_notice`](crate::SecurityPolicy::expired_temporary_notice)
+    /// ago: offer to send a new one. Only someone holding that e-mailed secret gets this
+    /// answer; it logs nobody in and costs what every other failure costs.
+    TemporaryPasswordExpired {
+        /// When the temporary password stopped working.
+        expired_at: Timestamp,
+    },
+    /// Unknown username, wrong password, disabled login, or a temporary password expired
+    /// longer ago than the notice period: one answer for all, so that none of them can be
+    /// told apart.
     InvalidCredentials,
     /// Too many failed attempts for this username (known or not), or for this recognised
     /// device; try again after this long. Nothing was verified.
@@ -125,12 +134,18 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         }
         let current = record.credentials.password.as_ref().filter(|_| usable);
         let temporary = pending_temporary(&record, now).map(|t| t.hash.clone()).filter(|_| usable);
+        // Without a pending temporary password, the second verification is against one that
+        // expired recently, if kept, so that its holder can be told; it costs the same.
+        let expired_at = recently_expired_temporary(&record, now, policy.expired_temporary_notice)
+            .filter(|_| usable && temporary.is_none())
+            .map(|t| (t.hash.clone(), t.expires_at));
+        let second = temporary.clone().or_else(|| expired_at.as_ref().map(|(hash, _)| hash.clone()));
         // Both verifications run in parallel: a login takes one verification's time on an
         // idle pool, and the work stays two verifications whatever the username, each padded
         // to every hash parameter set in use (see `census`).
         let padding = self.hash_padding().await;
         let (current_ok, temporary_ok) =
-            slot.verify_pair_padded(candidate.as_bytes(), current, temporary.as_ref(), &padding).await?;
+            slot.verify_pair_padded(candidate.as_bytes(), current, second.as_ref(), &padding).await?;
         let (current_ok, temporary_ok) = (usable_or_false(current_ok)?, usable_or_false(temporary_ok)?);
         let usable = usable.then_some(record);
 
@@ -139,6 +154,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 self.clear_attempts(&throttle).await?;
                 let version = record.credentials.credential_version;
                 let contact = record.contact.id;
+                let record = Box::pin(self.withdraw_temporary(record, now)).await?;
                 // Boxed, like the ticket branch: rare paths whose futures (a whole
                 // compare-and-swap save) would otherwise enlarge every waiting login's.
                 Box::pin(self.upgrade_if_outdated(record, candidate.as_bytes())).await;
@@ -147,9 +163,15 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 tracing::info!(contact = %contact, "login succeeded");
                 Ok(LoginOutcome::Authenticated { contact, credential_version: version, device })
             }
-            (Some(record), false, true) => {
+            (Some(record), false, true) if temporary.is_some() => {
                 self.clear_attempts(&throttle).await?;
                 Box::pin(self.issue_change_ticket(record, temporary)).await
+            }
+            (Some(_), false, true) => {
+                // The attempt stays charged: an expired secret opens nothing.
+                tracing::info!("login with an expired temporary password");
+                let expired_at = expired_at.map_or(now, |(_, at)| at);
+                Ok(LoginOutcome::TemporaryPasswordExpired { expired_at })
             }
             _ => {
                 // The attempt was charged when it was reserved.
@@ -157,6 +179,34 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 Ok(LoginOutcome::InvalidCredentials)
             }
         }
+    }
+
+    /// After a login with the current password, withdraw the temporary password (pending or
+    /// expired) and its ticket: the first use of either secret withdraws the other. Returns
+    /// the record as saved. A failure to save fails the login, rather than leave the
+    /// e-mailed secret working.
+    async fn withdraw_temporary(&self, record: ContactRecord, now: Timestamp) -> Result<ContactRecord, ServiceError> {
+        let c = &record.credentials;
+        if c.temporary.is_none() && c.ticket.is_none() {
+            return Ok(record);
+        }
+        let Some(password) = c.password.clone() else {
+            return Ok(record);
+        };
+        self.update(record, |current| {
+            if current.credentials.password.as_ref() != Some(&password) {
+                // The password changed meanwhile; the new state decides.
+                return Ok(Step::Stop(current.clone()));
+            }
+            Ok(match withdraw_after_login(current, now) {
+                Some(transition) => {
+                    let saved = transition.record.clone();
+                    Step::Save(transition, saved)
+                }
+                None => Step::Stop(current.clone()),
+            })
+        })
+        .await
     }
 
     /// Issue and store a device token for a successful login. Best effort: a store failure
