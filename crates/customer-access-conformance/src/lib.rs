@@ -26,6 +26,7 @@
 
 mod checks;
 mod fixtures;
+mod lifecycle;
 mod races;
 pub mod suite;
 pub mod support;
@@ -37,6 +38,7 @@ use std::future::Future;
 use customer_access::Store;
 
 pub use checks::*;
+pub use lifecycle::*;
 pub use races::*;
 pub use suite::{CHECKS, CheckFailure};
 pub use throttle::*;

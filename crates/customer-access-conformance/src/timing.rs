@@ -226,6 +226,22 @@ pub async fn enumeration_timing_with_expired_temporaries<S: Store>(store: S, sam
     measure(&service, [&known, &unknown], false, samples).await
 }
 
+/// [`enumeration_timing_in_one_store`] where every known contact has been removed: a login
+/// for a removed contact's username costs what a never-seen username's does.
+pub async fn enumeration_timing_with_removed_contacts<S: Store>(store: S, samples: usize) -> TimingReport {
+    let service = timing_service(store, None);
+    let removed: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i, i + 40)).collect();
+    let unknown: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i + 40, i)).collect();
+    populate(&service, &removed).await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    for retailer in service.manageable_retailers(&admin).await.unwrap() {
+        for contact in service.list_contacts(&admin, retailer.id).await.unwrap() {
+            service.remove_contact(&admin, contact.id).await.unwrap();
+        }
+    }
+    measure(&service, [&removed, &unknown], false, samples).await
+}
+
 /// Measure `samples` calls per class of failed login and of the "Forgot your password"
 /// answer, with the same usernames in both classes. `with` and `without` must be two fresh,
 /// empty stores of the same kind: the probed usernames will exist in `with` only (`without`

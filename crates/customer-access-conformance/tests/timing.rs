@@ -26,4 +26,10 @@ async fn memory_store_has_no_username_timing_leak() {
             .await;
     println!("memory store timing, expired temporary passwords: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs for contacts with an expired temporary password: {report:?}");
+    // Removed contacts (issue 17): their usernames cost what never-seen ones do.
+    let report =
+        customer_access_conformance::timing::enumeration_timing_with_removed_contacts(MemoryStore::new(), samples)
+            .await;
+    println!("memory store timing, removed contacts: {report:?}");
+    assert!(report.max_abs_t() < 5.0, "timing differs for removed contacts: {report:?}");
 }

@@ -5,7 +5,7 @@
 
 use customer_access_conformance::timing::{
     enumeration_timing_in_one_store, enumeration_timing_with_expired_temporaries,
-    enumeration_timing_with_other_parameters, samples_from_env,
+    enumeration_timing_with_other_parameters, enumeration_timing_with_removed_contacts, samples_from_env,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,4 +28,9 @@ async fn sqlite_store_has_no_username_timing_leak() {
     let report = enumeration_timing_with_expired_temporaries(store, samples_from_env(2_000)).await;
     println!("sqlite store timing, expired temporary passwords: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs for contacts with an expired temporary password: {report:?}");
+    // Removed contacts (issue 17): their usernames cost what never-seen ones do.
+    let store = customer_access_sqlite::open(dir.path().join("timing-removed.db")).await.unwrap();
+    let report = enumeration_timing_with_removed_contacts(store, samples_from_env(2_000)).await;
+    println!("sqlite store timing, removed contacts: {report:?}");
+    assert!(report.max_abs_t() < 5.0, "timing differs for removed contacts: {report:?}");
 }

@@ -96,6 +96,9 @@ audit_kinds! {
     Unlocked => "unlocked",
     /// A staff member tried to act on a retailer they may not manage.
     AccessDenied => "access_denied",
+    /// Staff removed the contact: its login ended and its personal data was erased; the
+    /// audit trail keeps pointing at its id.
+    ContactRemoved => "contact_removed",
     /// The contact ended every session and recognised device ("log out everywhere").
     LoggedOutEverywhere => "logged_out_everywhere",
     /// The previous address was told of a staff e-mail change.

@@ -32,3 +32,28 @@ pub struct Contact {
     /// Whether the contact may log in at all.
     pub login_enabled: bool,
 }
+
+/// The username key a removed contact's row keeps: `removed.<id>` filled with `.` to this
+/// many characters. Longer than any policy lets a username be (`SecurityPolicy::check` caps
+/// them at 256), so no contact can ever take it, and unique per contact, so the username the
+/// contact had is free again.
+const REMOVED_KEY_LEN: usize = 260;
+const REMOVED_KEY_PREFIX: &str = "removed.";
+
+impl Contact {
+    /// Has staff removed this contact (see `AccessService::remove_contact`)? Its row stays
+    /// as a tombstone for the audit trail: no personal data, no secrets, login disabled, and
+    /// a reserved username key.
+    pub fn is_removed(&self) -> bool {
+        let key = self.username_key.as_str();
+        key.len() == REMOVED_KEY_LEN && key.starts_with(REMOVED_KEY_PREFIX)
+    }
+}
+
+/// The reserved username key of removed contact `id`.
+pub(crate) fn removed_key(id: ContactId) -> UsernameKey {
+    let key = format!("{:.<width$}", format!("{REMOVED_KEY_PREFIX}{}", id.get()), width = REMOVED_KEY_LEN);
+    // Only characters of the username alphabet, starting with a letter, of a length
+    // `from_stored` accepts: it cannot fail.
+    UsernameKey::from_stored(&key).unwrap_or_else(|_| unreachable!("a removed contact's key is canonical"))
+}

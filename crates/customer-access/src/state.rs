@@ -240,6 +240,33 @@ pub(crate) fn undo_email_change(
     Some(Transition { record: next, events })
 }
 
+/// The address a removed contact's row keeps: reserved (RFC 2606), so nothing is ever sent.
+const REMOVED_EMAIL: &str = "removed@removed.invalid";
+
+/// Staff remove the contact: the row becomes a tombstone for the audit trail. Personal data
+/// (username, e-mail, display name) and every secret (password, temporary password, ticket,
+/// hold) are erased, the login is disabled, the username key becomes the reserved key of this
+/// id (the old username is free again), and the credential version bumps (sessions and
+/// devices end at once).
+pub(crate) fn remove(record: &ContactRecord, now: Timestamp, actor: &Actor) -> Transition {
+    let mut next = begin(record);
+    let c = &mut next.contact;
+    c.username = String::new();
+    c.username_key = crate::domain::removed_key(c.id);
+    c.display_name = String::new();
+    c.login_enabled = false;
+    c.email = EmailAddress::parse(REMOVED_EMAIL).unwrap_or_else(|_| unreachable!("a valid, reserved address"));
+    let k = &mut next.credentials;
+    k.password = None;
+    k.temporary = None;
+    k.ticket = None;
+    k.email_hold = None;
+    k.reset_window = ResetWindow::default();
+    k.credential_version = k.credential_version.next();
+    let events = vec![event(now, actor, &next, AuditKind::ContactRemoved)];
+    Transition { record: next, events }
+}
+
 /// Staff change the username; a pending temporary password is withdrawn and the credential
 /// version bumps (the name a login is made with changed: sessions and devices end).
 pub(crate) fn change_username(

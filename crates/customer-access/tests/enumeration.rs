@@ -18,6 +18,8 @@ async fn population(h: &Harness) -> Vec<(&'static str, &'static str)> {
     h.clock.advance(std::time::Duration::from_secs(49 * 3600));
     let with_temp = h.contact("pending").await;
     h.service.staff_reset(&h.admin, with_temp.id, ResetOptions::default()).await.unwrap();
+    let removed = h.contact("removed").await;
+    h.service.remove_contact(&h.admin, removed.id).await.unwrap();
     let disabled = h.contact("disabled").await;
     h.service.set_login_enabled(&h.admin, disabled.id, false).await.unwrap();
     vec![
@@ -25,6 +27,7 @@ async fn population(h: &Harness) -> Vec<(&'static str, &'static str)> {
         ("expired temporary", "expired"),
         ("pending", "pending"),
         ("disabled", "disabled"),
+        ("removed", "removed"),
         ("unknown", "nobody"),
     ]
 }
@@ -75,7 +78,7 @@ async fn self_service_reset_answers_without_looking_anything_up_and_costs_the_sa
         let outcome = pending.run().await;
         assert_eq!(h.service.hash_operations() - ops, 1, "{label}: one Argon2 operation in the background");
         let expected = match label {
-            "unknown" => matches!(outcome, SelfServiceOutcome::UnknownUsername),
+            "unknown" | "removed" => matches!(outcome, SelfServiceOutcome::UnknownUsername),
             "disabled" => matches!(outcome, SelfServiceOutcome::LoginDisabled),
             _ => matches!(outcome, SelfServiceOutcome::Sent),
         };

@@ -154,3 +154,88 @@ async fn an_expired_temporary_password_stays_charged_against_the_backoff() {
     let third = h.login("anna", &temp).await;
     assert!(matches!(third, LoginOutcome::LockedOut { .. }), "it opens nothing: {third:?}");
 }
+
+/// Part 3: removing a contact.
+mod removal {
+    use super::*;
+    use customer_access::store::{ThrottleKey, UsernameKey};
+    use customer_access::{StaffId, Store};
+
+    #[tokio::test]
+    async fn a_removed_contact_cannot_log_in_and_keeps_no_personal_data_or_secrets() {
+        let h = Harness::new().await;
+        let anna = h.contact("anna").await;
+        let version = h.service.credential_version(anna.id).await.unwrap();
+        h.self_service("anna").await;
+        let temp = h.last_temporary_password();
+        let ticket = h.ticket("anna", &temp).await;
+        h.login("anna", "Wrong-Pass-42").await;
+        let key = UsernameKey::from_stored("anna").unwrap();
+        assert_eq!(h.store.login_failures(&ThrottleKey::username(&key)).await.unwrap().count, 1);
+
+        h.service.remove_contact(&h.admin, anna.id).await.unwrap();
+        assert_eq!(h.store.login_failures(&ThrottleKey::username(&key)).await.unwrap().count, 0, "failures erased");
+
+        assert!(is_invalid(&h.login("anna", &Harness::password_of("anna")).await), "the password opens nothing");
+        assert!(is_invalid(&h.login("anna", &temp).await), "nor the e-mailed one");
+        let redeemed = h.service.set_new_password(&ticket, &SecretString::from("brand-New-Pass-9")).await;
+        assert!(matches!(redeemed, Err(ServiceError::InvalidTicket)), "nor its ticket: {redeemed:?}");
+        assert_ne!(h.service.credential_version(anna.id).await.unwrap(), version, "every session ends");
+        let record = h.store.all_records().into_iter().find(|r| r.contact.id == anna.id).unwrap();
+        let c = &record.contact;
+        assert!(c.is_removed() && !c.login_enabled);
+        assert!(c.username.is_empty() && c.display_name.is_empty() && !c.username_key.as_str().contains("anna"));
+        assert!(!c.email.as_str().contains("anna"), "{}", c.email.as_str());
+        let k = &record.credentials;
+        assert!(k.password.is_none() && k.temporary.is_none() && k.ticket.is_none() && k.email_hold.is_none());
+    }
+
+    #[tokio::test]
+    async fn the_username_is_free_again_and_the_audit_trail_stays() {
+        let h = Harness::new().await;
+        let anna = h.contact("anna").await;
+        h.service.remove_contact(&h.admin, anna.id).await.unwrap();
+        let again = h.contact("Anna").await;
+        assert_ne!(again.id, anna.id);
+        assert!(is_authenticated(&h.login("anna", &Harness::password_of("Anna")).await), "the new contact logs in");
+        let log = h.service.audit_log(&h.admin, anna.id).await.unwrap();
+        assert_eq!(log.first().unwrap().kind, AuditKind::ContactInvited, "the trail keeps its start");
+        let removed = log.last().unwrap();
+        assert_eq!((removed.kind, &removed.actor), (AuditKind::ContactRemoved, &Actor::Staff(h.admin.clone())));
+        let listed = h.service.list_contacts(&h.admin, h.shop.id).await.unwrap();
+        assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![again.id], "the removed one is not listed");
+    }
+
+    #[tokio::test]
+    async fn removal_is_idempotent_and_a_removed_contact_takes_no_staff_edits() {
+        let h = Harness::new().await;
+        let anna = h.contact("anna").await;
+        h.service.remove_contact(&h.admin, anna.id).await.unwrap();
+        let events = h.service.audit_log(&h.admin, anna.id).await.unwrap().len();
+        h.service.remove_contact(&h.admin, anna.id).await.unwrap();
+        assert_eq!(h.service.audit_log(&h.admin, anna.id).await.unwrap().len(), events, "nothing happens twice");
+        let gone = |r: Result<_, ServiceError>| matches!(r, Err(ServiceError::ContactNotFound));
+        assert!(gone(h.service.staff_reset(&h.admin, anna.id, ResetOptions::default()).await.map(drop)));
+        assert!(gone(h.service.update_email(&h.admin, anna.id, "anna@elsewhere.example").await.map(drop)));
+        assert!(gone(h.service.update_username(&h.admin, anna.id, "anna2").await.map(drop)));
+        assert!(gone(h.service.set_login_enabled(&h.admin, anna.id, true).await.map(drop)));
+        assert!(gone(h.service.unlock(&h.admin, anna.id).await));
+        assert!(h.mailer.messages().iter().all(|m| !m.to.as_str().contains("removed")), "nothing is sent to it");
+    }
+
+    #[tokio::test]
+    async fn only_sales_admins_and_the_retailers_ipad_users_remove() {
+        let h = Harness::new().await;
+        let anna = h.contact("anna").await;
+        let stranger = h.ipad(7);
+        let denied = h.service.remove_contact(&stranger, anna.id).await;
+        assert!(matches!(denied, Err(ServiceError::Forbidden)), "{denied:?}");
+        assert!(is_authenticated(&h.login("anna", &Harness::password_of("anna")).await), "nothing changed");
+        let log = h.service.audit_log(&h.admin, anna.id).await.unwrap();
+        assert_eq!(log.last().unwrap().kind, AuditKind::AccessDenied, "the refusal is audited");
+        h.store.assign_retailer(StaffId::new(7), h.shop.id).await.unwrap();
+        h.service.remove_contact(&stranger, anna.id).await.unwrap();
+        let missing = h.service.remove_contact(&h.admin, customer_access::ContactId::new(999)).await;
+        assert!(matches!(missing, Err(ServiceError::ContactNotFound)), "{missing:?}");
+    }
+}

@@ -186,6 +186,21 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// them nothing. Sales admins, who may manage every retailer, are told
     /// [`ServiceError::ContactNotFound`].
     async fn load_for_staff(&self, staff: &Staff, contact: ContactId) -> Result<ContactRecord, ServiceError> {
+        let record = self.load_for_staff_even_removed(staff, contact).await?;
+        if record.contact.is_removed() {
+            // Authorised for its retailer: saying it is gone tells nothing new.
+            return Err(ServiceError::ContactNotFound);
+        }
+        Ok(record)
+    }
+
+    /// [`load_for_staff`](Self::load_for_staff), but a removed contact's tombstone too (for
+    /// its audit trail, and to remove it again).
+    async fn load_for_staff_even_removed(
+        &self,
+        staff: &Staff,
+        contact: ContactId,
+    ) -> Result<ContactRecord, ServiceError> {
         match self.inner.store.contact(contact).await {
             Ok(record) => {
                 self.authorize(staff, record.contact.retailer, Some(contact)).await?;

@@ -13,7 +13,7 @@ use crate::ids::{ContactId, RetailerId};
 use crate::input::{EmailAddress, InputError, check_text};
 use crate::mailer::{Mailer, MessageKind};
 use crate::message::EmailChangeNotice;
-use crate::state::{change_email, change_username, set_login_enabled, undo_email_change};
+use crate::state::{change_email, change_username, remove, set_login_enabled, undo_email_change};
 use crate::store::{NewContactRecord, Store, ThrottleKey};
 
 use customer_access_policy::TemporaryPassword;
@@ -270,16 +270,45 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         self.authorize(staff, retailer, None).await?;
         self.require_retailer(retailer).await?;
         let records = self.inner.store.contacts_of_retailer(retailer).await?;
-        Ok(records.into_iter().map(|r| r.contact).collect())
+        Ok(records.into_iter().map(|r| r.contact).filter(|c| !c.is_removed()).collect())
     }
 
-    /// A contact's audit log, oldest first.
+    /// Remove a contact (the retailer closed, the person left): the login stops working at
+    /// once (sessions and recognised devices end), the personal data (username, e-mail,
+    /// display name) and every secret and the failed-login state of its username are
+    /// erased, and the username is free for a new contact. The audit trail stays, pointing
+    /// at the contact's id, which names nobody any more. Sales admins and the iPad users
+    /// assigned to the contact's retailer; audited; removing a removed contact does nothing.
+    ///
+    /// # Errors
+    /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    #[tracing::instrument(skip_all, name = "remove_contact", fields(contact = %contact))]
+    pub async fn remove_contact(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
+        let record = self.load_for_staff_even_removed(staff, contact).await?;
+        let actor = Actor::Staff(staff.clone());
+        let now = self.now();
+        let freed = self
+            .update(record, |current| {
+                if current.contact.is_removed() {
+                    return Ok(Step::Stop(None));
+                }
+                Ok(Step::Save(remove(current, now, &actor), Some(current.contact.username_key.clone())))
+            })
+            .await?;
+        if let Some(key) = freed {
+            self.inner.store.clear_login_failures(&ThrottleKey::username(&key)).await?;
+            tracing::info!("contact removed");
+        }
+        Ok(())
+    }
+
+    /// A contact's audit log, oldest first (a removed contact's too).
     ///
     /// # Errors
     /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
     #[tracing::instrument(skip_all, name = "audit_log", fields(contact = %contact))]
     pub async fn audit_log(&self, staff: &Staff, contact: ContactId) -> Result<Vec<AuditEvent>, ServiceError> {
-        self.load_for_staff(staff, contact).await?;
+        self.load_for_staff_even_removed(staff, contact).await?;
         Ok(self.inner.store.audit_log(contact).await?)
     }
 
@@ -304,6 +333,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
         self.update(record, |current| {
+            if current.contact.is_removed() {
+                // Removed while this change waited: a tombstone takes no edits.
+                return Err(ServiceError::ContactNotFound);
+            }
             let t = change(current, now, &actor);
             let saved = t.record.clone();
             Ok(Step::Save(t, saved))
