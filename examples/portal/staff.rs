@@ -8,9 +8,10 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Redirect, Response};
 use axum::routing::{get, post};
 use customer_access::secrecy::SecretString;
+use customer_access::store::TemporaryCredential;
 use customer_access::{
-    AccessService, ContactId, DeviceId, LoginOutcome, NewContact, RecordingMailer, ResetOptions, RetailerId,
-    SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
+    AccessService, Actor, Clock, ContactId, DeviceId, LoginOutcome, NewContact, RecordingMailer, ResetOptions,
+    RetailerId, SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
 };
 use customer_access_sqlite::SqliteStore;
 use serde::Deserialize;
@@ -25,8 +26,10 @@ pub(crate) fn routes() -> axum::Router<Arc<App>> {
         .route("/staff/contact", post(contact_action))
 }
 
-/// Demo data on first start: two retailers, three contacts, an iPad user for one retailer.
-/// Anna's password is `Anna-Start-2026`; the others have only their (unsent) invitation.
+/// Demo data on first start: two retailers, four contacts, an iPad user for one retailer.
+/// Anna's password is `Anna-Start-2026`; Dora's invitation expired yesterday, and its
+/// temporary password, `Dora-Expired-2026`, shows the "expired, send a new one" answer; the
+/// others have only their (unsent) invitation.
 pub(crate) async fn seed_demo_data(store: &SqliteStore) -> Result<(), Box<dyn std::error::Error>> {
     if !store.retailers().await?.is_empty() {
         return Ok(());
@@ -40,6 +43,7 @@ pub(crate) async fn seed_demo_data(store: &SqliteStore) -> Result<(), Box<dyn st
         (corner.id, "anna.berg", "Anna Berg"),
         (corner.id, "ben.okafor", "Ben Okafor"),
         (deli.id, "carla.mendes", "Carla Mendes"),
+        (deli.id, "dora.expired", "Dora Expired"),
     ] {
         let new = NewContact {
             retailer,
@@ -47,7 +51,10 @@ pub(crate) async fn seed_demo_data(store: &SqliteStore) -> Result<(), Box<dyn st
             email: format!("{username}@example.com"),
             display_name: name.into(),
         };
-        seeding.invite(&admin, &new).await?;
+        let contact = seeding.invite(&admin, &new).await?;
+        if username == "dora.expired" {
+            expire_invitation(&seeding, contact.id, &admin).await?;
+        }
         if username == "anna.berg" {
             let temp = mailer.last_temporary_password().ok_or("no invitation")?;
             if let LoginOutcome::PasswordChangeRequired { ticket } = seeding.login(username, &temp).await? {
@@ -57,6 +64,28 @@ pub(crate) async fn seed_demo_data(store: &SqliteStore) -> Result<(), Box<dyn st
         }
     }
     store.assign_retailer(StaffId::new(2), corner.id).await?;
+    Ok(())
+}
+
+/// Replace a contact's invitation with one that expired yesterday, whose temporary password
+/// is `Dora-Expired-2026` (demo data: a real one is random and only e-mailed).
+async fn expire_invitation(
+    seeding: &AccessService<SqliteStore, RecordingMailer, SystemClock>,
+    contact: ContactId,
+    admin: &Staff,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let record = seeding.store().contact(contact).await?;
+    let now = seeding.clock().now();
+    let day = std::time::Duration::from_secs(86_400);
+    let mut next = record.clone();
+    next.credentials.temporary = Some(TemporaryCredential {
+        hash: seeding.hash_pool().hash(b"Dora-Expired-2026").await?,
+        issued_at: now.minus(3 * day),
+        expires_at: now.minus(day),
+        issued_by: Actor::Staff(admin.clone()),
+    });
+    next.credentials.revision = record.credentials.revision.next();
+    seeding.store().save(record.credentials.revision, &next, &[]).await?;
     Ok(())
 }
 

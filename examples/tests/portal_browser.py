@@ -135,6 +135,16 @@ try:
     wait_until(other, lambda d: d.current_url.endswith("/login"), "second session sent to login")
     check("signed out" in other.page_source, "second session told why")
     shot(other, "07-second-session-ended")
+
+    # Dora's invitation expired yesterday: its temporary password is named as expired (only
+    # its holder can see this) and she is pointed at "Forgot your password".
+    login(other, "dora.expired", "Dora-Expired-2026")
+    wait_until(other, lambda d: "temporary password has expired" in d.page_source, "expired temporary password named")
+    check(other.find_elements(By.ID, "forgot"), "the page offers a new one")
+    shot(other, "08-temporary-password-expired")
+    login(other, "dora.expired", "Not-Her-Password-1")
+    wait_until(other, lambda d: "Invalid username or password" in d.page_source, "anyone else gets the one answer")
+    check("has expired" not in other.page_source, "a wrong password learns nothing about the expiry")
     print("BROWSER TEST PASSED")
 finally:
     other.quit()

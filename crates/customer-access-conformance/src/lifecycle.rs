@@ -1,5 +1,7 @@
-//! What removing a contact asks of a store: the row stays as a tombstone under a reserved
-//! username key (so its audit trail keeps its subject), and the username it had is free.
+//! What the credential lifecycle asks of a store: a withdrawn temporary password stays
+//! withdrawn, an expired one is kept for the expiry notice, and a removed contact's row stays
+//! as a tombstone under a reserved username key (so its audit trail keeps its subject) while
+//! the username it had is free.
 
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
@@ -11,14 +13,42 @@ use customer_access::{
 
 use crate::support::contact_with_password;
 
+/// A service on `store` with fast hashing and a clock the check moves.
+fn service<S: Store>(store: S) -> AccessService<S, RecordingMailer, ManualClock> {
+    let mut policy = SecurityPolicy::default();
+    policy.argon2 = Argon2Settings::danger_insecure_for_tests();
+    let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
+    AccessService::new(store, RecordingMailer::new(), clock, policy).unwrap()
+}
+
+/// Through the service: a login with the current password withdraws the e-mailed temporary
+/// password for good, and a temporary password that expired is kept and named as expired.
+pub async fn either_secret_and_honest_expiry<S: Store>(store: S) {
+    let service = service(store);
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let shop = service.create_retailer(&admin, "Shop").await.unwrap();
+    let password = SecretString::from("anna-Pass-1");
+    let anna = contact_with_password(&service, &admin, shop.id, "anna", &password).await;
+
+    service.request_password_reset("anna").unwrap().run().await;
+    let temporary = service.mailer().last_temporary_password().unwrap();
+    assert!(matches!(service.login("anna", &password).await.unwrap(), LoginOutcome::Authenticated { .. }));
+    let stored = service.store().contact(anna.id).await.unwrap();
+    assert!(stored.credentials.temporary.is_none(), "the withdrawal is saved");
+    assert!(matches!(service.login("anna", &temporary).await.unwrap(), LoginOutcome::InvalidCredentials));
+
+    service.request_password_reset("anna").unwrap().run().await;
+    let temporary = service.mailer().last_temporary_password().unwrap();
+    service.clock().advance(service.policy().temporary_password_ttl);
+    let outcome = service.login("anna", &temporary).await.unwrap();
+    assert!(matches!(outcome, LoginOutcome::TemporaryPasswordExpired { .. }), "{outcome:?}");
+}
+
 /// Through the service: a removed contact's row round-trips as a tombstone, is found by no
 /// username, keeps its audit trail, and frees its username for a new contact, whose own
 /// removal later gets a tombstone key of its own.
 pub async fn removal_frees_the_username_and_keeps_the_audit<S: Store>(store: S) {
-    let mut policy = SecurityPolicy::default();
-    policy.argon2 = Argon2Settings::danger_insecure_for_tests();
-    let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
-    let service = AccessService::new(store, RecordingMailer::new(), clock, policy).unwrap();
+    let service = service(store);
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Shop").await.unwrap();
     let password = SecretString::from("anna-Pass-1");

@@ -29,6 +29,7 @@ macro_rules! __with_checks {
             login_burst_verifies_at_most_the_allowed => "Through the service: a login burst gets no more attempts verified than the back-off allows",
             stranger_cannot_lock_out_a_known_device => "Through the service: a recognised device is throttled on its own and ended by credential changes",
             ticket_redemption_races => "Through the service: of concurrent redemptions of one change ticket exactly one succeeds",
+            either_secret_and_honest_expiry => "Through the service: a withdrawn temporary password stays withdrawn; an expired one is kept for the notice",
             removal_frees_the_username_and_keeps_the_audit => "Through the service: a removed contact stays a tombstone with its audit trail, and its username is free again",
         }
     };
