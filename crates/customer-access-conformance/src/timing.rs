@@ -216,10 +216,12 @@ pub async fn enumeration_timing_with_expired_temporaries<S: Store>(store: S, sam
     let known: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i, i + 40)).collect();
     let unknown: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i + 40, i)).collect();
     populate(&service, &known).await;
+    let invitations = service.mailer().messages().len();
     for username in &known {
         service.request_password_reset(username).unwrap().run().await;
     }
-    assert_eq!(service.mailer().messages().len(), KNOWN, "every known contact got a temporary password");
+    let resets = service.mailer().messages().len() - invitations;
+    assert_eq!(resets, KNOWN, "every known contact got a temporary password");
     let day = std::time::Duration::from_secs(86_400);
     service.clock().advance(service.policy().temporary_password_ttl + day);
     assert!(service.policy().expired_temporary_notice > day, "the expired hashes are still kept");
