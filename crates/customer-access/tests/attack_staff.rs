@@ -102,6 +102,9 @@ struct GatedStore {
     inner: MemoryStore,
     issue_save: Gate,
     census: Gate,
+    /// Held where a successful login clears its failures, before it withdraws the
+    /// temporary password it saw.
+    login_success: Gate,
 }
 
 impl Store for GatedStore {
@@ -157,6 +160,7 @@ impl Store for GatedStore {
         self.inner.swap_login_failures(key, expected, new, retention).await
     }
     async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
+        self.login_success.pass().await;
         self.inner.clear_login_failures(key).await
     }
     async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
@@ -632,4 +636,32 @@ async fn padded_failed_logins_cost_the_same_for_every_class() {
     for name in ["bad", "huge"] {
         assert_eq!(ops(name).await, unknown + 1, "{name}: one more job, failing at parse");
     }
+}
+
+/// Issue 17: a login with the current password withdraws the temporary password it saw, not
+/// one a staff reset issued while the login was being verified (the contact was just told a
+/// new one is on its way).
+#[tokio::test]
+async fn a_login_withdraws_only_the_temporary_password_it_saw() {
+    let s = setup().await;
+    s.service.request_password_reset("anna").unwrap().run().await;
+    s.store.login_success.arm();
+    let service = s.service.clone();
+    let login = tokio::spawn(async move { service.login("anna", &SecretString::from("anna-Pass-1")).await });
+    s.store.login_success.wait_held().await;
+    s.service.staff_reset(&s.admin, s.anna, ResetOptions::default()).await.unwrap();
+    let fresh = working_temporary_text(&s);
+    s.store.login_success.release();
+    assert!(matches!(login.await.unwrap().unwrap(), LoginOutcome::Authenticated { .. }));
+    let outcome = s.service.login("anna", &SecretString::from(fresh.as_str())).await.unwrap();
+    assert!(
+        matches!(outcome, LoginOutcome::PasswordChangeRequired { .. }),
+        "the staff reset's password works: {outcome:?}"
+    );
+}
+
+/// The temporary password in the newest e-mail.
+fn working_temporary_text(s: &Setup) -> String {
+    let sent = s.mailer.inner.last_temporary_password().unwrap();
+    customer_access::secrecy::ExposeSecret::expose_secret(&sent).to_owned()
 }

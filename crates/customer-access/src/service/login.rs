@@ -6,7 +6,7 @@ use secrecy::SecretString;
 
 use crate::clock::Clock;
 use crate::clock::Timestamp;
-use crate::credential::{ContactRecord, CredentialVersion, StoredHash};
+use crate::credential::{ContactRecord, CredentialVersion, Credentials, StoredHash};
 use crate::device::{DeviceRecord, DeviceToken};
 use crate::error::ServiceError;
 use crate::hashing::HashError;
@@ -193,9 +193,12 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let Some(password) = c.password.clone() else {
             return Ok(record);
         };
+        let pending = |c: &Credentials| (c.temporary.as_ref().map(|t| t.hash.clone()), c.ticket.clone());
+        let seen = pending(c);
         self.update(record, |current| {
-            if current.credentials.password.as_ref() != Some(&password) {
-                // The password changed meanwhile; the new state decides.
+            if current.credentials.password.as_ref() != Some(&password) || pending(&current.credentials) != seen {
+                // The password changed, or a reset or ticket came after this login was
+                // verified: only what the login saw is withdrawn; the new state stands.
                 return Ok(Step::Stop(current.clone()));
             }
             Ok(match withdraw_after_login(current, now) {
