@@ -8,16 +8,21 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+/// Are the browser, its driver and selenium's webdriver all there? (The webdriver module,
+/// not just a `selenium` directory, and executable files, not just paths.)
 fn available() -> bool {
     let python = Command::new("/usr/bin/python3")
-        .args(["-c", "import selenium"])
+        .args(["-c", "from selenium import webdriver"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    python
-        && std::path::Path::new("/usr/bin/chromium").exists()
-        && std::path::Path::new("/usr/bin/chromedriver").exists()
+    python && executable("/usr/bin/chromium") && executable("/usr/bin/chromedriver")
+}
+
+fn executable(path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0 && m.permissions().mode() & 0o111 != 0)
 }
 
 /// The portal binary cargo built beside this test (`target/<profile>/examples/portal`).
