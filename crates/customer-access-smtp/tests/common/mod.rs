@@ -27,7 +27,8 @@ fn python() -> Option<String> {
         .chain(["/usr/bin/python3".to_owned(), "python3".to_owned()]);
     candidates.into_iter().find(|p| {
         std::process::Command::new(p)
-            .args(["-c", "import aiosmtpd"])
+            // The module the server script uses, not just a package directory.
+            .args(["-c", "from aiosmtpd.controller import Controller"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
