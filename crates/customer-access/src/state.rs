@@ -229,6 +229,10 @@ pub(crate) fn undo_email_change(
     changed_to: &EmailAddress,
     now: Timestamp,
 ) -> Option<Transition> {
+    if current.contact.is_removed() {
+        // Removed while the notice was in flight: the tombstone keeps no address.
+        return None;
+    }
     let same_hold = current.credentials.email_hold.as_ref().is_some_and(|h| h.previous == *told);
     if current.contact.email == *told || !(current.contact.email == *changed_to || same_hold) {
         return None;

@@ -152,16 +152,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         match (usable, current_ok, temporary_ok) {
             (Some(record), true, _) => {
                 self.clear_attempts(&throttle).await?;
-                let version = record.credentials.credential_version;
-                let contact = record.contact.id;
-                let record = Box::pin(self.withdraw_temporary(record, now)).await?;
-                // Boxed, like the ticket branch: rare paths whose futures (a whole
-                // compare-and-swap save) would otherwise enlarge every waiting login's.
-                Box::pin(self.upgrade_if_outdated(record, candidate.as_bytes())).await;
-                let device =
-                    if recognised { None } else { Box::pin(self.remember_device(contact, version, now)).await };
-                tracing::info!(contact = %contact, "login succeeded");
-                Ok(LoginOutcome::Authenticated { contact, credential_version: version, device })
+                // Boxed, like the ticket branch: a rare path whose future (whole
+                // compare-and-swap saves) would otherwise enlarge every waiting login's.
+                Box::pin(self.authenticated(record, candidate.as_bytes(), recognised, now)).await
             }
             (Some(record), false, true) if temporary.is_some() => {
                 self.clear_attempts(&throttle).await?;
@@ -179,6 +172,27 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 Ok(LoginOutcome::InvalidCredentials)
             }
         }
+    }
+
+    /// The current password matched: withdraw the temporary password, upgrade the hash if
+    /// outdated, remember the device.
+    async fn authenticated(
+        &self,
+        record: ContactRecord,
+        candidate: &[u8],
+        recognised: bool,
+        now: Timestamp,
+    ) -> Result<LoginOutcome, ServiceError> {
+        let version = record.credentials.credential_version;
+        let contact = record.contact.id;
+        // The hash this login verified: only it may be upgraded, whatever the withdrawal
+        // below reloads (a password changed meanwhile must stand).
+        let verified = record.credentials.password.clone();
+        let record = self.withdraw_temporary(record, now).await?;
+        self.upgrade_if_outdated(record, verified, candidate).await;
+        let device = if recognised { None } else { self.remember_device(contact, version, now).await };
+        tracing::info!(contact = %contact, "login succeeded");
+        Ok(LoginOutcome::Authenticated { contact, credential_version: version, device })
     }
 
     /// After a login with the current password, withdraw the temporary password (pending or
@@ -279,10 +293,12 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         Ok(outcome)
     }
 
-    /// Re-hash with the current parameters after a successful login. Best effort: a failure
-    /// here must not fail the login.
-    async fn upgrade_if_outdated(&self, record: ContactRecord, candidate: &[u8]) {
-        let Some(stored) = record.credentials.password.clone() else {
+    /// Re-hash with the current parameters after a successful login. `verified` is the hash
+    /// the login verified `candidate` against: only that hash is replaced, never one a
+    /// concurrent password change saved (which `record`, reloaded after a lost race, may
+    /// hold). Best effort: a failure here must not fail the login.
+    async fn upgrade_if_outdated(&self, record: ContactRecord, verified: Option<StoredHash>, candidate: &[u8]) {
+        let Some(stored) = verified else {
             return;
         };
         if !self.inner.hasher.needs_rehash(&stored) {

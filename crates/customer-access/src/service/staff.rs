@@ -285,6 +285,13 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     #[tracing::instrument(skip_all, name = "remove_contact", fields(contact = %contact))]
     pub async fn remove_contact(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
         let record = self.load_for_staff_even_removed(staff, contact).await?;
+        if !record.contact.is_removed() {
+            // Erased before the tombstone is saved, while the username is still known: a
+            // failure here fails the removal, which staff can retry. Once saved, a retry
+            // finds a tombstone that no longer knows the username.
+            let key = ThrottleKey::username(&record.contact.username_key);
+            self.inner.store.clear_login_failures(&key).await?;
+        }
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
         let freed = self
@@ -296,7 +303,11 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             })
             .await?;
         if let Some(key) = freed {
-            self.inner.store.clear_login_failures(&ThrottleKey::username(&key)).await?;
+            // Again, for attempts charged meanwhile (or a username changed meanwhile). Best
+            // effort: the removal stands, and a retry could not do this any more.
+            if let Err(e) = self.inner.store.clear_login_failures(&ThrottleKey::username(&key)).await {
+                tracing::warn!(error = %e, "could not clear a removed contact's failed logins");
+            }
             tracing::info!("contact removed");
         }
         Ok(())
