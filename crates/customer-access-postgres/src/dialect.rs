@@ -11,9 +11,9 @@ const SERIALIZATION_FAILURE: &str = "40001";
 const DEADLOCK_DETECTED: &str = "40P01";
 
 /// PostgreSQL's part of a [`PostgresStore`](crate::PostgresStore): the tables in their own
-/// [schema](SchemaName), plain `BEGIN` (READ COMMITTED; row locks order concurrent writers),
-/// lost connections, shutdowns and exhausted resources as unavailable, and serialization
-/// failures and deadlocks retried.
+/// [schema](SchemaName), write transactions at READ COMMITTED whatever the server's default
+/// (row locks order concurrent writers), lost connections, shutdowns and exhausted
+/// resources as unavailable, and serialization failures and deadlocks retried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostgresDialect {
     schema: SchemaName,
@@ -34,7 +34,13 @@ impl PostgresDialect {
 impl Dialect for PostgresDialect {
     type Database = sqlx::Postgres;
     const SCHEMA_VERSION: i64 = schema::SCHEMA_VERSION;
-    const BEGIN_WRITE: &'static str = "BEGIN";
+    /// READ COMMITTED named, not inherited: every compare-and-swap is one statement whose
+    /// WHERE a writer re-checks against the committed row after waiting for its lock, which
+    /// is READ COMMITTED's behaviour. A server whose `default_transaction_isolation` is
+    /// REPEATABLE READ or SERIALIZABLE (set per database or role) would answer such waits,
+    /// and the predicate locks of the failure pruning, with serialization failures instead,
+    /// which under a burst outlast the retries and fail logins as `Unavailable`.
+    const BEGIN_WRITE: &'static str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
     fn table_prefix(&self) -> String {
         // A checked identifier (SchemaName::parse), so quoting it is enough.

@@ -13,8 +13,9 @@
 //!   live beside an application's own. Migrations ship inside the crate and run on connect,
 //!   under sqlx's advisory lock, so instances starting together do not race.
 //! - **Correctness by compare-and-swap**, not by in-process state: every instance can serve
-//!   every request. Failed-login counters are single atomic upserts, so throttling holds
-//!   across instances.
+//!   every request. Failed-login counters are compare-and-swapped in the database, so
+//!   throttling holds across instances. Write transactions run at READ COMMITTED whatever
+//!   the server's default isolation level, the level that compare-and-swap relies on.
 //! - **Case-insensitive uniqueness** comes from the core's canonical username key (a plain
 //!   `UNIQUE` column), the same rule as every other store, not from collations.
 //! - **Errors by kind**: unique violation -> `Duplicate`; connection loss, admin shutdown,

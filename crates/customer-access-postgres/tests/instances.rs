@@ -195,3 +195,73 @@ async fn a_miss_reads_the_stored_decoy() {
     assert!(matches!(reopened, Err(customer_access_postgres::OpenError::Migrate(_))), "{reopened:?}");
     schemas.drop_all(&pool).await;
 }
+
+/// The store's compare-and-swap reasoning is READ COMMITTED's (a writer that waited for a
+/// row lock re-checks its WHERE against the committed row), and it must not depend on the
+/// server's `default_transaction_isolation`. With SERIALIZABLE as the default (a DBA's
+/// choice per database or role), a burst of reservations on one username beside a spray of
+/// new ones (whose insert prunes the table) used to fail some swaps with `Unavailable` once
+/// their three attempts had all hit serialization failures: logins answering errors under
+/// load. Every swap must answer, one per state winning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_serializable_server_default_does_not_fail_a_burst_of_swaps() {
+    use std::sync::Arc;
+
+    use customer_access::Timestamp;
+    use customer_access::store::{FailureRetention, LoginFailures};
+    use sqlx::Executor;
+
+    let Some(setup) = common::pool(2).await else { return };
+    let serializable = || async {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .after_connect(|c, _| {
+                Box::pin(
+                    async move { c.execute("SET default_transaction_isolation = 'serializable'").await.map(|_| ()) },
+                )
+            })
+            .connect(&common::url())
+            .await
+            .unwrap()
+    };
+    let schemas = common::Schemas::default();
+    let schema = schemas.fresh();
+    let a = Arc::new(customer_access_postgres::from_pool(serializable().await, schema.clone()).await.unwrap());
+    let b = Arc::new(customer_access_postgres::from_pool(serializable().await, schema).await.unwrap());
+    let failures = |count: u32, ms: i64| LoginFailures {
+        count,
+        last_failure_at: Some(Timestamp::from_unix_millis(1_795_828_920_000 + ms)),
+    };
+    let retention = FailureRetention { forget_before: Timestamp::from_unix_millis(0), max_entries: 100_000 };
+    let target = ThrottleKey::username(&UsernameKey::from_stored("anna").unwrap());
+    let mut expected = LoginFailures::default();
+    let mut errors = Vec::new();
+    for round in 0..100u32 {
+        let tasks: Vec<_> = (0..32)
+            .map(|i| {
+                let store = if i % 2 == 0 { Arc::clone(&a) } else { Arc::clone(&b) };
+                let (target, spray) = (target.clone(), ThrottleKey::from_stored(format!("spray{round}x{i}")));
+                let new = failures(round + 1, i64::from(round));
+                tokio::spawn(async move {
+                    let sprayed = store.swap_login_failures(&spray, LoginFailures::default(), new, retention).await;
+                    let swapped = store.swap_login_failures(&target, expected, new, retention).await;
+                    (sprayed, swapped)
+                })
+            })
+            .collect();
+        let mut wins = 0;
+        for t in tasks {
+            let (sprayed, swapped) = t.await.unwrap();
+            for result in [&sprayed, &swapped] {
+                if let Err(e) = result {
+                    errors.push(format!("round {round}: {:?}", e.kind()));
+                }
+            }
+            wins += usize::from(swapped.unwrap_or(false));
+        }
+        assert!(wins <= 1, "round {round}: {wins} swaps from one state won");
+        expected = a.login_failures(&target).await.unwrap();
+    }
+    schemas.drop_all(&setup).await;
+    assert!(errors.is_empty(), "{} swaps failed, e.g. {:?}", errors.len(), &errors[..errors.len().min(3)]);
+}

@@ -21,7 +21,9 @@ pub trait Dialect: Clone + fmt::Debug + Send + Sync + 'static {
 
     /// The statement that starts a write transaction. SQLite needs `BEGIN IMMEDIATE`, so that
     /// a transaction holding a read lock never waits to upgrade it (a deadlock); PostgreSQL
-    /// takes row locks as it goes and needs only `BEGIN`.
+    /// takes row locks as it goes and names READ COMMITTED, the isolation level whose
+    /// re-check of a waiting writer's WHERE the compare-and-swaps rely on, rather than inherit
+    /// the server's default.
     const BEGIN_WRITE: &'static str;
 
     /// Text put before each table's name (`retailers`, `contacts`, `staff_retailers`,
