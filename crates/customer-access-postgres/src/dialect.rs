@@ -9,11 +9,14 @@ use crate::schema::{self, SchemaName};
 /// SQLSTATEs after which the same transaction, run again, may succeed.
 const SERIALIZATION_FAILURE: &str = "40001";
 const DEADLOCK_DETECTED: &str = "40P01";
+/// A lock was not granted within the server's `lock_timeout`: the statement, and its
+/// transaction, wrote nothing, and trying again later may work (SQLite's "busy").
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 /// PostgreSQL's part of a [`PostgresStore`](crate::PostgresStore): the tables in their own
 /// [schema](SchemaName), write transactions at READ COMMITTED whatever the server's default
-/// (row locks order concurrent writers), lost connections, shutdowns and exhausted
-/// resources as unavailable, and serialization failures and deadlocks retried.
+/// (row locks order concurrent writers), lost connections, shutdowns, exhausted resources
+/// and lock timeouts as unavailable, and serialization failures and deadlocks retried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostgresDialect {
     schema: SchemaName,
@@ -52,6 +55,7 @@ impl Dialect for PostgresDialect {
         code.starts_with("08") // connection exception
             || code.starts_with("57P") // admin shutdown, crash shutdown, cannot connect now
             || code.starts_with("53") // insufficient resources
+            || code == LOCK_NOT_AVAILABLE // busy: a row lock not granted within lock_timeout
             || Self::is_transient(error) // still failing after the retries
     }
 

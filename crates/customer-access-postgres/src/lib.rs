@@ -19,8 +19,9 @@
 //! - **Case-insensitive uniqueness** comes from the core's canonical username key (a plain
 //!   `UNIQUE` column), the same rule as every other store, not from collations.
 //! - **Errors by kind**: unique violation -> `Duplicate`; connection loss, admin shutdown,
-//!   exhausted retries -> `Unavailable`; never a panic. Serialization failures and deadlocks
-//!   (SQLSTATE 40001, 40P01) are retried up to [`MAX_TRANSIENT_ATTEMPTS`] times.
+//!   a lock not granted within `lock_timeout`, exhausted retries -> `Unavailable`; never a
+//!   panic. Serialization failures and deadlocks (SQLSTATE 40001, 40P01) are retried up to
+//!   [`MAX_TRANSIENT_ATTEMPTS`] times.
 //! - Timestamps are `BIGINT` milliseconds, secrets only as hashes and digests, every value a
 //!   bound parameter (the validated schema name is the only text formatted into SQL).
 //! - **One store logic for every database**: the statements and decisions are

@@ -265,3 +265,39 @@ async fn a_serializable_server_default_does_not_fail_a_burst_of_swaps() {
     schemas.drop_all(&setup).await;
     assert!(errors.is_empty(), "{} swaps failed, e.g. {:?}", errors.len(), &errors[..errors.len().min(3)]);
 }
+
+/// PostgreSQL's "busy": a write that waited for a row lock longer than the server's
+/// `lock_timeout` fails with SQLSTATE 55P03, nothing of it written, and trying again later
+/// may work. That is `Unavailable`, as a SQLite writer past its busy timeout is, not `Other`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_timeout_is_unavailable() {
+    use customer_access::Timestamp;
+    use customer_access::store::{FailureRetention, LoginFailures};
+    use sqlx::Executor;
+
+    let Some(admin_pool) = common::pool(2).await else { return };
+    let impatient = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .after_connect(|c, _| Box::pin(async move { c.execute("SET lock_timeout = '200ms'").await.map(|_| ()) }))
+        .connect(&common::url())
+        .await
+        .unwrap();
+    let schemas = common::Schemas::default();
+    let store = customer_access_postgres::from_pool(impatient, schemas.fresh()).await.unwrap();
+    let schema = store.dialect().schema().clone();
+    let key = ThrottleKey::username(&UsernameKey::from_stored("anna").unwrap());
+    let at = |ms| LoginFailures { count: 1, last_failure_at: Some(Timestamp::from_unix_millis(ms)) };
+    let retention = FailureRetention { forget_before: Timestamp::from_unix_millis(0), max_entries: 1000 };
+    assert!(store.swap_login_failures(&key, LoginFailures::default(), at(1), retention).await.unwrap());
+
+    let mut blocker = admin_pool.begin().await.unwrap();
+    let lock = format!("SELECT count FROM \"{schema}\".login_failures WHERE username_key = $1 FOR UPDATE");
+    sqlx::query(sqlx::AssertSqlSafe(lock)).bind(key.as_str()).execute(&mut *blocker).await.unwrap();
+    let next = LoginFailures { count: 2, ..at(2) };
+    let err = store.swap_login_failures(&key, at(1), next, retention).await.unwrap_err();
+    blocker.rollback().await.unwrap();
+    assert_eq!(err.kind(), StoreErrorKind::Unavailable, "{err:?}");
+    assert_eq!(store.login_failures(&key).await.unwrap(), at(1), "nothing of it was written");
+    assert!(store.swap_login_failures(&key, at(1), next, retention).await.unwrap(), "and later it works");
+    schemas.drop_all(&admin_pool).await;
+}
