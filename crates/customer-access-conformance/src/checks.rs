@@ -153,9 +153,9 @@ pub async fn audit_is_atomic_with_the_record<S: Store>(store: S) {
 /// The decoy (id 0, username key `ContactColumns::decoy_username_key`) is never a contact or
 /// a retailer, whether or not the store keeps it as a row.
 pub async fn decoy_is_invisible<S: Store>(store: S) {
-    use customer_access::store::UsernameKey;
     use customer_access::store::columns::{ContactColumns, DECOY_CONTACT_ID};
-    use customer_access::{ContactId, RetailerId};
+    use customer_access::store::{DeviceRecord, DeviceTokenDigest, UsernameKey};
+    use customer_access::{ContactId, CredentialVersion, RetailerId};
     let shop = store.create_retailer("Shop").await.unwrap();
     let anna = store.create_contact(&new_contact(shop.id, "anna"), &[]).await.unwrap();
     let (decoy_contact, decoy_retailer) = (ContactId::new(DECOY_CONTACT_ID), RetailerId::new(DECOY_CONTACT_ID));
@@ -173,6 +173,18 @@ pub async fn decoy_is_invisible<S: Store>(store: S) {
     );
     let staff = StaffId::new(7);
     assert_eq!(kind(store.assign_retailer(staff, decoy_retailer).await), StoreErrorKind::NotFound);
+    assert!(store.assigned_retailers(staff).await.unwrap().is_empty(), "no staff is assigned the decoy retailer");
+    // A store that keeps the decoy as a row satisfies a device's foreign key with it: the
+    // refusal must be the store's own.
+    let device = DeviceRecord {
+        digest: DeviceTokenDigest::from_hex("0d".repeat(32)),
+        contact: decoy_contact,
+        credential_version: CredentialVersion(0),
+        issued_at: at(0),
+        expires_at: at(10_000),
+    };
+    assert_eq!(kind(store.add_device(&device, 3).await), StoreErrorKind::NotFound, "no device joins the decoy");
+    assert_eq!(store.device(&device.digest).await.unwrap(), None, "the refused device was not stored");
     let mut ghost = changed(&anna);
     ghost.contact.id = decoy_contact;
     for revision in [Revision(0), anna.credentials.revision] {

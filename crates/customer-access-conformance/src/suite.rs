@@ -18,7 +18,7 @@ macro_rules! __with_checks {
             concurrent_renames_to_one_username_have_one_winner => "Unique usernames under concurrency: of concurrent renames onto one key exactly one succeeds",
             save_is_compare_and_swap => "Atomic saves with compare-and-swap: a stale revision is Conflict and writes nothing; a missing contact is NotFound",
             audit_is_atomic_with_the_record => "Atomic saves: audit events are appended with the record in one write, or not at all",
-            decoy_is_invisible => "The decoy (id 0) is never a contact, a retailer or writable",
+            decoy_is_invisible => "The decoy (id 0) is never a contact, a retailer or writable, nor joined by a contact, a staff assignment or a device",
             retailer_scoping => "Staff assignments: assigned_retailers lists exactly the assigned retailers, in id order",
             login_failures_swap_and_clear => "Compare-and-swap failure counters: swap_login_failures writes only from the expected state",
             concurrent_saves_have_one_winner => "Atomic saves with compare-and-swap: of concurrent saves from one revision exactly one wins",
