@@ -24,6 +24,7 @@
     reason = "a test suite reports failures by panicking"
 )]
 
+mod audit;
 mod checks;
 mod fixtures;
 mod lifecycle;
@@ -37,6 +38,7 @@ use std::future::Future;
 
 use customer_access::Store;
 
+pub use audit::*;
 pub use checks::*;
 pub use lifecycle::*;
 pub use races::*;

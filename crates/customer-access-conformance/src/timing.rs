@@ -12,6 +12,8 @@
 //! 5 no difference is detectable at that sample size. Hash parameters are the cheap test ones,
 //! so any difference caused by the lookup is not hidden under Argon2's cost.
 
+use customer_access::store::{BudgetCheck, OverBudget};
+use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -139,6 +141,10 @@ forward! {
     save(expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> ();
     append_audit(events: &[AuditEvent]) -> ();
     audit_log(contact: ContactId) -> Vec<AuditEvent>;
+    save_within_budgets(expected: Revision, record: &ContactRecord, events: &[AuditEvent], budgets: &[BudgetCheck]) -> Result<(), OverBudget>;
+    audit_page(scope: &AuditScope, before: Option<u64>, limit: u32) -> Vec<AuditRecord>;
+    audit_chain() -> ChainEnds;
+    prune_audit(before: Timestamp) -> ChainEnds;
     assign_retailer(staff: StaffId, retailer: RetailerId) -> ();
     assigned_retailers(staff: StaffId) -> Vec<RetailerId>;
     login_failures(key: &ThrottleKey) -> LoginFailures;

@@ -3,6 +3,9 @@
 //! fail the concurrent ones, and the failure must name the check and its clause.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
+use customer_access::Timestamp;
+use customer_access::store::{BudgetCheck, OverBudget};
+use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -122,6 +125,24 @@ impl Store for CheckThenWrite {
     }
     async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
         self.inner.audit_log(contact).await
+    }
+    async fn save_within_budgets(
+        &self,
+        expected: Revision,
+        record: &ContactRecord,
+        events: &[AuditEvent],
+        budgets: &[BudgetCheck],
+    ) -> StoreResult<Result<(), OverBudget>> {
+        self.inner.save_within_budgets(expected, record, events, budgets).await
+    }
+    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        self.inner.audit_page(scope, before, limit).await
+    }
+    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
+        self.inner.audit_chain().await
+    }
+    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
+        self.inner.prune_audit(before).await
     }
     async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
         self.inner.assign_retailer(staff, retailer).await

@@ -14,7 +14,10 @@ pub use blocklist::common_password_count;
 pub use nist::{NIST_MIN_MAX_LENGTH, NIST_SINGLE_FACTOR_MIN_LENGTH, NistDeparture};
 pub use normalize::{UsernameError, UsernameKey, UsernameRules, fold_username, normalize_password};
 pub use password::{PasswordContext, PasswordPolicy};
-pub use security::{Argon2Settings, ConfigError, DeviceTokenPolicy, LoginBackoff, ResetThrottle, SecurityPolicy};
+pub use security::{
+    Argon2Settings, Budget, ConfigError, DeviceTokenPolicy, LoginBackoff, ResetThrottle, SecurityPolicy,
+    StaffResetBudgets,
+};
 pub use temporary::{TEMPORARY_PASSWORD_LENGTH, TemporaryPassword, temporary_password_alphabet};
 pub use violation::{PasswordViolation, PasswordViolations};
 

@@ -59,6 +59,12 @@ pub struct SecurityPolicy {
     /// login over. Zero turns the hold off.
     #[cfg_attr(feature = "serde", serde(rename = "staff_email_change_hold_secs", with = "secs"))]
     pub staff_email_change_hold: Duration,
+    /// How many staff resets one staff member, one iPad and one retailer may receive in a
+    /// sliding window. Past a budget a staff reset is refused (and audited, and reported to
+    /// the application's alert hook) until the window slides on. Default: **10 per hour per
+    /// iPad**, **30 per 24 hours per staff member**, **20 per hour per retailer**; see
+    /// [`StaffResetBudgets`].
+    pub staff_reset_budgets: StaffResetBudgets,
     /// Put the username into the reset e-mail. Default **false**, the seed's default: the
     /// e-mail alone should not be a complete set of credentials.
     pub include_username_in_reset_email: bool,
@@ -86,11 +92,75 @@ impl Default for SecurityPolicy {
             login_backoff: LoginBackoff::default(),
             device_tokens: DeviceTokenPolicy::default(),
             staff_email_change_hold: Duration::from_secs(72 * 3600),
+            staff_reset_budgets: StaffResetBudgets::default(),
             include_username_in_reset_email: false,
             argon2: Argon2Settings::default(),
             max_concurrent_hashes: 2,
             hash_queue_depth: 64,
         }
+    }
+}
+
+/// Sliding-window budgets for staff resets (temporary passwords issued by staff, with or
+/// without revoking the current password). A lost or misused iPad is the main insider risk
+/// of a field sales force: these bound what one device, one person and one customer's
+/// contacts can be put through before a human looks.
+///
+/// The defaults come from the work itself. A rep at a customer's counter resets the
+/// passwords of the few contacts in front of them: ten an hour on one iPad is a busy visit,
+/// not a script. A sales admin answering a help line handles a day's calls: thirty a day
+/// per person. A retailer has a handful to a few dozen contacts: twenty resets of one
+/// retailer's contacts in an hour, by anyone, is a takeover of the whole customer, not
+/// support. Each budget applies to everyone (the device budget to iPad users only); raise
+/// one for a known event (an onboarding day) rather than removing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+#[non_exhaustive]
+pub struct StaffResetBudgets {
+    /// Per staff member, on any device. Default 30 per 24 hours.
+    pub per_staff_member: Budget,
+    /// Per iPad (an iPad user's device id). Default 10 per hour.
+    pub per_device: Budget,
+    /// Per retailer, by all staff together. Default 20 per hour.
+    pub per_retailer: Budget,
+}
+
+impl Default for StaffResetBudgets {
+    fn default() -> Self {
+        Self {
+            per_staff_member: Budget { max: 30, window: Duration::from_secs(86_400) },
+            per_device: Budget { max: 10, window: Duration::from_secs(3600) },
+            per_retailer: Budget { max: 20, window: Duration::from_secs(3600) },
+        }
+    }
+}
+
+impl StaffResetBudgets {
+    /// The longest window: audit retention never removes events younger than this, or a
+    /// budget would forget resets it must count.
+    pub fn longest_window(&self) -> Duration {
+        self.per_staff_member.window.max(self.per_device.window).max(self.per_retailer.window)
+    }
+}
+
+/// At most `max` events in any `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+#[non_exhaustive]
+pub struct Budget {
+    /// Events allowed per window (at least 1).
+    pub max: u32,
+    /// The window (1 minute to 30 days).
+    #[cfg_attr(feature = "serde", serde(rename = "window_secs", with = "secs"))]
+    pub window: Duration,
+}
+
+impl Budget {
+    /// At most `max` per `window`.
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self { max, window }
     }
 }
 
@@ -327,6 +397,21 @@ impl SecurityPolicy {
             return Err(invalid("device_tokens.max_per_contact", "must be between 1 and 100"));
         }
         check_range("staff_email_change_hold", self.staff_email_change_hold, 0, 30 * 86_400)?;
+        let budgets = &self.staff_reset_budgets;
+        for (field, window_field, budget) in [
+            (
+                "staff_reset_budgets.per_staff_member.max",
+                "staff_reset_budgets.per_staff_member.window",
+                budgets.per_staff_member,
+            ),
+            ("staff_reset_budgets.per_device.max", "staff_reset_budgets.per_device.window", budgets.per_device),
+            ("staff_reset_budgets.per_retailer.max", "staff_reset_budgets.per_retailer.window", budgets.per_retailer),
+        ] {
+            if !(1..=100_000).contains(&budget.max) {
+                return Err(invalid(field, "must be between 1 and 100000"));
+            }
+            check_range(window_field, budget.window, 60, 30 * 86_400)?;
+        }
         self.check_argon2()?;
         if !(1..=256).contains(&self.max_concurrent_hashes) {
             return Err(invalid("max_concurrent_hashes", "must be between 1 and 256"));

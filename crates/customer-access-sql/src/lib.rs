@@ -12,6 +12,7 @@
 //! use those, not this crate.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod dialect;
 mod errors;
 mod migrations;

@@ -1,7 +1,7 @@
 //! Rows to and from the core's column-shaped records (which do all validation), by column
 //! name, so a statement's column order never matters.
 
-use customer_access::store::columns::{AuditColumns, ContactColumns, DeviceColumns, FailureColumns};
+use customer_access::store::columns::{AuditColumns, ChainColumns, ContactColumns, DeviceColumns, FailureColumns};
 use sqlx::query::Query;
 use sqlx::{Database, Encode, Row, Type};
 
@@ -49,6 +49,7 @@ pub(crate) trait ReadColumns {
     fn audit(&self) -> Result<AuditColumns, sqlx::Error>;
     fn device(&self) -> Result<DeviceColumns, sqlx::Error>;
     fn failures(&self) -> Result<FailureColumns, sqlx::Error>;
+    fn chain(&self) -> Result<ChainColumns, sqlx::Error>;
 }
 
 impl<R> ReadColumns for R
@@ -86,6 +87,11 @@ where
 
     fn audit(&self) -> Result<AuditColumns, sqlx::Error> {
         Ok(AuditColumns {
+            seq: self.try_get("seq")?,
+            prev_hash: self.try_get("prev_hash")?,
+            hash: self.try_get("hash")?,
+            staff_id: self.try_get("staff_id")?,
+            device_id: self.try_get("device_id")?,
             at: self.try_get("at")?,
             actor: self.try_get("actor")?,
             retailer_id: self.try_get("retailer_id")?,
@@ -106,5 +112,14 @@ where
 
     fn failures(&self) -> Result<FailureColumns, sqlx::Error> {
         Ok(FailureColumns { count: self.try_get("count")?, last_failure_at: self.try_get("last_failure_at")? })
+    }
+
+    fn chain(&self) -> Result<ChainColumns, sqlx::Error> {
+        Ok(ChainColumns {
+            head_seq: self.try_get("head_seq")?,
+            head_hash: self.try_get("head_hash")?,
+            base_seq: self.try_get("base_seq")?,
+            base_hash: self.try_get("base_hash")?,
+        })
     }
 }

@@ -28,6 +28,15 @@ pub(crate) const CONTACT_FIELDS: [&str; 18] = [
     "hold_until",
 ];
 
+/// The audit columns, in the order `insert_audit` binds them.
+pub(crate) const AUDIT_FIELDS: [&str; 10] =
+    ["seq", "prev_hash", "hash", "at", "actor", "staff_id", "device_id", "retailer_id", "contact_id", "kind"];
+
+/// The column each scoped read filters on, in [`Statements::scope_index`] order (`All` has
+/// none).
+const SCOPE_COLUMNS: [Option<&str>; 5] =
+    [None, Some("contact_id"), Some("retailer_id"), Some("staff_id"), Some("device_id")];
+
 /// The SQL of every operation of a [`SqlStore`](crate::SqlStore), built once from its
 /// dialect's table prefix. Public so tests can `EXPLAIN` a statement and benchmarks can run
 /// the same text by hand.
@@ -56,8 +65,29 @@ pub struct Statements {
     /// `$20`; returns the id only if the row was updated.
     pub update_contact: Arc<str>,
     pub contact_exists: Arc<str>,
+    /// Binds every [`AUDIT_FIELDS`] column as `$1..$10`.
     pub insert_audit: Arc<str>,
     pub audit_log: Arc<str>,
+    /// Takes the chain's lock (a no-op update of its one row) and returns its ends.
+    pub lock_chain: Arc<str>,
+    pub chain: Arc<str>,
+    pub set_head: Arc<str>,
+    pub set_base: Arc<str>,
+    /// One page, newest first, per [`AuditScope`](customer_access::AuditScope) in
+    /// [`scope_index`](Self::scope_index) order: `$1` the exclusive upper sequence bound,
+    /// then the scope's value (none for `All`), then the limit.
+    pub audit_page: [Arc<str>; 5],
+    /// Budget counts per scope (same order): the scope's value (none for `All`), then the
+    /// kind and the window's start.
+    pub count_budget: [Arc<str>; 5],
+    /// The oldest sequence number stamped at or after `$1` (retention's cut).
+    pub first_seq_since: Arc<str>,
+    pub audit_hash_at: Arc<str>,
+    pub prune_audit: Arc<str>,
+    /// Rows written before the chain existed (schema upgrade), oldest first.
+    pub unchained_audit: Arc<str>,
+    /// Binds seq, prev_hash, hash, staff_id, device_id as `$1..$5` and the row id as `$6`.
+    pub chain_audit_row: Arc<str>,
     pub assign: Arc<str>,
     pub assigned: Arc<str>,
     pub failures: Arc<str>,
@@ -89,6 +119,7 @@ impl Statements {
             CONTACT_FIELDS.iter().zip(numbered(1)).map(|(field, n)| format!("{field} = {n}")).collect();
         let assignments = assignments.join(", ");
         let q = |text: String| Arc::<str>::from(text.replace("{p}", prefix));
+        let audit_columns = AUDIT_FIELDS.join(", ");
         Self {
             insert_retailer: q("INSERT INTO {p}retailers (name) VALUES ($1) RETURNING id".into()),
             retailer: q("SELECT id, name FROM {p}retailers WHERE id = $1 AND id <> 0".into()),
@@ -109,12 +140,44 @@ impl Statements {
                 "UPDATE {{p}}contacts SET {assignments} WHERE id = $19 AND revision = $20 AND id <> 0 RETURNING id"
             )),
             contact_exists: q("SELECT id FROM {p}contacts WHERE id = $1 AND id <> 0".into()),
-            insert_audit: q("INSERT INTO {p}audit (at, actor, retailer_id, contact_id, kind) \
-                 VALUES ($1, $2, $3, $4, $5)"
+            insert_audit: q(format!(
+                "INSERT INTO {{p}}audit ({audit_columns}) VALUES ({})",
+                (1..=AUDIT_FIELDS.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+            )),
+            audit_log: q(format!("SELECT {audit_columns} FROM {{p}}audit WHERE contact_id = $1 ORDER BY seq")),
+            lock_chain: q("UPDATE {p}audit_chain SET head_seq = head_seq WHERE id = 1 \
+                 RETURNING head_seq, head_hash, base_seq, base_hash"
                 .into()),
-            audit_log: q("SELECT at, actor, retailer_id, contact_id, kind FROM {p}audit \
-                 WHERE contact_id = $1 ORDER BY id"
+            chain: q("SELECT head_seq, head_hash, base_seq, base_hash FROM {p}audit_chain WHERE id = 1".into()),
+            set_head: q("UPDATE {p}audit_chain SET head_seq = $1, head_hash = $2 WHERE id = 1".into()),
+            set_base: q("UPDATE {p}audit_chain SET base_seq = $1, base_hash = $2 WHERE id = 1".into()),
+            audit_page: SCOPE_COLUMNS.map(|column| {
+                q(match column {
+                    None => format!("SELECT {audit_columns} FROM {{p}}audit WHERE seq < $1 ORDER BY seq DESC LIMIT $2"),
+                    Some(c) => format!(
+                        "SELECT {audit_columns} FROM {{p}}audit WHERE seq < $1 AND {c} = $2 ORDER BY seq DESC LIMIT $3"
+                    ),
+                })
+            }),
+            count_budget: SCOPE_COLUMNS.map(|column| {
+                q(match column {
+                    None => "SELECT count(*) AS n FROM {p}audit WHERE kind = $1 AND at >= $2".to_owned(),
+                    Some(c) => {
+                        format!("SELECT count(*) AS n FROM {{p}}audit WHERE {c} = $1 AND kind = $2 AND at >= $3")
+                    }
+                })
+            }),
+            first_seq_since: q("SELECT min(seq) AS seq FROM {p}audit WHERE at >= $1".into()),
+            audit_hash_at: q("SELECT hash FROM {p}audit WHERE seq = $1".into()),
+            prune_audit: q("DELETE FROM {p}audit WHERE seq <= $1".into()),
+            unchained_audit: q("SELECT id, at, actor, retailer_id, contact_id, kind FROM {p}audit \
+                 WHERE seq IS NULL ORDER BY id"
                 .into()),
+            chain_audit_row: q(
+                "UPDATE {p}audit SET seq = $1, prev_hash = $2, hash = $3, staff_id = $4, device_id = $5 \
+                 WHERE id = $6"
+                    .into(),
+            ),
             assign: q("INSERT INTO {p}staff_retailers (staff_id, retailer_id) VALUES ($1, $2) \
                  ON CONFLICT DO NOTHING"
                 .into()),
@@ -145,6 +208,20 @@ impl Statements {
                 .into()),
             prefix: prefix.to_owned(),
         }
+    }
+
+    /// The index of `scope` in [`audit_page`](Self::audit_page) and
+    /// [`count_budget`](Self::count_budget): `All`, `Contact`, `Retailer`, `Staff`, `Device`.
+    pub fn scope_index(scope: &customer_access::AuditScope) -> Option<usize> {
+        use customer_access::AuditScope;
+        Some(match scope {
+            AuditScope::All => 0,
+            AuditScope::Contact(_) => 1,
+            AuditScope::Retailer(_) => 2,
+            AuditScope::Staff(_) => 3,
+            AuditScope::Device(_) => 4,
+            _ => return None,
+        })
     }
 
     /// A query for one stored password or temporary-password hash (never the decoy's) that

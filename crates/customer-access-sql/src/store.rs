@@ -13,12 +13,14 @@ use std::sync::Arc;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use customer_access::store::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
+use customer_access::store::columns::{ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
 use customer_access::store::{
-    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
-    StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey,
+    BudgetCheck, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord,
+    OverBudget, Revision, StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey,
 };
-use customer_access::{AuditEvent, ContactId, Retailer, RetailerId, StaffId, Store};
+use customer_access::{
+    AuditEvent, AuditRecord, AuditScope, ChainEnds, ContactId, Retailer, RetailerId, StaffId, Store, Timestamp,
+};
 use sqlx::migrate::Migrate;
 use sqlx::{AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction, Type};
 
@@ -81,7 +83,7 @@ impl<D: Dialect> SqlStore<D> {
 
 /// Why one attempt at a transaction failed: a driver error (maybe transient) or a decided
 /// store error.
-enum Attempt {
+pub(crate) enum Attempt {
     Sql(sqlx::Error),
     Store(StoreError),
 }
@@ -127,7 +129,8 @@ where
     for<'e> bool: Encode<'e, Db<D>> + Decode<'e, Db<D>> + Type<Db<D>>,
 {
     /// Bring the schema to the dialect's newest version (idempotent; the driver crates'
-    /// constructors call it), then check the decoy row. Migrations run under sqlx's lock, so
+    /// constructors call it), then check the decoy row and chain any audit rows an older
+    /// schema wrote before the audit chain existed. Migrations run under sqlx's lock, so
     /// instances starting together do not race.
     ///
     /// # Errors
@@ -139,7 +142,8 @@ where
         <Db<D> as Database>::Connection: Migrate,
     {
         self.migrate_to(D::SCHEMA_VERSION).await?;
-        self.verify_decoy().await
+        self.verify_decoy().await?;
+        Self::retrying(|| self.chain_unchained()).await.map_err(|e| OpenError::Migrate(Box::new(e)))
     }
 
     /// Apply migrations up to `version` only (for upgrade tests).
@@ -165,12 +169,12 @@ where
         if stored == expected { Ok(()) } else { Err(failed(Box::new(DecoyAltered))) }
     }
 
-    fn query(sql: &Arc<str>) -> sqlx::query::Query<'static, Db<D>, <Db<D> as Database>::Arguments> {
+    pub(crate) fn query(sql: &Arc<str>) -> sqlx::query::Query<'static, Db<D>, <Db<D> as Database>::Arguments> {
         sqlx::query(AssertSqlSafe(Arc::clone(sql)))
     }
 
     /// Start a write transaction (see [`Dialect::BEGIN_WRITE`]).
-    async fn begin(&self) -> Result<Transaction<'static, Db<D>>, sqlx::Error> {
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Db<D>>, sqlx::Error> {
         self.pool.begin_with(D::BEGIN_WRITE).await
     }
 
@@ -195,24 +199,16 @@ where
         }
     }
 
-    async fn insert_events(
+    /// Chain `events` in `tx` with no budget to check.
+    async fn append(
         &self,
         tx: &mut Transaction<'static, Db<D>>,
         events: &[AuditEvent],
         contact: Option<ContactId>,
-    ) -> Result<(), sqlx::Error> {
-        for e in events {
-            let a = AuditColumns::from_event(e, contact);
-            Self::query(&self.sql.insert_audit)
-                .bind(a.at)
-                .bind(a.actor)
-                .bind(a.retailer_id)
-                .bind(a.contact_id)
-                .bind(a.kind)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
+    ) -> Result<(), Attempt> {
+        self.append_chained(tx, events, contact, &[])
+            .await?
+            .map_err(|over| Attempt::Store(StoreError::with_source(StoreErrorKind::Other, over)))
     }
 
     async fn try_create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> Result<ContactId, Attempt> {
@@ -224,12 +220,18 @@ where
             .fetch_one(&mut *tx)
             .await?;
         let id = ContactId::new(sqlx::Row::try_get(&row, "id")?);
-        self.insert_events(&mut tx, events, Some(id)).await?;
+        self.append(&mut tx, events, Some(id)).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    async fn try_save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> Result<(), Attempt> {
+    async fn try_save(
+        &self,
+        expected: Revision,
+        record: &ContactRecord,
+        events: &[AuditEvent],
+        budgets: &[BudgetCheck],
+    ) -> Result<Result<(), OverBudget>, Attempt> {
         let id = record.contact.id.get();
         let mut tx = self.begin().await?;
         let updated = Self::query(&self.sql.update_contact)
@@ -244,14 +246,17 @@ where
             let kind = if exists { StoreErrorKind::Conflict } else { StoreErrorKind::NotFound };
             return Err(Attempt::Store(StoreError::new(kind)));
         }
-        self.insert_events(&mut tx, events, None).await?;
+        if let Err(over) = self.append_chained(&mut tx, events, None, budgets).await? {
+            tx.rollback().await?;
+            return Ok(Err(over));
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(Ok(()))
     }
 
     async fn try_append_audit(&self, events: &[AuditEvent]) -> Result<(), Attempt> {
         let mut tx = self.begin().await?;
-        self.insert_events(&mut tx, events, None).await?;
+        self.append(&mut tx, events, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -401,7 +406,31 @@ where
     }
 
     async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
-        Self::retrying(|| self.try_save(expected, record, events)).await
+        Self::retrying(|| self.try_save(expected, record, events, &[]))
+            .await?
+            .map_err(|over| StoreError::with_source(StoreErrorKind::Other, over))
+    }
+
+    async fn save_within_budgets(
+        &self,
+        expected: Revision,
+        record: &ContactRecord,
+        events: &[AuditEvent],
+        budgets: &[BudgetCheck],
+    ) -> StoreResult<Result<(), OverBudget>> {
+        Self::retrying(|| self.try_save(expected, record, events, budgets)).await
+    }
+
+    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        self.read_audit_page(scope, before, limit).await
+    }
+
+    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
+        self.read_chain().await
+    }
+
+    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
+        Self::retrying(|| self.try_prune_audit(before)).await
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
@@ -411,7 +440,7 @@ where
     async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
         let rows =
             Self::query(&self.sql.audit_log).bind(contact.get()).fetch_all(&self.pool).await.map_err(map::<D>)?;
-        rows.iter().map(|r| r.audit().map_err(map::<D>)?.into_event()).collect()
+        rows.iter().map(|r| Ok(r.audit().map_err(map::<D>)?.into_record()?.event)).collect()
     }
 
     async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {

@@ -10,7 +10,8 @@ pub(crate) const MIGRATIONS: &[MigrationSource] = &[
     (3, "decoy contact", include_str!("../migrations/0003_decoy_contact.sql")),
     (4, "devices", include_str!("../migrations/0004_devices.sql")),
     (5, "email hold", include_str!("../migrations/0005_email_hold.sql")),
+    (6, "audit chain", include_str!("../migrations/0006_audit_chain.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;

@@ -31,7 +31,8 @@ use std::sync::Arc;
 
 use customer_access_policy::UsernameKey;
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditRecord, AuditScope, BudgetCheck, ChainEnds, OverBudget};
+use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, Revision, StoredHash};
 use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
@@ -57,6 +58,15 @@ macro_rules! with_store_methods {
             save(expected: Revision, record: &$lt ContactRecord, events: &$lt [AuditEvent]) -> ();
             append_audit(events: &$lt [AuditEvent]) -> ();
             audit_log(contact: ContactId) -> Vec<AuditEvent>;
+            save_within_budgets(
+                expected: Revision,
+                record: &$lt ContactRecord,
+                events: &$lt [AuditEvent],
+                budgets: &$lt [BudgetCheck]
+            ) -> Result<(), OverBudget>;
+            audit_page(scope: &$lt AuditScope, before: Option<u64>, limit: u32) -> Vec<AuditRecord>;
+            audit_chain() -> ChainEnds;
+            prune_audit(before: Timestamp) -> ChainEnds;
             assign_retailer(staff: StaffId, retailer: RetailerId) -> ();
             assigned_retailers(staff: StaffId) -> Vec<RetailerId>;
             login_failures(key: &$lt ThrottleKey) -> LoginFailures;

@@ -49,6 +49,20 @@ pub enum ServiceError {
         /// When the hold ends.
         until: crate::clock::Timestamp,
     },
+    /// A staff reset was refused: the staff member, their iPad or the retailer has had
+    /// `max` staff resets in the last `window` (`SecurityPolicy::staff_reset_budgets`).
+    /// Nothing changed; the refusal was audited and reported to the alert hook.
+    #[error("reset budget of {scope} used up ({max} per {} min); try later or ask a sales admin", window.as_secs() / 60)]
+    ResetBudgetExceeded {
+        /// Whose budget: [`AuditScope::Staff`](crate::AuditScope::Staff),
+        /// [`AuditScope::Device`](crate::AuditScope::Device) or
+        /// [`AuditScope::Retailer`](crate::AuditScope::Retailer).
+        scope: crate::audit::AuditScope,
+        /// Resets allowed per window.
+        max: u32,
+        /// The window.
+        window: std::time::Duration,
+    },
     /// No such retailer.
     #[error("no such retailer")]
     RetailerNotFound,

@@ -35,6 +35,19 @@ pub enum InputError {
     /// allows in a password; it was not hashed.
     #[error("password contains a control character")]
     PasswordControlCharacter,
+    /// A page size outside `1..=max`.
+    #[error("page size must be between 1 and {max}")]
+    PageSize {
+        /// The largest page.
+        max: u32,
+    },
+    /// An audit retention shorter than the longest staff reset budget window, which must
+    /// still count the events it would remove.
+    #[error("audit retention must be at least {min_secs} s (the longest reset budget window)")]
+    RetentionTooShort {
+        /// The shortest allowed retention, in seconds.
+        min_secs: u64,
+    },
 }
 
 /// What is wrong with a text field.

@@ -84,7 +84,10 @@ mod token;
 // doubles. `store` is for store implementors, `mailer` for mailer implementors, `hashing`
 // for tuning and benchmarks (docs/api-layers.md).
 pub use actor::{Actor, Staff};
-pub use audit::{AuditEvent, AuditKind};
+pub use audit::{
+    AnchorCheck, AuditAnchor, AuditBreak, AuditEvent, AuditHash, AuditKind, AuditRecord, AuditScope, AuditVerification,
+    ChainEnds, ChainLink, MalformedAnchor, MalformedAuditHash, VerifyError, cut_anchor, verify_audit,
+};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use credential::CredentialVersion;
 pub use device::{DeviceToken, MalformedDeviceToken};
@@ -98,8 +101,8 @@ pub use memory::MemoryStore;
 pub use message::{Template, TemplateError, Templates};
 pub use recording::RecordingMailer;
 pub use service::{
-    AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged, PendingReset,
-    ResetOptions, SelfServiceOutcome, StaffResetReceipt,
+    AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_AUDIT_PAGE, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged,
+    PendingReset, ResetOptions, SelfServiceOutcome, StaffAlert, StaffResetReceipt,
 };
 pub use store::Store;
 pub use ticket::{ChangeTicket, ChangeTicketInput, MalformedTicket};

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use customer_access_policy::UsernameKey;
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditRecord, AuditScope, BudgetCheck, ChainEnds, OverBudget};
+use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, Revision, StoredHash};
 use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
@@ -35,7 +36,9 @@ struct State {
     retailers: BTreeMap<RetailerId, Retailer>,
     contacts: BTreeMap<ContactId, ContactRecord>,
     by_key: HashMap<UsernameKey, ContactId>,
-    audit: Vec<AuditEvent>,
+    /// The kept audit records, oldest first, and the chain's ends.
+    audit: Vec<AuditRecord>,
+    chain: ChainEnds,
     assignments: BTreeSet<(StaffId, RetailerId)>,
     failures: HashMap<ThrottleKey, LoginFailures>,
     /// Recognised devices in insertion order (the order breaks `issued_at` ties).
@@ -57,7 +60,7 @@ impl MemoryStore {
 
     /// Every audit event, oldest first (for tests that scan the whole log).
     pub fn all_audit_events(&self) -> Vec<AuditEvent> {
-        self.lock().audit.clone()
+        self.lock().audit.iter().map(|r| r.event.clone()).collect()
     }
 
     /// Every failed-login entry, sorted by key (for tests that compare stored state).
@@ -81,6 +84,56 @@ impl State {
     fn next_id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Chain `events` after the head (under the store's one lock, which is the chain's).
+    fn append(&mut self, events: impl IntoIterator<Item = AuditEvent>) {
+        let (records, head) = self.chain.head.extend(events);
+        self.audit.extend(records);
+        self.chain.head = head;
+    }
+
+    /// The index of the first check in `budgets` without room.
+    fn over_budget(&self, budgets: &[BudgetCheck]) -> Option<OverBudget> {
+        budgets
+            .iter()
+            .position(|check| {
+                let used = self.audit.iter().rev().filter(|r| check.counts(&r.event)).count();
+                used >= check.limit as usize
+            })
+            .map(|check| OverBudget { check })
+    }
+
+    /// The compare-and-swap of [`Store::save`], and the budgets of
+    /// [`Store::save_within_budgets`], in one critical section.
+    fn save(
+        &mut self,
+        expected: Revision,
+        record: &ContactRecord,
+        events: &[AuditEvent],
+        budgets: &[BudgetCheck],
+    ) -> StoreResult<Result<(), OverBudget>> {
+        let id = record.contact.id;
+        let stored = self.contacts.get(&id).ok_or_else(not_found)?;
+        if stored.credentials.revision != expected {
+            return Err(StoreError::new(StoreErrorKind::Conflict));
+        }
+        let old_key = stored.contact.username_key.clone();
+        let retailer = stored.contact.retailer;
+        let new_key = &record.contact.username_key;
+        if *new_key != old_key && self.by_key.contains_key(new_key) {
+            return Err(StoreError::new(StoreErrorKind::Duplicate));
+        }
+        if let Some(over) = self.over_budget(budgets) {
+            return Ok(Err(over));
+        }
+        let mut record = record.clone();
+        record.contact.retailer = retailer;
+        self.by_key.remove(&old_key);
+        self.by_key.insert(new_key.clone(), id);
+        self.contacts.insert(id, record);
+        self.append(events.iter().cloned());
+        Ok(Ok(()))
     }
 }
 
@@ -112,7 +165,7 @@ impl Store for MemoryStore {
         let record = new.clone().into_record(id);
         s.by_key.insert(new.username_key.clone(), id);
         s.contacts.insert(id, record.clone());
-        s.audit.extend(events.iter().cloned().map(|mut e| {
+        s.append(events.iter().cloned().map(|mut e| {
             e.contact.get_or_insert(id);
             e
         }));
@@ -136,34 +189,52 @@ impl Store for MemoryStore {
     }
 
     async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
-        let mut s = self.lock();
-        let id = record.contact.id;
-        let stored = s.contacts.get(&id).ok_or_else(not_found)?;
-        if stored.credentials.revision != expected {
-            return Err(StoreError::new(StoreErrorKind::Conflict));
-        }
-        let old_key = stored.contact.username_key.clone();
-        let retailer = stored.contact.retailer;
-        let new_key = &record.contact.username_key;
-        if *new_key != old_key && s.by_key.contains_key(new_key) {
-            return Err(StoreError::new(StoreErrorKind::Duplicate));
-        }
-        let mut record = record.clone();
-        record.contact.retailer = retailer;
-        s.by_key.remove(&old_key);
-        s.by_key.insert(new_key.clone(), id);
-        s.contacts.insert(id, record);
-        s.audit.extend_from_slice(events);
-        Ok(())
+        self.lock().save(expected, record, events, &[]).map(|_| ())
     }
 
     async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
-        self.lock().audit.extend_from_slice(events);
+        self.lock().append(events.iter().cloned());
         Ok(())
     }
 
     async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
-        Ok(self.lock().audit.iter().filter(|e| e.contact == Some(contact)).cloned().collect())
+        Ok(self.lock().audit.iter().filter(|r| r.event.contact == Some(contact)).map(|r| r.event.clone()).collect())
+    }
+
+    async fn save_within_budgets(
+        &self,
+        expected: Revision,
+        record: &ContactRecord,
+        events: &[AuditEvent],
+        budgets: &[BudgetCheck],
+    ) -> StoreResult<Result<(), OverBudget>> {
+        self.lock().save(expected, record, events, budgets)
+    }
+
+    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        let s = self.lock();
+        let before = before.unwrap_or(u64::MAX);
+        Ok(s.audit
+            .iter()
+            .rev()
+            .filter(|r| r.seq < before && scope.matches(&r.event))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
+        Ok(self.lock().chain)
+    }
+
+    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
+        let mut s = self.lock();
+        let cut = s.audit.iter().position(|r| r.event.at >= before).unwrap_or(s.audit.len());
+        if let Some(last) = cut.checked_sub(1).map(|i| s.audit[i].link()) {
+            s.audit.drain(..cut);
+            s.chain.base = last;
+        }
+        Ok(s.chain)
     }
 
     async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {

@@ -1,6 +1,8 @@
 //! [`AccessService`]: every flow of the design brief, generic over a [`Store`], a [`Mailer`]
 //! and a [`Clock`].
 
+mod audit;
+mod budget;
 mod census;
 mod login;
 mod password;
@@ -27,6 +29,8 @@ use crate::message::Templates;
 use crate::state::Transition;
 use crate::store::{Store, StoreErrorKind};
 
+pub use audit::MAX_AUDIT_PAGE;
+pub use budget::StaffAlert;
 pub use census::CENSUS_INTERVAL;
 pub use login::LoginOutcome;
 pub use password::PasswordChanged;
@@ -55,6 +59,8 @@ struct Inner<S, M, C> {
     decoy: ContactRecord,
     /// Hash parameter sets in use, which every login is padded to.
     census: census::CensusCell,
+    /// Where refused staff resets are reported (see `set_alert_hook`).
+    alerts: budget::AlertHook,
 }
 
 impl<S, M, C> Clone for AccessService<S, M, C> {
@@ -109,7 +115,19 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let hasher = HashPool::new(&policy.argon2, policy.max_concurrent_hashes, policy.hash_queue_depth)?;
         let decoy = crate::store::columns::ContactColumns::decoy().into_record().map_err(ServiceError::Store)?;
         let census = census::CensusCell::default();
-        Ok(Self { inner: Arc::new(Inner { store, mailer, clock, policy, templates, hasher, decoy, census }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                mailer,
+                clock,
+                policy,
+                templates,
+                hasher,
+                decoy,
+                census,
+                alerts: budget::AlertHook::default(),
+            }),
+        })
     }
 
     /// The store.
@@ -261,7 +279,18 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// reloading and recomputing after a lost race, at most [`MAX_SAVE_ATTEMPTS`] times.
     async fn update<T>(
         &self,
+        record: ContactRecord,
+        step: impl FnMut(&ContactRecord) -> Result<Step<T>, ServiceError> + Send,
+    ) -> Result<T, ServiceError> {
+        self.update_within(record, &budget::Budgets::none(), step).await
+    }
+
+    /// [`update`](Self::update), each save only within `budgets` (checked by the store in
+    /// the same write): [`ServiceError::ResetBudgetExceeded`] when one has no room.
+    async fn update_within<T>(
+        &self,
         mut record: ContactRecord,
+        budgets: &budget::Budgets,
         mut step: impl FnMut(&ContactRecord) -> Result<Step<T>, ServiceError> + Send,
     ) -> Result<T, ServiceError> {
         for _ in 0..MAX_SAVE_ATTEMPTS {
@@ -270,8 +299,15 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 Step::Save(transition, value) => (transition, value),
             };
             let expected = record.credentials.revision;
-            match self.inner.store.save(expected, &transition.record, &transition.events).await {
-                Ok(()) => return Ok(value),
+            let saved = if budgets.is_empty() {
+                self.inner.store.save(expected, &transition.record, &transition.events).await.map(Ok)
+            } else {
+                let checks = budgets.checks();
+                self.inner.store.save_within_budgets(expected, &transition.record, &transition.events, checks).await
+            };
+            match saved {
+                Ok(Ok(())) => return Ok(value),
+                Ok(Err(over)) => return Err(budgets.refusal(over)),
                 Err(e) if e.kind() == StoreErrorKind::Conflict => {
                     tracing::debug!(contact = %record.contact.id, "compare-and-swap lost; reloading");
                     record = self.load(record.contact.id).await?;

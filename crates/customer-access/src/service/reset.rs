@@ -16,6 +16,7 @@ use crate::message::SecretMessage;
 use crate::state::{IssueReason, issue_temporary, reset_allowed, withdraw_undelivered};
 use crate::store::Store;
 
+use super::budget::Budgets;
 use super::{AccessService, Step};
 
 /// Options of a staff reset.
@@ -155,7 +156,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             return Ok(SelfServiceOutcome::UnknownUsername);
         };
         let actor = Actor::Contact(record.contact.id);
-        let issued = self.issue(record, &actor, IssueReason::SelfService, false).await?;
+        let issued = self.issue(record, &actor, IssueReason::SelfService, false, &Budgets::none()).await?;
         let Some((saved, temporary, hash)) = issued else {
             return Ok(SelfServiceOutcome::Throttled);
         };
@@ -176,6 +177,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// contact's retailer; [`ServiceError::ContactNotFound`]; [`ServiceError::LoginDisabled`];
     /// [`ServiceError::SecondApprovalRequired`] while the address is on hold after a staff
     /// change and no other staff member approved;
+    /// [`ServiceError::ResetBudgetExceeded`] (audited, and reported to the
+    /// [alert hook](Self::set_alert_hook)) when the staff member, their iPad or the retailer
+    /// has used up its reset budget;
     /// [`ServiceError::Delivery`] if the e-mail failed (the temporary password was withdrawn;
     /// a requested revocation of the current password stands); store and hashing failures.
     #[tracing::instrument(skip_all, name = "staff_reset", fields(contact = %contact))]
@@ -213,8 +217,15 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             self.authorize(approver, record.contact.retailer, Some(contact)).await?;
         }
         let approved = approver.is_some();
-        let (saved, temporary, hash) =
-            self.issue(record, &actor, reason, approved).await?.ok_or(ServiceError::LoginDisabled)?;
+        let retailer = record.contact.retailer;
+        let budgets = Budgets::staff_reset(&self.inner.policy.staff_reset_budgets, staff, retailer, now);
+        let issued = match self.issue(record, &actor, reason, approved, &budgets).await {
+            Err(refusal @ ServiceError::ResetBudgetExceeded { .. }) => {
+                return Err(self.refuse_over_budget(staff, contact, retailer, refusal).await);
+            }
+            issued => issued?,
+        };
+        let (saved, temporary, hash) = issued.ok_or(ServiceError::LoginDisabled)?;
         let expires_at = saved.credentials.temporary.as_ref().map_or(self.now(), |t| t.expires_at);
         self.deliver(&saved, &temporary, &hash, MessageKind::PasswordReset, None)
             .await
@@ -223,21 +234,22 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         Ok(StaffResetReceipt { contact, expires_at })
     }
 
-    /// Generate, hash and store a temporary password. `None` when the fresh record no longer
-    /// allows it (login disabled or throttled meanwhile).
+    /// Generate, hash and store a temporary password, within `budgets`. `None` when the
+    /// fresh record no longer allows it (login disabled or throttled meanwhile).
     pub(super) async fn issue(
         &self,
         record: ContactRecord,
         actor: &Actor,
         reason: IssueReason,
         approved: bool,
+        budgets: &Budgets,
     ) -> Result<Option<(ContactRecord, TemporaryPassword, StoredHash)>, ServiceError> {
         let policy = &self.inner.policy;
         let temporary = TemporaryPassword::generate(&mut crate::random::os_rng(), &policy.password);
         let hash = self.inner.hasher.hash(temporary.expose_secret().as_bytes()).await?;
         let now = self.now();
         let saved = self
-            .update(record, |current| {
+            .update_within(record, budgets, |current| {
                 let throttled = reason == IssueReason::SelfService
                     && !reset_allowed(&current.credentials.reset_window, now, &policy.reset_throttle);
                 if !current.contact.login_enabled || throttled {

@@ -9,7 +9,7 @@
 use customer_access_policy::UsernameKey;
 
 use crate::actor::Actor;
-use crate::audit::{AuditEvent, AuditKind};
+use crate::audit::{AuditEvent, AuditKind, AuditRecord, ChainEnds, ChainLink, device_of, staff_of};
 use crate::clock::Timestamp;
 use crate::credential::{
     ContactRecord, CredentialVersion, Credentials, EmailHold, ResetWindow, Revision, StoredHash, TemporaryCredential,
@@ -17,7 +17,7 @@ use crate::credential::{
 };
 use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Contact;
-use crate::ids::{ContactId, RetailerId};
+use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::input::EmailAddress;
 use crate::store::{LoginFailures, StoreError, StoreErrorKind};
 
@@ -49,16 +49,70 @@ pub struct ContactColumns {
     pub hold_until: Option<i64>,
 }
 
-/// One `audit` row: an [`AuditEvent`] as columns (a document with the `serde` feature).
+/// One `audit` row: an [`AuditRecord`] as columns (a document with the `serde` feature).
+/// `staff_id` and `device_id` repeat what `actor` says, as columns a store can index for
+/// [`AuditScope::Staff`](crate::AuditScope::Staff) and
+/// [`AuditScope::Device`](crate::AuditScope::Device) reads and budgets; the hashes are hex.
 #[allow(missing_docs, reason = "each field is the column of the same name")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AuditColumns {
+    pub seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
     pub at: i64,
     pub actor: String,
+    pub staff_id: Option<i64>,
+    pub device_id: Option<String>,
     pub retailer_id: Option<i64>,
     pub contact_id: Option<i64>,
     pub kind: String,
+}
+
+/// The one `audit_chain` row: the chain's [ends](crate::ChainEnds) as columns.
+#[allow(missing_docs, reason = "each field is the column of the same name")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ChainColumns {
+    pub head_seq: i64,
+    pub head_hash: String,
+    pub base_seq: i64,
+    pub base_hash: String,
+}
+
+impl ChainColumns {
+    /// The columns of `ends`.
+    pub fn from_ends(ends: &ChainEnds) -> Self {
+        let seq = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
+        Self {
+            head_seq: seq(ends.head.seq),
+            head_hash: ends.head.hash.to_string(),
+            base_seq: seq(ends.base.seq),
+            base_hash: ends.base.hash.to_string(),
+        }
+    }
+
+    /// Validate and convert.
+    ///
+    /// # Errors
+    /// [`StoreErrorKind::Corrupt`] for a negative sequence number, a malformed hash, or a
+    /// base after the head.
+    pub fn into_ends(self) -> Result<ChainEnds, StoreError> {
+        let link = |seq: i64, hash: &str, column| -> Result<ChainLink, StoreError> {
+            Ok(ChainLink {
+                seq: u64::try_from(seq).map_err(|_| corrupt(column))?,
+                hash: hash.parse().map_err(|_| corrupt(column))?,
+            })
+        };
+        let ends = ChainEnds {
+            head: link(self.head_seq, &self.head_hash, "head")?,
+            base: link(self.base_seq, &self.base_hash, "base")?,
+        };
+        if ends.base.seq > ends.head.seq {
+            return Err(corrupt("base"));
+        }
+        Ok(ends)
+    }
 }
 
 /// A stored column that does not decode into the domain type.
@@ -295,28 +349,42 @@ impl FailureColumns {
 }
 
 impl AuditColumns {
-    /// The columns of `event`; `contact` fills in a missing contact id.
-    pub fn from_event(event: &AuditEvent, contact: Option<ContactId>) -> Self {
+    /// The columns of `record`.
+    pub fn from_record(record: &AuditRecord) -> Self {
+        let event = &record.event;
         Self {
+            seq: i64::try_from(record.seq).unwrap_or(i64::MAX),
+            prev_hash: record.prev.to_string(),
+            hash: record.hash.to_string(),
             at: event.at.unix_millis(),
             actor: event.actor.encode(),
+            staff_id: staff_of(&event.actor).map(StaffId::get),
+            device_id: device_of(&event.actor).map(|d| d.as_str().to_owned()),
             retailer_id: event.retailer.map(RetailerId::get),
-            contact_id: event.contact.or(contact).map(ContactId::get),
+            contact_id: event.contact.map(ContactId::get),
             kind: event.kind.code().to_owned(),
         }
     }
 
-    /// Validate and convert into an event.
+    /// Validate and convert into a record. The hashes are not checked against the content
+    /// here: [`verify_audit`](crate::verify_audit) does that, and must see an altered row
+    /// as it is.
     ///
     /// # Errors
-    /// [`StoreErrorKind::Corrupt`] for an unknown actor encoding or event code.
-    pub fn into_event(self) -> Result<AuditEvent, StoreError> {
-        Ok(AuditEvent {
-            at: Timestamp::from_unix_millis(self.at),
-            actor: Actor::decode(&self.actor).map_err(|_| corrupt("actor"))?,
-            retailer: self.retailer_id.map(RetailerId::new),
-            contact: self.contact_id.map(ContactId::new),
-            kind: self.kind.parse::<AuditKind>().map_err(|_| corrupt("kind"))?,
+    /// [`StoreErrorKind::Corrupt`] for a negative sequence number, a malformed hash, an
+    /// unknown actor encoding or event code.
+    pub fn into_record(self) -> Result<AuditRecord, StoreError> {
+        Ok(AuditRecord {
+            seq: u64::try_from(self.seq).map_err(|_| corrupt("seq"))?,
+            prev: self.prev_hash.parse().map_err(|_| corrupt("prev_hash"))?,
+            hash: self.hash.parse().map_err(|_| corrupt("hash"))?,
+            event: AuditEvent {
+                at: Timestamp::from_unix_millis(self.at),
+                actor: Actor::decode(&self.actor).map_err(|_| corrupt("actor"))?,
+                retailer: self.retailer_id.map(RetailerId::new),
+                contact: self.contact_id.map(ContactId::new),
+                kind: self.kind.parse::<AuditKind>().map_err(|_| corrupt("kind"))?,
+            },
         })
     }
 }

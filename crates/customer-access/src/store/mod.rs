@@ -11,7 +11,7 @@
 use std::fmt;
 use std::future::Future;
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditRecord, AuditScope};
 use crate::clock::Timestamp;
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
@@ -19,7 +19,8 @@ use crate::input::EmailAddress;
 pub mod columns;
 
 pub use crate::actor::ActorDecodeError;
-pub use crate::audit::UnknownAuditKind;
+use crate::audit::ChainEnds;
+pub use crate::audit::{BudgetCheck, OverBudget, UnknownAuditKind, device_of, staff_of};
 pub use crate::credential::{
     ContactRecord, CredentialVersion, Credentials, EmailHold, ResetWindow, Revision, StoredHash, TemporaryCredential,
     TicketDigest, TicketRecord,
@@ -185,6 +186,14 @@ pub type StoreResult<T> = Result<T, StoreError>;
 ///   the same state exactly one succeeds. The service reserves every login attempt this way
 ///   before verifying it, so no burst and no number of instances gets more guesses verified
 ///   than the back-off allows.
+/// - **One audit chain.** Every appended event is chained after the current head
+///   ([`ChainLink::next`]) and the head moves to it, in the same atomic write as the change
+///   it records, under one lock: concurrent writers, in any number of instances, still
+///   produce one chain with sequence numbers 1, 2, 3, ... and no gaps. Store the
+///   [`AuditRecord`] as it is; never rewrite one.
+/// - **Budgets in the write.** [`save_within_budgets`](Self::save_within_budgets) counts its
+///   checks' events after taking the chain's lock, so of N concurrent budgeted saves no more
+///   succeed than the budget allows.
 /// - **Errors by kind.** Map your driver's errors into [`StoreErrorKind`]s, keeping the
 ///   driver error as the source; never panic on a database failure.
 pub trait Store: Send + Sync + fmt::Debug + 'static {
@@ -241,6 +250,39 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// A contact's audit events, oldest first.
     fn audit_log(&self, contact: ContactId) -> impl Future<Output = StoreResult<Vec<AuditEvent>>> + Send;
+
+    /// [`save`](Self::save), only if every check in `budgets` has room: fewer than
+    /// `check.limit` stored events count against it ([`BudgetCheck::counts`]), counted in the
+    /// same atomic write, under the chain's lock. Otherwise write nothing and return
+    /// `Ok(Err(OverBudget))` naming the first check without room. Conflict and NotFound as
+    /// for `save` (checked first).
+    fn save_within_budgets(
+        &self,
+        expected: Revision,
+        record: &ContactRecord,
+        events: &[AuditEvent],
+        budgets: &[BudgetCheck],
+    ) -> impl Future<Output = StoreResult<Result<(), OverBudget>>> + Send;
+
+    /// One page of the audit log: the events in `scope` whose sequence number is below
+    /// `before` (every one when `None`), newest first, at most `limit`. Pass the last
+    /// record's `seq` as `before` for the next page (keyset pagination: a page costs the
+    /// same wherever it starts).
+    fn audit_page(
+        &self,
+        scope: &AuditScope,
+        before: Option<u64>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<AuditRecord>>> + Send;
+
+    /// The chain's base and head ([`ChainEnds::default`] for a new store).
+    fn audit_chain(&self) -> impl Future<Output = StoreResult<ChainEnds>> + Send;
+
+    /// Retention: delete the oldest events, every one before the oldest event stamped at or
+    /// after `before` (all of them if there is none), and make the last deleted event the
+    /// chain's base, atomically under the chain's lock. Returns the new ends. Deletes nothing
+    /// when no event is that old.
+    fn prune_audit(&self, before: Timestamp) -> impl Future<Output = StoreResult<ChainEnds>> + Send;
 
     /// Allow an iPad user to manage a retailer (idempotent).
     fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> impl Future<Output = StoreResult<()>> + Send;

@@ -1,6 +1,9 @@
 //! A store wrapper that injects failures: every call is counted, and a chosen call (or every
 //! save) fails with a chosen kind. Used to prove the service is all-or-nothing.
 
+use customer_access::Timestamp;
+use customer_access::store::{BudgetCheck, OverBudget};
+use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -99,6 +102,32 @@ impl Store for FaultyStore {
     async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
         self.tick()?;
         self.inner.audit_log(contact).await
+    }
+    async fn save_within_budgets(
+        &self,
+        expected: Revision,
+        record: &ContactRecord,
+        events: &[AuditEvent],
+        budgets: &[BudgetCheck],
+    ) -> StoreResult<Result<(), OverBudget>> {
+        self.tick()?;
+        self.saves.fetch_add(1, Ordering::SeqCst);
+        if self.always_conflict.load(Ordering::SeqCst) {
+            return Err(StoreError::new(StoreErrorKind::Conflict));
+        }
+        self.inner.save_within_budgets(expected, record, events, budgets).await
+    }
+    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        self.tick()?;
+        self.inner.audit_page(scope, before, limit).await
+    }
+    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
+        self.tick()?;
+        self.inner.audit_chain().await
+    }
+    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
+        self.tick()?;
+        self.inner.prune_audit(before).await
     }
     async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
         self.tick()?;

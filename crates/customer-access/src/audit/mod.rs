@@ -1,4 +1,17 @@
 //! Audit events: what happened, who did it, to which contact, when. Never a secret.
+//!
+//! Stored as a hash chain ([`chain`]) that [`verify_audit`] walks; read in pages by
+//! [`AuditScope`]; counted by the staff reset budgets ([`BudgetCheck`]).
+
+pub(crate) mod chain;
+mod scope;
+mod verify;
+
+pub use chain::{AuditHash, AuditRecord, ChainEnds, ChainLink, MalformedAuditHash};
+pub use scope::{AuditScope, BudgetCheck, OverBudget, device_of, staff_of};
+pub use verify::{
+    AnchorCheck, AuditAnchor, AuditBreak, AuditVerification, MalformedAnchor, VerifyError, cut_anchor, verify_audit,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -108,6 +121,9 @@ audit_kinds! {
     /// A staff reset during the hold after a staff e-mail change was approved by a second
     /// staff member (named in this event as its actor).
     ResetApproved => "reset_approved",
+    /// A staff reset was refused: the staff member, their iPad or the retailer had used up
+    /// its reset budget (`SecurityPolicy::staff_reset_budgets`). Nothing changed.
+    ResetBudgetExceeded => "reset_budget_exceeded",
 }
 
 /// A stored audit code this version does not know.

@@ -1,0 +1,31 @@
+-- The audit log becomes a hash chain (customer_access::audit::chain): every row gets its
+-- sequence number, the previous row's hash and its own, BLAKE2b-256 in hex. The chain's
+-- ends live in one row of ca_audit_chain, whose update is the chain's lock. Rows written
+-- before this migration are chained, oldest first, by the store when it opens (hashing
+-- needs the library). staff_id and device_id copy what the actor column says, so reads by
+-- staff member or device, and the staff reset budgets, use an index.
+
+ALTER TABLE ca_audit ADD COLUMN seq INTEGER;
+ALTER TABLE ca_audit ADD COLUMN prev_hash TEXT;
+ALTER TABLE ca_audit ADD COLUMN hash TEXT;
+ALTER TABLE ca_audit ADD COLUMN staff_id INTEGER;
+ALTER TABLE ca_audit ADD COLUMN device_id TEXT;
+
+CREATE UNIQUE INDEX ca_audit_by_seq ON ca_audit (seq);
+DROP INDEX ca_audit_by_contact;
+CREATE INDEX ca_audit_by_contact ON ca_audit (contact_id, seq);
+CREATE INDEX ca_audit_by_retailer ON ca_audit (retailer_id, seq);
+CREATE INDEX ca_audit_by_staff ON ca_audit (staff_id, seq);
+CREATE INDEX ca_audit_by_device ON ca_audit (device_id, seq);
+
+CREATE TABLE ca_audit_chain (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    head_seq  INTEGER NOT NULL,
+    head_hash TEXT    NOT NULL,
+    -- The last event removed by retention (0 and zeros while none was).
+    base_seq  INTEGER NOT NULL,
+    base_hash TEXT    NOT NULL
+);
+
+INSERT INTO ca_audit_chain (id, head_seq, head_hash, base_seq, base_hash)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0, '0000000000000000000000000000000000000000000000000000000000000000');
