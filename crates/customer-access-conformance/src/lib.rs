@@ -31,6 +31,7 @@ mod lifecycle;
 mod races;
 pub mod suite;
 pub mod support;
+pub mod tamper;
 mod throttle;
 pub mod timing;
 

@@ -182,6 +182,7 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
     }
     let anchored = anchor.filter(|a| anchor_check == AnchorCheck::Matched && a.link.seq > ends.base.seq);
     let mut expected = ends.head;
+    let mut newer_intact = true;
     let mut events = 0u64;
     let mut before = None;
     loop {
@@ -194,14 +195,19 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
                 oldest_break = Some(AuditBreak::BeyondHead { seq: record.seq });
                 continue;
             }
+            let intact = record.is_intact();
             if record.seq < expected.seq {
                 oldest_break = Some(AuditBreak::Missing { first: record.seq + 1, last: expected.seq });
-            } else if record.hash != expected.hash {
+            } else if record.hash != expected.hash && newer_intact {
+                // The newer event is its own, so this one was replaced (by a forgery whose
+                // hash was recomputed). When the newer one was altered itself, the broken link
+                // is its fault, already reported.
                 oldest_break = Some(AuditBreak::Altered { seq: record.seq });
             }
-            if !record.is_intact() {
+            if !intact {
                 oldest_break = Some(AuditBreak::Altered { seq: record.seq });
             }
+            newer_intact = intact;
             if let Some(a) = anchored.filter(|a| a.link.seq == record.seq && a.link.hash != record.hash) {
                 oldest_break = Some(AuditBreak::AnchorMismatch { seq: a.link.seq });
             }
