@@ -29,3 +29,10 @@ CREATE TABLE "{schema}".audit_chain (
 
 INSERT INTO "{schema}".audit_chain (id, head_seq, head_hash, base_seq, base_hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+-- From now on a row without its place in the chain is refused (NOT VALID: the rows already
+-- there are chained by the store when it opens, which satisfies the check), so no code path
+-- (or hand-written statement) can add events that verification would not see, or that a
+-- later upgrade would adopt into the chain.
+ALTER TABLE "{schema}".audit ADD CONSTRAINT audit_chained
+    CHECK (seq IS NOT NULL AND prev_hash IS NOT NULL AND hash IS NOT NULL) NOT VALID;

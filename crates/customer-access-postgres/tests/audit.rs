@@ -103,3 +103,16 @@ async fn two_instances_keep_one_chain_and_one_budget() {
     assert_eq!(verified.ends.head.seq, verified.events);
     schemas.drop_all(&setup).await;
 }
+
+/// A row without its place in the chain is refused by the schema.
+#[tokio::test]
+async fn unchained_rows_are_refused() {
+    let Some(setup) = common::pool(2).await else { return };
+    let schemas = common::Schemas::default();
+    let schema = schemas.fresh();
+    let _store = customer_access_postgres::from_pool(setup.clone(), schema.clone()).await.unwrap();
+    let insert = format!("INSERT INTO \"{schema}\".audit (at, actor, kind) VALUES (1, 'system', 'unlocked')");
+    let refused = sqlx::query(AssertSqlSafe(insert)).execute(&setup).await.unwrap_err();
+    assert!(refused.to_string().contains("audit_chained"), "{refused}");
+    schemas.drop_all(&setup).await;
+}

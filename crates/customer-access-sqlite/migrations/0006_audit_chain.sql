@@ -29,3 +29,18 @@ CREATE TABLE ca_audit_chain (
 
 INSERT INTO ca_audit_chain (id, head_seq, head_hash, base_seq, base_hash)
 VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+-- From now on a row without its place in the chain is refused, so no code path (or hand-written
+-- statement) can add events that verification would not see, or that a later upgrade would
+-- adopt into the chain.
+CREATE TRIGGER ca_audit_chained_insert BEFORE INSERT ON ca_audit
+WHEN NEW.seq IS NULL OR NEW.prev_hash IS NULL OR NEW.hash IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'audit rows must be chained (seq, prev_hash, hash)');
+END;
+
+CREATE TRIGGER ca_audit_chained_update BEFORE UPDATE OF seq, prev_hash, hash ON ca_audit
+WHEN NEW.seq IS NULL OR NEW.prev_hash IS NULL OR NEW.hash IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'audit rows must be chained (seq, prev_hash, hash)');
+END;

@@ -77,3 +77,26 @@ async fn rows_from_before_the_chain_are_chained_on_upgrade() {
     let reopened = customer_access_sqlite::open(&path).await.unwrap();
     assert_eq!(verify_audit(&reopened, None).await.unwrap().events, 4, "reopening continues the same chain");
 }
+
+/// A row without its place in the chain is refused by the schema: nothing can add events
+/// verification would not see, or that a later upgrade would adopt.
+#[tokio::test]
+async fn unchained_rows_are_refused() {
+    let store = customer_access_sqlite::in_memory().await.unwrap();
+    let insert = sqlx::query("INSERT INTO ca_audit (at, actor, kind) VALUES (1, 'system', 'unlocked')")
+        .execute(store.pool())
+        .await;
+    assert!(insert.unwrap_err().to_string().contains("must be chained"));
+    store
+        .append_audit(&[AuditEvent {
+            at: Timestamp::from_unix_millis(1),
+            actor: Actor::System,
+            retailer: None,
+            contact: None,
+            kind: AuditKind::Unlocked,
+        }])
+        .await
+        .unwrap();
+    let unlink = sqlx::query("UPDATE ca_audit SET seq = NULL").execute(store.pool()).await;
+    assert!(unlink.unwrap_err().to_string().contains("must be chained"));
+}
