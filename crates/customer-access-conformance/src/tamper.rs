@@ -36,7 +36,8 @@ async fn broken<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> AuditBreak
     }
 }
 
-/// Every way of tampering the issue names: an edited row, a deleted row, two rows swapped,
+/// Every way of tampering the issue names: an edited row, a deleted row, the oldest rows
+/// deleted, a row slipped in beyond the head, two rows swapped,
 /// an edit whose row hash was recomputed, the newest rows cut off with the head moved back,
 /// and the whole chain rebuilt. `fresh` makes an empty store and its [`Sql`]; `audit` and
 /// `chain` are the tables' full names (e.g. `ca_audit`, `"schema".audit_chain`).
@@ -61,6 +62,28 @@ where
     populate(&store).await;
     sql(format!("DELETE FROM {audit} WHERE seq = 4")).await;
     assert_eq!(broken(&store, None).await, AuditBreak::Missing { first: 4, last: 4 });
+
+    // The oldest rows deleted, the base left alone.
+    let (store, sql) = fresh().await;
+    populate(&store).await;
+    sql(format!("DELETE FROM {audit} WHERE seq <= 2")).await;
+    assert_eq!(broken(&store, None).await, AuditBreak::Missing { first: 1, last: 2 });
+
+    // A row slipped in beyond the head, the head left alone.
+    let (store, sql) = fresh().await;
+    populate(&store).await;
+    let head = store.audit_chain().await.unwrap().head;
+    let extra = head.next(event(None, customer_access::RetailerId::new(1), AuditKind::Unlocked, ipad(), 9));
+    sql(format!(
+        "INSERT INTO {audit} (seq, prev_hash, hash, at, actor, kind) VALUES ({}, '{}', '{}', {}, '{}', 'unlocked')",
+        extra.seq,
+        extra.prev,
+        extra.hash,
+        extra.event.at.unix_millis(),
+        extra.event.actor.encode()
+    ))
+    .await;
+    assert_eq!(broken(&store, None).await, AuditBreak::BeyondHead { seq: EVENTS + 1 });
 
     // Two rows swapped (their places exchanged).
     let (store, sql) = fresh().await;
