@@ -19,8 +19,11 @@
 pub mod kv;
 
 use customer_access::store::columns::{AuditColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
+use customer_access::store::{
+    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
+    StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey,
+};
 use customer_access::{AuditEvent, ContactId, Retailer, RetailerId, StaffId, Store};
-use customer_access::store::{ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision, StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey};
 use kv::{Kv, Txn};
 
 /// The store. Keep one per database (it holds the engine here; a client in real life).
@@ -66,7 +69,8 @@ impl KvStore {
         let kv = Kv::default();
         // The decoy lives as a real value at id 0, read when a username is unknown, so a
         // miss does the same two reads and one decode as a hit. No index entry points at it.
-        let decoy = Txn { checks: vec![], writes: vec![(contact_key(DECOY_CONTACT_ID), Some(json(&ContactColumns::decoy())))] };
+        let decoy =
+            Txn { checks: vec![], writes: vec![(contact_key(DECOY_CONTACT_ID), Some(json(&ContactColumns::decoy())))] };
         kv.commit(decoy);
         Self { kv }
     }
@@ -147,7 +151,10 @@ impl KvStore {
 impl Store for KvStore {
     async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
         let id = i64::try_from(self.kv.next_number()).map_err(corrupt)?;
-        self.kv.commit(Txn { checks: vec![], writes: vec![(format!("retailer/{id:020}"), Some(name.as_bytes().to_vec()))] });
+        self.kv.commit(Txn {
+            checks: vec![],
+            writes: vec![(format!("retailer/{id:020}"), Some(name.as_bytes().to_vec()))],
+        });
         Ok(Retailer { id: RetailerId::new(id), name: name.to_owned() })
     }
 
