@@ -50,7 +50,22 @@ impl Kv {
             .collect()
     }
 
-    /// A number no other call gets (ids, event sequence numbers).
+    /// At most `limit` `(key, value)` pairs whose key starts with `prefix` and sorts before
+    /// `below`, greatest key first: a reverse range read, what keyset pages need (etcd's
+    /// `SortOrder::Descend`, FoundationDB's `reverse`, DynamoDB's `ScanIndexForward: false`).
+    pub fn scan_back(&self, prefix: &str, below: &str, limit: usize) -> Vec<(String, Vec<u8>)> {
+        let state = self.state();
+        state
+            .data
+            .range(..below.to_owned())
+            .rev()
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, (v, _))| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// A number no other call gets (ids).
     pub fn next_number(&self) -> u64 {
         let mut state = self.state();
         state.clock += 1;
