@@ -1,0 +1,182 @@
+//! `customer-access`: the command-line tool of customer-access.
+//!
+//! ```sh
+//! customer-access audit verify --sqlite logins.db
+//! customer-access audit verify --postgres postgres://app@db/shop --schema logins --anchor-file anchors.txt
+//! customer-access audit anchor --sqlite logins.db >> anchors.txt
+//! ```
+//!
+//! `audit verify` walks the audit log's hash chain and prints one line; its exit status is 0
+//! when the chain is intact, 1 when it is broken (the oldest break is printed), and 2 on a
+//! usage error or a database that cannot be opened or read. `audit anchor` prints the
+//! chain's head as one line, to keep outside the database and give to `verify --anchor`
+//! later. Databases are opened read-only, never created and never migrated (see `store`).
+#![forbid(unsafe_code)]
+
+mod args;
+mod store;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use customer_access::{AnchorCheck, AuditAnchor, AuditVerification, Clock, SystemClock, VerifyError};
+
+use crate::args::{AnchorArgs, AuditCommand, Cli, Command, StoreArgs};
+use crate::store::{Opened, Target, Unreadable, describe};
+
+/// How a run ended, as the process's exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    /// The chain is intact (or the anchor was printed).
+    Intact = 0,
+    /// The chain is broken.
+    Broken = 1,
+    /// A usage error, or the database could not be opened or read.
+    Failed = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    // Usage errors exit with status 2, `--help` and `--version` with 0 (clap's convention).
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Audit(AuditCommand::Verify { store, anchor }) => verify(store, anchor).await,
+        Command::Audit(AuditCommand::Anchor { store }) => anchor(store).await,
+    };
+    status
+        .unwrap_or_else(|e| {
+            eprintln!("customer-access: {e}");
+            Status::Failed
+        })
+        .into()
+}
+
+/// The store named by the arguments (clap has already refused every other combination).
+fn target(args: StoreArgs) -> Result<Target, Unreadable> {
+    match (args.sqlite, args.postgres, args.schema) {
+        (Some(path), None, None) => Ok(Target::Sqlite(path)),
+        (None, Some(url), Some(schema)) => Ok(Target::Postgres { url, schema }),
+        _ => Err(Unreadable("name one store: --sqlite PATH, or --postgres URL --schema NAME".to_owned())),
+    }
+}
+
+/// The anchor given with `--anchor`, or the last non-empty line of `--anchor-file`.
+fn given_anchor(args: AnchorArgs) -> Result<Option<AuditAnchor>, Unreadable> {
+    let Some(path) = args.anchor_file else { return Ok(args.anchor) };
+    read_anchor_file(&path).map(Some)
+}
+
+fn read_anchor_file(path: &Path) -> Result<AuditAnchor, Unreadable> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| Unreadable(format!("--anchor-file {shown}: {e}")))?;
+    let line = text
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .ok_or_else(|| Unreadable(format!("--anchor-file {shown}: holds no anchor line")))?;
+    line.parse().map_err(|e| Unreadable(format!("--anchor-file {shown}: last line is {e}")))
+}
+
+/// `audit verify`.
+async fn verify(store: StoreArgs, anchor: AnchorArgs) -> Result<Status, Unreadable> {
+    let target = target(store)?;
+    let anchor = given_anchor(anchor)?;
+    let store = Opened::open(&target).await?;
+    let walked = store.verify(anchor.as_ref()).await;
+    let unchained = store.unchained().await;
+    store.close().await;
+    let unchained =
+        unchained.map_err(|e| Unreadable(format!("{target}: cannot read the audit log: {}", describe(&e))))?;
+    match walked {
+        Ok(verified) if unchained == 0 => {
+            println!("{}", summary(&verified, anchor.as_ref()));
+            if verified.anchor == AnchorCheck::BeforeBase {
+                eprintln!(
+                    "customer-access: warning: the anchor is older than the chain's base (retention removed its \
+                     event), so it proves nothing about the kept events; verify against a newer anchor"
+                );
+            }
+            Ok(Status::Intact)
+        }
+        Ok(_) => {
+            println!("audit chain BROKEN: {}", outside_chain(unchained));
+            Ok(Status::Broken)
+        }
+        Err(VerifyError::Broken(at)) => {
+            println!("audit chain BROKEN: {at}");
+            if unchained > 0 {
+                println!("audit chain BROKEN: {}", outside_chain(unchained));
+            }
+            Ok(Status::Broken)
+        }
+        Err(e) => Err(Unreadable(format!("{target}: {}", describe(&e)))),
+    }
+}
+
+/// `audit anchor`: cut an anchor, then verify the chain against it, and print it only when
+/// the chain is intact (an anchor on a broken chain would vouch for the break).
+async fn anchor(store: StoreArgs) -> Result<Status, Unreadable> {
+    let target = target(store)?;
+    let store = Opened::open(&target).await?;
+    let result = async {
+        let anchor = store.cut_anchor(SystemClock.now()).await.map_err(VerifyError::Store)?;
+        let verified = store.verify(Some(&anchor)).await?;
+        Ok::<_, VerifyError>((anchor, verified))
+    }
+    .await;
+    let unchained = store.unchained().await;
+    store.close().await;
+    let unchained =
+        unchained.map_err(|e| Unreadable(format!("{target}: cannot read the audit log: {}", describe(&e))))?;
+    // Only the anchor goes to standard output, so `>> anchors.txt` collects nothing else.
+    match result {
+        Ok((anchor, verified)) if unchained == 0 => {
+            println!("{anchor}");
+            eprintln!(
+                "audit chain intact: {} events checked, anchored at head {}; keep the line outside the database",
+                verified.events, anchor.link.seq
+            );
+            Ok(Status::Intact)
+        }
+        Ok(_) => {
+            eprintln!("audit chain BROKEN: {}; no anchor cut", outside_chain(unchained));
+            Ok(Status::Broken)
+        }
+        Err(VerifyError::Broken(at)) => {
+            eprintln!("audit chain BROKEN: {at}; no anchor cut");
+            Ok(Status::Broken)
+        }
+        Err(e) => Err(Unreadable(format!("{target}: {}", describe(&e)))),
+    }
+}
+
+/// The one line `verify` prints for an intact chain.
+fn summary(verified: &AuditVerification, anchor: Option<&AuditAnchor>) -> String {
+    let ends = verified.ends;
+    let anchor = match (verified.anchor, anchor) {
+        (AnchorCheck::Matched, Some(a)) => format!("anchor at {} matched", a.link.seq),
+        (AnchorCheck::BeforeBase, Some(a)) => {
+            format!("anchor at {} is older than the base: proves nothing", a.link.seq)
+        }
+        (AnchorCheck::NotGiven, _) | (_, None) => "no anchor given".to_owned(),
+        (_, Some(a)) => format!("anchor at {}: {:?}", a.link.seq, verified.anchor),
+    };
+    format!(
+        "audit chain intact: {} events checked, base {}, head {}, {anchor}",
+        verified.events, ends.base.seq, ends.head.seq
+    )
+}
+
+/// The break that audit rows without a sequence number are.
+fn outside_chain(rows: usize) -> String {
+    format!(
+        "{rows} audit row(s) lie outside the chain (no sequence number): inserted by hand, or written \
+         before the chain existed and not yet chained"
+    )
+}
