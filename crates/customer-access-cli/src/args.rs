@@ -40,7 +40,8 @@ pub(crate) enum AuditCommand {
     ///
     /// The database is opened read-only: never created (a missing SQLite file is an error),
     /// never migrated, its files' permissions left alone. Its schema must be the one this
-    /// tool was built for.
+    /// tool was built for. The application may keep writing meanwhile: a break that its
+    /// writes during the walk explain is walked again.
     #[command(after_help = "Without an anchor, someone with write access to the database can recompute \
                             every hash after an edit, or cut events off the end. An anchor from \
                             `customer-access audit anchor`, kept outside the database, catches that \

@@ -20,10 +20,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use customer_access::{AnchorCheck, AuditAnchor, AuditVerification, Clock, SystemClock, VerifyError};
+use customer_access::{AnchorCheck, AuditAnchor, AuditBreak, AuditVerification, Clock, SystemClock, VerifyError};
 
 use crate::args::{AnchorArgs, AuditCommand, Cli, Command, StoreArgs};
-use crate::store::{Opened, Target, Unreadable, describe};
+use crate::store::{Opened, Target, Unreadable, Walk, describe};
 
 /// How a run ended, as the process's exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,35 +88,35 @@ async fn verify(store: StoreArgs, anchor: AnchorArgs) -> Result<Status, Unreadab
     let target = target(store)?;
     let anchor = given_anchor(anchor)?;
     let store = Opened::open(&target).await?;
-    let walked = store.verify(anchor.as_ref()).await;
+    let walked = store.walk(anchor.as_ref()).await;
     let unchained = store.unchained().await;
     store.close().await;
-    let unchained =
-        unchained.map_err(|e| Unreadable(format!("{target}: cannot read the audit log: {}", describe(&e))))?;
-    match walked {
-        Ok(verified) if unchained == 0 => {
-            println!("{}", summary(&verified, anchor.as_ref()));
-            if verified.anchor == AnchorCheck::BeforeBase {
-                eprintln!(
-                    "customer-access: warning: the anchor is older than the chain's base (retention removed its \
-                     event), so it proves nothing about the kept events; verify against a newer anchor"
-                );
-            }
-            Ok(Status::Intact)
-        }
-        Ok(_) => {
-            println!("audit chain BROKEN: {}", outside_chain(unchained));
-            Ok(Status::Broken)
-        }
-        Err(VerifyError::Broken(at)) => {
+    let verified = match walked.map_err(|e| unreadable(&target, &e))? {
+        Walk::Intact(verified) => verified,
+        Walk::Broken(at) => {
             println!("audit chain BROKEN: {at}");
-            if unchained > 0 {
-                println!("audit chain BROKEN: {}", outside_chain(unchained));
+            if let Ok(rows @ 1..) = unchained {
+                println!("audit chain BROKEN: {}", outside_chain(rows));
             }
-            Ok(Status::Broken)
+            return Ok(Status::Broken);
         }
-        Err(e) => Err(Unreadable(format!("{target}: {}", describe(&e)))),
+        Walk::KeptMoving(at) => return Err(kept_moving(&target, at)),
+    };
+    match unchained.map_err(|e| unreadable_log(&target, &e))? {
+        0 => {}
+        rows => {
+            println!("audit chain BROKEN: {}", outside_chain(rows));
+            return Ok(Status::Broken);
+        }
     }
+    println!("{}", summary(&verified, anchor.as_ref()));
+    if verified.anchor == AnchorCheck::BeforeBase {
+        eprintln!(
+            "customer-access: warning: the anchor is older than the chain's base (retention removed its \
+             event), so it proves nothing about the kept events; verify against a newer anchor"
+        );
+    }
+    Ok(Status::Intact)
 }
 
 /// `audit anchor`: cut an anchor, then verify the chain against it, and print it only when
@@ -124,36 +124,53 @@ async fn verify(store: StoreArgs, anchor: AnchorArgs) -> Result<Status, Unreadab
 async fn anchor(store: StoreArgs) -> Result<Status, Unreadable> {
     let target = target(store)?;
     let store = Opened::open(&target).await?;
-    let result = async {
-        let anchor = store.cut_anchor(SystemClock.now()).await.map_err(VerifyError::Store)?;
-        let verified = store.verify(Some(&anchor)).await?;
-        Ok::<_, VerifyError>((anchor, verified))
+    let walked = async {
+        let anchor = store.cut_anchor(SystemClock.now()).await?;
+        Ok::<_, VerifyError>((anchor, store.walk(Some(&anchor)).await?))
     }
     .await;
     let unchained = store.unchained().await;
     store.close().await;
-    let unchained =
-        unchained.map_err(|e| Unreadable(format!("{target}: cannot read the audit log: {}", describe(&e))))?;
     // Only the anchor goes to standard output, so `>> anchors.txt` collects nothing else.
-    match result {
-        Ok((anchor, verified)) if unchained == 0 => {
-            println!("{anchor}");
-            eprintln!(
-                "audit chain intact: {} events checked, anchored at head {}; keep the line outside the database",
-                verified.events, anchor.link.seq
-            );
-            Ok(Status::Intact)
-        }
-        Ok(_) => {
-            eprintln!("audit chain BROKEN: {}; no anchor cut", outside_chain(unchained));
-            Ok(Status::Broken)
-        }
-        Err(VerifyError::Broken(at)) => {
+    let (anchor, verified) = match walked.map_err(|e| unreadable(&target, &e))? {
+        (anchor, Walk::Intact(verified)) => (anchor, verified),
+        (_, Walk::Broken(at)) => {
             eprintln!("audit chain BROKEN: {at}; no anchor cut");
-            Ok(Status::Broken)
+            return Ok(Status::Broken);
         }
-        Err(e) => Err(Unreadable(format!("{target}: {}", describe(&e)))),
+        (_, Walk::KeptMoving(at)) => return Err(kept_moving(&target, at)),
+    };
+    match unchained.map_err(|e| unreadable_log(&target, &e))? {
+        0 => {}
+        rows => {
+            eprintln!("audit chain BROKEN: {}; no anchor cut", outside_chain(rows));
+            return Ok(Status::Broken);
+        }
     }
+    println!("{anchor}");
+    eprintln!(
+        "audit chain intact: {} events checked, anchored at head {}; keep the line outside the database",
+        verified.events, anchor.link.seq
+    );
+    Ok(Status::Intact)
+}
+
+/// The audit log of `target` could not be read.
+fn unreadable(target: &Target, error: &(dyn std::error::Error + 'static)) -> Unreadable {
+    Unreadable(format!("{target}: {}", describe(error)))
+}
+
+/// Reading the audit rows of `target` failed.
+fn unreadable_log(target: &Target, error: &sqlx::Error) -> Unreadable {
+    Unreadable(format!("{target}: could not read the audit log: {}", describe(error)))
+}
+
+/// Every walk met a break that writes made meanwhile explain.
+fn kept_moving(target: &Target, at: AuditBreak) -> Unreadable {
+    Unreadable(format!(
+        "{target}: the audit log kept changing under every walk (the application is writing to it), \
+         so whether it is intact is unknown; the last walk saw: {at}. Run again."
+    ))
 }
 
 /// The one line `verify` prints for an intact chain.

@@ -7,6 +7,8 @@ mod common;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::{Run, events, run};
 use customer_access::Store;
@@ -242,5 +244,46 @@ fn help_exits_0_for_every_command() {
         let r = run(&args);
         assert_eq!(r.code, 0, "{args:?}: {r:?}");
         assert!(r.stdout.contains(mention), "{args:?}: {r:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_log_being_written_is_not_reported_broken_but_a_real_break_is() {
+    // The application keeps appending while verify and anchor run. An event committed between
+    // reading the chain's ends and reading the newest page lies beyond the head that was read;
+    // that is no break, and neither verify nor anchor may say so.
+    let (_dir, path, store) = seeded(600).await;
+    let shop = store.create_retailer("Busy").await.unwrap();
+    let writing = Arc::new(AtomicBool::new(true));
+    let writer = {
+        let (store, writing) = (store.clone(), Arc::clone(&writing));
+        tokio::spawn(async move {
+            while writing.load(Ordering::Relaxed) {
+                store.append_audit(&events(shop.id, 1)).await.unwrap();
+            }
+        })
+    };
+    let runs = |count| {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || (0..count).flat_map(|_| [verify(&path, &[]), anchor(&path)]).collect())
+    };
+    let live: Vec<Run> = runs(10).await.unwrap();
+    // A row planted far beyond the head stays a break however the head moves meanwhile.
+    exec(
+        &store,
+        "INSERT INTO ca_audit (seq, prev_hash, hash, at, actor, retailer_id, contact_id, kind, staff_id, device_id) \
+         SELECT 1000000, prev_hash, hash, at, actor, retailer_id, contact_id, kind, staff_id, device_id \
+         FROM ca_audit WHERE seq = 5",
+    )
+    .await;
+    let planted: Vec<Run> = runs(3).await.unwrap();
+    writing.store(false, Ordering::Relaxed);
+    writer.await.unwrap();
+    for r in &live {
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    for r in &planted {
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(r.output().contains("audit event 1000000 lies beyond the chain's head"), "{r:?}");
     }
 }
