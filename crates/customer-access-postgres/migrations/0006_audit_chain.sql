@@ -24,11 +24,16 @@ CREATE TABLE "{schema}".audit_chain (
     head_hash TEXT    NOT NULL,
     -- The last event removed by retention (0 and zeros while none was).
     base_seq  BIGINT NOT NULL,
-    base_hash TEXT    NOT NULL
+    base_hash TEXT    NOT NULL,
+    -- Rows up to this id were written before the chain: the store chains those once when it
+    -- opens. A row without a place in the chain above it is never adopted.
+    legacy_until BIGINT NOT NULL
 );
 
-INSERT INTO "{schema}".audit_chain (id, head_seq, head_hash, base_seq, base_hash)
-VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0, '0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO "{schema}".audit_chain (id, head_seq, head_hash, base_seq, base_hash, legacy_until)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0,
+        '0000000000000000000000000000000000000000000000000000000000000000',
+        (SELECT COALESCE(MAX(id), 0) FROM "{schema}".audit));
 
 -- From now on a row without its place in the chain is refused (NOT VALID: the rows already
 -- there are chained by the store when it opens, which satisfies the check), so no code path

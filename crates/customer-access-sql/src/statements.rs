@@ -84,7 +84,8 @@ pub struct Statements {
     pub first_seq_since: Arc<str>,
     pub audit_hash_at: Arc<str>,
     pub prune_audit: Arc<str>,
-    /// Rows written before the chain existed (schema upgrade), oldest first.
+    /// Rows written before the chain existed (schema upgrade), oldest first; never a row
+    /// added after the upgrade.
     pub unchained_audit: Arc<str>,
     /// Binds seq, prev_hash, hash, staff_id, device_id as `$1..$5` and the row id as `$6`.
     pub chain_audit_row: Arc<str>,
@@ -171,7 +172,7 @@ impl Statements {
             audit_hash_at: q("SELECT hash FROM {p}audit WHERE seq = $1".into()),
             prune_audit: q("DELETE FROM {p}audit WHERE seq <= $1".into()),
             unchained_audit: q("SELECT id, at, actor, retailer_id, contact_id, kind FROM {p}audit \
-                 WHERE seq IS NULL ORDER BY id"
+                 WHERE seq IS NULL AND id <= (SELECT legacy_until FROM {p}audit_chain WHERE id = 1) ORDER BY id"
                 .into()),
             chain_audit_row: q(
                 "UPDATE {p}audit SET seq = $1, prev_hash = $2, hash = $3, staff_id = $4, device_id = $5 \

@@ -24,11 +24,16 @@ CREATE TABLE ca_audit_chain (
     head_hash TEXT    NOT NULL,
     -- The last event removed by retention (0 and zeros while none was).
     base_seq  INTEGER NOT NULL,
-    base_hash TEXT    NOT NULL
+    base_hash TEXT    NOT NULL,
+    -- Rows up to this id were written before the chain: the store chains those once when it
+    -- opens. A row without a place in the chain above it is never adopted.
+    legacy_until BIGINT NOT NULL
 );
 
-INSERT INTO ca_audit_chain (id, head_seq, head_hash, base_seq, base_hash)
-VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0, '0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO ca_audit_chain (id, head_seq, head_hash, base_seq, base_hash, legacy_until)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0,
+        '0000000000000000000000000000000000000000000000000000000000000000',
+        (SELECT COALESCE(MAX(id), 0) FROM ca_audit));
 
 -- From now on a row without its place in the chain is refused, so no code path (or hand-written
 -- statement) can add events that verification would not see, or that a later upgrade would

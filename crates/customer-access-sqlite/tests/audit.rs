@@ -100,3 +100,21 @@ async fn unchained_rows_are_refused() {
     let unlink = sqlx::query("UPDATE ca_audit SET seq = NULL").execute(store.pool()).await;
     assert!(unlink.unwrap_err().to_string().contains("must be chained"));
 }
+
+/// Even with the trigger dropped (someone with DDL rights), a row added after the upgrade
+/// without a place in the chain is not adopted when the store opens again: only rows from
+/// before the chain are.
+#[tokio::test]
+async fn rows_added_after_the_upgrade_are_never_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let store = customer_access_sqlite::open(&path).await.unwrap();
+    sqlx::query("DROP TRIGGER ca_audit_chained_insert").execute(store.pool()).await.unwrap();
+    sqlx::query("INSERT INTO ca_audit (at, actor, kind) VALUES (1, 'system', 'unlocked')")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+    let reopened = customer_access_sqlite::open(&path).await.unwrap();
+    assert_eq!(reopened.audit_chain().await.unwrap().head.seq, 0, "the planted row was not chained");
+}

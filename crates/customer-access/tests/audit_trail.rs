@@ -164,3 +164,35 @@ async fn retention_keeps_the_budget_windows_and_anchors_the_new_base() {
     assert_eq!(verified.anchor, customer_access::AnchorCheck::Matched);
     assert!(verified.events > 0, "the newer events stay");
 }
+
+/// Verification runs while the application writes and retention prunes: events appended
+/// after it read the chain's ends, and the oldest removed under it, are not breaks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn verification_while_writing_and_pruning_reports_no_break() {
+    let h = harness().await;
+    let ids = contacts(&h, 1).await;
+    let store = h.store.clone();
+    let writer = tokio::spawn(async move {
+        for i in 0..3000i64 {
+            let event = customer_access::AuditEvent {
+                at: customer_access::Timestamp::from_unix_millis(i),
+                actor: Actor::System,
+                retailer: None,
+                contact: Some(ids[0]),
+                kind: AuditKind::Unlocked,
+            };
+            store.append_audit(&[event]).await.unwrap();
+            if i % 300 == 0 {
+                store.prune_audit(customer_access::Timestamp::from_unix_millis(i - 100)).await.unwrap();
+            }
+            tokio::task::yield_now().await;
+        }
+    });
+    let mut walks = 0;
+    while !writer.is_finished() {
+        h.service.verify_audit(None).await.unwrap_or_else(|e| panic!("walk {walks}: {e}"));
+        walks += 1;
+    }
+    writer.await.unwrap();
+    assert!(walks > 1, "the walks overlapped the writes");
+}

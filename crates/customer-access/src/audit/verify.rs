@@ -159,7 +159,9 @@ pub enum VerifyError {
 }
 
 /// Walk `store`'s whole chain, newest first, and report its oldest break, or that it is
-/// intact (and matches `anchor`, when given). Reads every event once, in pages.
+/// intact (and matches `anchor`, when given). Reads every event once, in pages, while the
+/// application keeps writing: events appended and events removed by retention during the
+/// walk are told from tampering by reading the chain's ends again.
 ///
 /// # Errors
 /// [`VerifyError::Broken`] with the oldest break; [`VerifyError::Store`] when reading fails.
@@ -183,6 +185,7 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
     let anchored = anchor.filter(|a| anchor_check == AnchorCheck::Matched && a.link.seq > ends.base.seq);
     let mut expected = ends.head;
     let mut newer_intact = true;
+    let mut beyond_head = Vec::new();
     let mut events = 0u64;
     let mut before = None;
     loop {
@@ -191,6 +194,11 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
         before = Some(last.seq);
         for record in &page {
             events += 1;
+            if record.seq > ends.head.seq {
+                // Appended after the ends were read, or slipped in: decided after the walk.
+                beyond_head.push(record.seq);
+                continue;
+            }
             if record.seq > expected.seq {
                 oldest_break = Some(AuditBreak::BeyondHead { seq: record.seq });
                 continue;
@@ -214,10 +222,19 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
             expected = ChainLink { seq: record.seq.saturating_sub(1), hash: record.prev };
         }
     }
-    if expected.seq > ends.base.seq {
-        oldest_break = Some(AuditBreak::Missing { first: ends.base.seq + 1, last: expected.seq });
-    } else if expected != ends.base {
-        oldest_break = Some(AuditBreak::Base { base_seq: ends.base.seq });
+    // The log may have moved during the walk: events appended after the ends were read, and
+    // retention removing the oldest. Both move the ends, which are read again to tell them
+    // from tampering (a store never moves its head past a number that already holds a row).
+    let moved = if !beyond_head.is_empty() || expected != ends.base { store.audit_chain().await? } else { ends };
+    if let Some(&seq) = beyond_head.iter().find(|&&seq| seq > moved.head.seq) {
+        oldest_break = oldest_break.or(Some(AuditBreak::BeyondHead { seq }));
+    }
+    if expected != ends.base && expected != moved.base {
+        oldest_break = Some(if expected.seq > ends.base.seq {
+            AuditBreak::Missing { first: ends.base.seq + 1, last: expected.seq }
+        } else {
+            AuditBreak::Base { base_seq: ends.base.seq }
+        });
     }
     match oldest_break {
         Some(b) => Err(VerifyError::Broken(b)),
