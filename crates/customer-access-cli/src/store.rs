@@ -14,9 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use customer_access::store::StoreError;
-use customer_access::{
-    AuditAnchor, AuditBreak, AuditVerification, ChainEnds, Store, Timestamp, VerifyError, cut_anchor, verify_audit,
-};
+use customer_access::{AuditAnchor, AuditBreak, AuditVerification, Timestamp, VerifyError, cut_anchor, verify_audit};
 use customer_access_postgres::{PostgresDialect, PostgresStore, SchemaName};
 use customer_access_sql::{Dialect, SqlStore};
 use customer_access_sqlite::{SqliteDialect, SqliteStore};
@@ -77,9 +75,6 @@ pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Walks of the chain before giving up on a log that keeps moving under them.
-const WALKS: usize = 5;
-
 /// What walking the chain found.
 #[derive(Debug)]
 pub(crate) enum Walk {
@@ -87,9 +82,6 @@ pub(crate) enum Walk {
     Intact(AuditVerification),
     /// The chain is broken; the oldest break.
     Broken(AuditBreak),
-    /// Every walk met a break that the application's concurrent writes explain (the last
-    /// one given): nothing can be said yet.
-    KeptMoving(AuditBreak),
 }
 
 /// A store opened read-only, on either database.
@@ -119,39 +111,13 @@ impl Opened {
         Ok(opened)
     }
 
-    /// Walk the chain (see [`verify_audit`]) until the result does not depend on writes the
-    /// application made meanwhile.
-    ///
-    /// [`verify_audit`] reads the chain's ends, then pages from the newest event down, each
-    /// read on its own. An event appended in between lies beyond the head it read, and
-    /// retention running meanwhile leaves a gap above the base it read: on a live database
-    /// both would be reported as breaks. So after a break of those two kinds the ends are read
-    /// again, and when they moved so as to explain it, the chain is walked again. Such a
-    /// break is never confirmed by moved ends when it is real: the store cannot move its head
-    /// past a row already holding that sequence number, and no write but retention moves the
-    /// base. An intact result needs no second walk; every other break is real.
+    /// Walk the chain (see [`verify_audit`], which tells the application's writes and
+    /// retention during the walk from tampering).
     pub(crate) async fn walk(&self, anchor: Option<&AuditAnchor>) -> Result<Walk, VerifyError> {
-        let mut walks = 0;
-        loop {
-            walks += 1;
-            let before = self.ends().await?;
-            let at = match self.verify(anchor).await {
-                Ok(verified) => return Ok(Walk::Intact(verified)),
-                Err(VerifyError::Broken(at)) => at,
-                Err(e) => return Err(e),
-            };
-            let after = self.ends().await?;
-            let explained = match at {
-                AuditBreak::BeyondHead { seq } => after.head.seq >= seq,
-                AuditBreak::Missing { .. } | AuditBreak::Base { .. } => after.base != before.base,
-                _ => false,
-            };
-            if !explained {
-                return Ok(Walk::Broken(at));
-            }
-            if walks == WALKS {
-                return Ok(Walk::KeptMoving(at));
-            }
+        match self.verify(anchor).await {
+            Ok(verified) => Ok(Walk::Intact(verified)),
+            Err(VerifyError::Broken(at)) => Ok(Walk::Broken(at)),
+            Err(e) => Err(e),
         }
     }
 
@@ -159,13 +125,6 @@ impl Opened {
         match self {
             Self::Sqlite(store) => verify_audit(store, anchor).await,
             Self::Postgres(store) => verify_audit(store, anchor).await,
-        }
-    }
-
-    async fn ends(&self) -> Result<ChainEnds, StoreError> {
-        match self {
-            Self::Sqlite(store) => store.audit_chain().await,
-            Self::Postgres(store) => store.audit_chain().await,
         }
     }
 
@@ -178,12 +137,12 @@ impl Opened {
     }
 
     /// How many audit rows have no place in the chain (no sequence number). The chain's walk
-    /// cannot see them, and the next open by the application would chain them as found;
-    /// on a schema at this tool's version the store never writes one.
+    /// cannot see them; the schema refuses them, so one found was planted with that guard
+    /// removed (or an upgrade stopped before chaining the rows from before the chain).
     pub(crate) async fn unchained(&self) -> Result<usize, sqlx::Error> {
         match self {
-            Self::Sqlite(store) => unchained_rows(store.pool(), &store.statements().unchained_audit).await,
-            Self::Postgres(store) => unchained_rows(store.pool(), &store.statements().unchained_audit).await,
+            Self::Sqlite(store) => unchained_rows(store.pool(), &store.statements().outside_chain).await,
+            Self::Postgres(store) => unchained_rows(store.pool(), &store.statements().outside_chain).await,
         }
     }
 

@@ -87,6 +87,10 @@ pub struct Statements {
     /// Rows written before the chain existed (schema upgrade), oldest first; never a row
     /// added after the upgrade.
     pub unchained_audit: Arc<str>,
+    /// Every row without a place in the chain (for tools that check a database: the schema
+    /// refuses such rows, so one found was planted with the schema's guard removed, or an
+    /// upgrade was interrupted before chaining).
+    pub outside_chain: Arc<str>,
     /// Binds seq, prev_hash, hash, staff_id, device_id as `$1..$5` and the row id as `$6`.
     pub chain_audit_row: Arc<str>,
     pub assign: Arc<str>,
@@ -174,6 +178,7 @@ impl Statements {
             unchained_audit: q("SELECT id, at, actor, retailer_id, contact_id, kind FROM {p}audit \
                  WHERE seq IS NULL AND id <= (SELECT legacy_until FROM {p}audit_chain WHERE id = 1) ORDER BY id"
                 .into()),
+            outside_chain: q("SELECT id FROM {p}audit WHERE seq IS NULL".into()),
             chain_audit_row: q(
                 "UPDATE {p}audit SET seq = $1, prev_hash = $2, hash = $3, staff_id = $4, device_id = $5 \
                  WHERE id = $6"
