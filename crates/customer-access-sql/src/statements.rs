@@ -65,7 +65,8 @@ pub struct Statements {
     /// `$20`; returns the id only if the row was updated.
     pub update_contact: Arc<str>,
     pub contact_exists: Arc<str>,
-    /// Binds every [`AUDIT_FIELDS`] column as `$1..$10`.
+    /// Binds the ten audit columns (`seq` to `kind`, in the order the statement names them)
+    /// as `$1..$10`.
     pub insert_audit: Arc<str>,
     pub audit_log: Arc<str>,
     /// Takes the chain's lock (a no-op update of its one row) and returns its ends.

@@ -187,7 +187,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 ///   before verifying it, so no burst and no number of instances gets more guesses verified
 ///   than the back-off allows.
 /// - **One audit chain.** Every appended event is chained after the current head
-///   ([`ChainLink::next`]) and the head moves to it, in the same atomic write as the change
+///   ([`ChainLink::next`](crate::ChainLink::next)) and the head moves to it, in the same atomic write as the change
 ///   it records, under one lock: concurrent writers, in any number of instances, still
 ///   produce one chain with sequence numbers 1, 2, 3, ... and no gaps. Store the
 ///   [`AuditRecord`] as it is; never rewrite one.
