@@ -21,8 +21,10 @@ async fn instances_upgrading_together_chain_the_old_rows_once() {
     let Some(setup) = common::pool(4).await else { return };
     let schemas = common::Schemas::default();
     let schema = schemas.fresh();
-    let old =
-        customer_access_sql::SqlStore::new(setup.clone(), customer_access_postgres::PostgresDialect::new(schema.clone()));
+    let old = customer_access_sql::SqlStore::new(
+        setup.clone(),
+        customer_access_postgres::PostgresDialect::new(schema.clone()),
+    );
     old.migrate_to(5).await.unwrap();
     for (i, actor) in ["sales_admin:5", "ipad_user:7:ipad-1", "system"].iter().enumerate() {
         sqlx::query(AssertSqlSafe(format!(

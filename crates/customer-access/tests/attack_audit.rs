@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{HOUR, Harness, fast_policy};
 use customer_access::policy::Budget;
 use customer_access::{
-    AuditKind, AuditScope, ContactId, DeviceId, NewContact, ResetOptions, ServiceError, Staff, StaffId, Store,
+    AuditKind, AuditScope, Clock, ContactId, DeviceId, NewContact, ResetOptions, ServiceError, Staff, StaffId, Store,
 };
 
 fn rep(staff: i64, device: &str) -> Staff {
@@ -153,10 +153,37 @@ async fn a_reset_refused_by_the_budget_leaves_no_approval_behind() {
         h.service.staff_reset(&requester, id, ResetOptions::default()).await.unwrap();
     }
     h.service.update_email(&h.admin, held, "new@shop.example").await.unwrap();
-    let refused =
-        h.service.staff_reset(&requester, held, ResetOptions::default().approved_by(rep(8, "ipad-b"))).await;
+    let refused = h.service.staff_reset(&requester, held, ResetOptions::default().approved_by(rep(8, "ipad-b"))).await;
     assert!(matches!(refused, Err(ServiceError::ResetBudgetExceeded { .. })), "{refused:?}");
     let log = h.service.audit_log(&h.admin, held).await.unwrap();
     let approvals = log.iter().filter(|e| e.kind == AuditKind::ResetApproved).count();
     assert_eq!(approvals, 0, "the log says a reset was approved, but none was issued: {log:#?}");
+}
+
+/// Attack (or a badly set clock): retention run from a host whose clock is ahead. The store
+/// removes "every event before the oldest one stamped at or after `before`, all of them if
+/// there is none", with `before` from the pruning host's clock only, so a prune whose clock
+/// runs two days ahead, asked to keep the longest budget window (one day), removes the whole
+/// log: the resets of the last minutes go, every budget starts again from zero, and the
+/// chain still verifies from the new base. Expected: retention never removes events younger
+/// than `keep` measured against the log itself (for instance: `before` capped at the newest
+/// event's `at` minus `keep`), so the rep's spent budget stays spent.
+#[tokio::test]
+async fn retention_from_a_clock_ahead_does_not_forget_the_budgets() {
+    let h = harness().await;
+    let ids = [h.contact("one").await.id, h.contact("two").await.id, h.contact("three").await.id];
+    let thief = rep(7, "ipad-lost");
+    for id in &ids[..2] {
+        h.service.staff_reset(&thief, *id, ResetOptions::default()).await.unwrap();
+    }
+    let ahead = customer_access::ManualClock::new(h.clock.now());
+    ahead.advance(Duration::from_secs(2 * 86_400));
+    let pruner =
+        customer_access::AccessService::new(h.store.clone(), h.mailer.clone(), ahead, *h.service.policy()).unwrap();
+    pruner.prune_audit(Duration::from_secs(86_400)).await.unwrap();
+    let third = h.service.staff_reset(&thief, ids[2], ResetOptions::default()).await;
+    assert!(
+        matches!(third, Err(ServiceError::ResetBudgetExceeded { .. })),
+        "a prune from a clock two days ahead erased the last minutes' resets; the spent budget came back: {third:?}"
+    );
 }
