@@ -40,8 +40,7 @@ pub(crate) enum AuditCommand {
     ///
     /// The database is opened read-only: never created (a missing SQLite file is an error),
     /// never migrated, its files' permissions left alone. Its schema must be the one this
-    /// tool was built for. The application may keep writing meanwhile: a break that its
-    /// writes during the walk explain is walked again.
+    /// tool was built for. The application may keep writing (and pruning) meanwhile.
     #[command(after_help = "Without an anchor, someone with write access to the database can recompute \
                             every hash after an edit, or cut events off the end. An anchor from \
                             `customer-access audit anchor`, kept outside the database, catches that \
@@ -53,6 +52,11 @@ pub(crate) enum AuditCommand {
         /// Also check the chain against an anchor.
         #[command(flatten)]
         anchor: AnchorArgs,
+        /// The shortest retention the application uses (`prune_audit`'s `keep`, at least its
+        /// longest staff reset budget window): a chain whose base event is younger than this
+        /// had recent events deleted by hand.
+        #[arg(long, value_name = "HOURS", default_value_t = 24)]
+        retention_hours: u64,
     },
     /// Print an anchor line for the chain's current head, to keep outside the database.
     ///

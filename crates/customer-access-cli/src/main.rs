@@ -20,7 +20,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use customer_access::{AnchorCheck, AuditAnchor, AuditVerification, Clock, SystemClock, VerifyError};
+use std::time::Duration;
+
+use customer_access::{AnchorCheck, AuditAnchor, AuditBreak, AuditVerification, Clock, SystemClock, VerifyError};
 
 use crate::args::{AnchorArgs, AuditCommand, Cli, Command, StoreArgs};
 use crate::store::{Opened, Target, Unreadable, Walk, describe};
@@ -47,7 +49,9 @@ async fn main() -> ExitCode {
     // Usage errors exit with status 2, `--help` and `--version` with 0 (clap's convention).
     let cli = Cli::parse();
     let status = match cli.command {
-        Command::Audit(AuditCommand::Verify { store, anchor }) => verify(store, anchor).await,
+        Command::Audit(AuditCommand::Verify { store, anchor, retention_hours }) => {
+            verify(store, anchor, Duration::from_secs(retention_hours.saturating_mul(3600))).await
+        }
         Command::Audit(AuditCommand::Anchor { store }) => anchor(store).await,
     };
     status
@@ -84,7 +88,7 @@ fn read_anchor_file(path: &Path) -> Result<AuditAnchor, Unreadable> {
 }
 
 /// `audit verify`.
-async fn verify(store: StoreArgs, anchor: AnchorArgs) -> Result<Status, Unreadable> {
+async fn verify(store: StoreArgs, anchor: AnchorArgs, retention: Duration) -> Result<Status, Unreadable> {
     let target = target(store)?;
     let anchor = given_anchor(anchor)?;
     let store = Opened::open(&target).await?;
@@ -107,6 +111,11 @@ async fn verify(store: StoreArgs, anchor: AnchorArgs) -> Result<Status, Unreadab
             println!("audit chain BROKEN: {}", outside_chain(rows));
             return Ok(Status::Broken);
         }
+    }
+    if verified.base_at.is_some_and(|at| at > SystemClock.now().minus(retention)) {
+        let young = AuditBreak::BaseTooRecent { seq: verified.ends.base.seq };
+        println!("audit chain BROKEN: {young} (younger than --retention-hours)");
+        return Ok(Status::Broken);
     }
     println!("{}", summary(&verified, anchor.as_ref()));
     if verified.anchor == AnchorCheck::BeforeBase {

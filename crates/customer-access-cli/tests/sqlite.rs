@@ -288,3 +288,27 @@ async fn a_log_being_written_is_not_reported_broken_but_a_real_break_is() {
         assert!(r.output().contains("audit event 1000000 lies beyond the chain's head"), "{r:?}");
     }
 }
+
+#[tokio::test]
+async fn recent_events_deleted_as_if_pruned_exit_1() {
+    let (_dir, path, store) = seeded(0).await;
+    let now = customer_access::Clock::now(&customer_access::SystemClock);
+    let fresh: Vec<_> = common::events(customer_access::RetailerId::new(1), 5)
+        .into_iter()
+        .map(|e| customer_access::AuditEvent { at: now, ..e })
+        .collect();
+    store.append_audit(&fresh).await.unwrap();
+    // Delete events 1 to 3 and make event 4 the base, as retention would, but moments after
+    // they were written.
+    exec(&store, "DELETE FROM ca_audit WHERE seq < 4").await;
+    exec(
+        &store,
+        "UPDATE ca_audit_chain SET base_seq = 4, base_hash = (SELECT hash FROM ca_audit WHERE seq = 4) WHERE id = 1",
+    )
+    .await;
+    let r = verify(&path, &[]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains("younger than the retention allows"), "{r:?}");
+    let r = verify(&path, &["--retention-hours", "0"]);
+    assert_eq!(r.code, 0, "with no retention claimed the chain itself is consistent: {r:?}");
+}

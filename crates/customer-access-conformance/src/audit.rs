@@ -129,9 +129,8 @@ pub async fn audit_pages_by_scope<S: Store>(store: S) {
     assert_eq!(log, expected, "audit_log is the contact's events, oldest first");
 }
 
-/// Retention removes the oldest events up to the first one stamped at or after the cut,
-/// makes the last removed one the base, keeps the chain verifiable, and removes nothing when
-/// nothing is that old.
+/// Retention keeps the last event stamped before the cut as the base, removes the older
+/// ones, keeps the chain verifiable, and removes nothing when nothing else is that old.
 pub async fn audit_retention_keeps_the_chain_verifiable<S: Store>(store: S) {
     let shop = store.create_retailer("Shop").await.unwrap();
     let anna = store.create_contact(&new_contact(shop.id, "anna"), &[]).await.unwrap().contact.id;
@@ -146,20 +145,22 @@ pub async fn audit_retention_keeps_the_chain_verifiable<S: Store>(store: S) {
     assert_eq!(unchanged, before, "nothing is that old: nothing removed");
 
     let ends = store.prune_audit(at(25)).await.unwrap();
-    assert_eq!(ends.base, third.link(), "the last removed event (stamped 20) is the base");
+    assert_eq!(ends.base, third.link(), "the last event before the cut (stamped 20) is the base");
     assert_eq!(ends.head, before.head, "the head stays");
     assert_eq!(store.audit_chain().await.unwrap(), ends);
     let kept: Vec<u64> = all_pages(&store, &AuditScope::All, 10).await.iter().map(|r| r.seq).collect();
-    assert_eq!(kept, vec![5, 4], "events stamped 30 and 40 stay");
+    assert_eq!(kept, vec![5, 4, 3], "events stamped 30 and 40 stay, and the base (20) is kept");
     let verified = verify_audit(&store, None).await.unwrap_or_else(|e| panic!("still verifiable: {e}"));
-    assert_eq!(verified.events, 2);
+    assert_eq!(verified.events, 3);
+    assert_eq!(verified.base_at, Some(at(20)), "the base's time, vouched for by the chain");
     let anchored = verify_audit(&store, Some(&old_anchor)).await.unwrap();
     assert_eq!(anchored.anchor, AnchorCheck::BeforeBase, "an anchor older than the base proves nothing now");
 
     store.append_audit(&[event(Some(anna), shop.id, AuditKind::Unlocked, ipad(), 50)]).await.unwrap();
     let all = store.prune_audit(at(1_000)).await.unwrap();
-    assert_eq!(all.base, all.head, "pruning everything leaves base = head");
-    assert!(store.audit_page(&AuditScope::All, None, 10).await.unwrap().is_empty());
+    assert_eq!(all.base, all.head, "pruning everything keeps the newest event as the base");
+    let left = store.audit_page(&AuditScope::All, None, 10).await.unwrap();
+    assert_eq!(left.iter().map(|r| r.link()).collect::<Vec<_>>(), vec![all.head], "and only it");
     verify_audit(&store, None).await.unwrap();
 }
 
@@ -180,8 +181,8 @@ pub async fn budgets_hold_under_concurrency<S: Store>(store: S) {
     store.append_audit(&[event(None, shop.id, AuditKind::StaffResetIssued, other, 0)]).await.unwrap();
     let device = AuditScope::Device(DeviceId::parse("ipad-7:B").unwrap());
     let checks = [
-        BudgetCheck::new(AuditScope::Retailer(shop.id), AuditKind::StaffResetIssued, at(-1), 100),
-        BudgetCheck::new(device, AuditKind::StaffResetIssued, at(-1), 5),
+        BudgetCheck::new(AuditScope::Retailer(shop.id), &[AuditKind::StaffResetIssued], at(-1), 100),
+        BudgetCheck::new(device, &[AuditKind::StaffResetIssued, AuditKind::ContactRemoved], at(-1), 5),
     ];
     let tasks: Vec<_> = contacts
         .into_iter()

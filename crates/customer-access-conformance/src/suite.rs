@@ -33,7 +33,7 @@ macro_rules! __with_checks {
             removal_frees_the_username_and_keeps_the_audit => "Through the service: a removed contact stays a tombstone with its audit trail, and its username is free again",
             audit_chain_stays_one_line_under_concurrency => "One audit chain: concurrent writers produce sequence numbers 1..=n, each linked to the one before, the head on the newest",
             audit_pages_by_scope => "audit_page: exactly the scope's events, newest first, continued by `before` (exclusive)",
-            audit_retention_keeps_the_chain_verifiable => "prune_audit: removes the oldest events up to the cut and makes the last removed the base; the chain stays verifiable",
+            audit_retention_keeps_the_chain_verifiable => "prune_audit: keeps the last event before the cut as the base, removes the older ones; the chain stays verifiable",
             budgets_hold_under_concurrency => "Budgets in the write: of concurrent budgeted saves no more succeed than the budget allows; a refused one writes nothing",
             staff_reset_budget_through_the_service => "Through the service: 20 concurrent resets from one iPad against a budget of 5 give exactly 5, the rest refused, audited and alerted",
         }

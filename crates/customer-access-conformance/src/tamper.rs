@@ -75,7 +75,8 @@ where
     let head = store.audit_chain().await.unwrap().head;
     let extra = head.next(event(None, customer_access::RetailerId::new(1), AuditKind::Unlocked, ipad(), 9));
     sql(format!(
-        "INSERT INTO {audit} (seq, prev_hash, hash, at, actor, kind) VALUES ({}, '{}', '{}', {}, '{}', 'unlocked')",
+        "INSERT INTO {audit} (seq, prev_hash, hash, at, actor, staff_id, device_id, retailer_id, kind) \
+         VALUES ({}, '{}', '{}', {}, '{}', 77, 'ipad-7:B', 1, 'unlocked')",
         extra.seq,
         extra.prev,
         extra.hash,
@@ -88,9 +89,9 @@ where
     // Two rows swapped (their places exchanged).
     let (store, sql) = fresh().await;
     populate(&store).await;
-    sql(format!("UPDATE {audit} SET seq = -1 WHERE seq = 2")).await;
+    sql(format!("UPDATE {audit} SET seq = 1000000 WHERE seq = 2")).await;
     sql(format!("UPDATE {audit} SET seq = 2 WHERE seq = 3")).await;
-    sql(format!("UPDATE {audit} SET seq = 3 WHERE seq = -1")).await;
+    sql(format!("UPDATE {audit} SET seq = 3 WHERE seq = 1000000")).await;
     assert_eq!(broken(&store, None).await, AuditBreak::Altered { seq: 2 });
 
     // An edit whose row hash was recomputed: the next row's link gives it away.

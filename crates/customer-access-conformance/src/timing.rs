@@ -173,6 +173,10 @@ fn timing_service<S: Store>(first: S, second: Option<S>) -> Service<S> {
     policy.argon2 = Argon2Settings::danger_insecure_for_tests();
     // Lockouts would skip hashing and swamp the comparison; they are tested elsewhere.
     policy.login_backoff.free_attempts = u32::MAX;
+    // The removal variant removes every known contact at once: not the staff budgets' test.
+    let unbounded = customer_access::policy::Budget::new(100_000, std::time::Duration::from_secs(60));
+    policy.staff_reset_budgets.per_staff_member = unbounded;
+    policy.staff_reset_budgets.per_retailer = unbounded;
     let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
     let switch = Switch { first, second, active: AtomicUsize::new(0) };
     AccessService::new(switch, RecordingMailer::new(), clock, policy).unwrap()

@@ -22,7 +22,7 @@ CREATE TABLE "{schema}".audit_chain (
     id        INTEGER PRIMARY KEY CHECK (id = 1),
     head_seq  BIGINT NOT NULL,
     head_hash TEXT    NOT NULL,
-    -- The last event removed by retention (0 and zeros while none was).
+    -- The oldest kept event once retention removed older ones (0 and zeros while none was).
     base_seq  BIGINT NOT NULL,
     base_hash TEXT    NOT NULL,
     -- Rows up to this id were written before the chain: the store chains those once when it
@@ -40,4 +40,4 @@ VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000'
 -- (or hand-written statement) can add events that verification would not see, or that a
 -- later upgrade would adopt into the chain.
 ALTER TABLE "{schema}".audit ADD CONSTRAINT audit_chained
-    CHECK (seq IS NOT NULL AND prev_hash IS NOT NULL AND hash IS NOT NULL) NOT VALID;
+    CHECK (seq IS NOT NULL AND seq >= 1 AND prev_hash IS NOT NULL AND hash IS NOT NULL) NOT VALID;

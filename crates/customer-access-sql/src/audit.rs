@@ -9,9 +9,9 @@
 //! makes the budget counts exact under concurrency.
 
 use customer_access::store::columns::{AuditColumns, ChainColumns};
-use customer_access::store::{BudgetCheck, OverBudget, StoreError, StoreErrorKind, StoreResult};
-use customer_access::{AuditEvent, AuditRecord, AuditScope, ChainEnds, ChainLink, ContactId, Timestamp};
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Transaction, Type};
+use customer_access::store::{BudgetCheck, OverBudget, StoreError, StoreErrorKind, StoreResult, device_of, staff_of};
+use customer_access::{Actor, AuditEvent, AuditRecord, AuditScope, ChainEnds, ChainLink, ContactId, Timestamp};
+use sqlx::{AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Transaction, Type};
 
 use crate::errors::map;
 use crate::rows::ReadColumns;
@@ -118,13 +118,21 @@ where
 
     /// Stored events counting against `check`.
     async fn count(&self, tx: &mut Transaction<'static, Db<D>>, check: &BudgetCheck) -> Result<i64, Attempt> {
-        let sql = &self.statements().count_budget[scope_index(&check.scope).map_err(Attempt::Store)?];
-        let query = match scope_value(&check.scope) {
-            ScopeValue::None => Self::query(sql),
-            ScopeValue::Id(id) => Self::query(sql).bind(id),
-            ScopeValue::Text(text) => Self::query(sql).bind(text),
+        if check.kinds.is_empty() {
+            return Ok(0);
+        }
+        let scope = scope_index(&check.scope).map_err(Attempt::Store)?;
+        let sql = self.statements().count_budget(scope, check.kinds.len());
+        let query = sqlx::query(AssertSqlSafe(sql)).bind(check.since.unix_millis());
+        let mut query = match scope_value(&check.scope) {
+            ScopeValue::None => query,
+            ScopeValue::Id(id) => query.bind(id),
+            ScopeValue::Text(text) => query.bind(text),
         };
-        let row = query.bind(check.kind.code().to_owned()).bind(check.since.unix_millis()).fetch_one(&mut **tx).await?;
+        for kind in &check.kinds {
+            query = query.bind(kind.code().to_owned());
+        }
+        let row = query.fetch_one(&mut **tx).await?;
         Ok(sqlx::Row::try_get(&row, "n")?)
     }
 
@@ -135,7 +143,8 @@ where
         limit: u32,
     ) -> StoreResult<Vec<AuditRecord>> {
         let sql = &self.statements().audit_page[scope_index(scope)?];
-        let query = Self::query(sql).bind(before.map_or(i64::MAX, seq_param));
+        // Inclusive bound: `before - 1`, or every row for the newest page.
+        let query = Self::query(sql).bind(before.map_or(i64::MAX, |b| seq_param(b).saturating_sub(1)));
         let query = match scope_value(scope) {
             ScopeValue::None => query,
             ScopeValue::Id(id) => query.bind(id),
@@ -162,6 +171,7 @@ where
             tx.rollback().await?;
             return Ok(ends);
         }
+        // The last event before the cut becomes the base and stays; older ones go.
         let row = Self::query(&self.statements().audit_hash_at).bind(cut).fetch_optional(&mut *tx).await?;
         let Some(row) = row else {
             // The event to become the base is missing: the chain is broken there, and
@@ -189,22 +199,27 @@ where
     /// after the head (a schema upgrade: they are chained as they are found).
     pub(crate) async fn chain_unchained(&self) -> Result<(), Attempt> {
         let mut tx = self.begin().await?;
+        // The lock first: instances opening an upgraded database together must not both read
+        // the same rows as unchained and chain them twice.
+        let mut head = self.lock_chain(&mut tx).await?.head;
         let rows = Self::query(&self.statements().unchained_audit).fetch_all(&mut *tx).await?;
         if rows.is_empty() {
             tx.rollback().await?;
             return Ok(());
         }
-        let mut head = self.lock_chain(&mut tx).await?.head;
         for row in &rows {
             let id: i64 = sqlx::Row::try_get(row, "id")?;
+            let actor: String = sqlx::Row::try_get(row, "actor")?;
+            let decoded = Actor::decode(&actor).ok();
+            // Placeholders for what the chain fills in; the copies of the actor as it says.
             let legacy = AuditColumns {
-                seq: 0,
+                seq: 1,
                 prev_hash: ChainLink::GENESIS.hash.to_string(),
                 hash: ChainLink::GENESIS.hash.to_string(),
                 at: sqlx::Row::try_get(row, "at")?,
-                actor: sqlx::Row::try_get(row, "actor")?,
-                staff_id: None,
-                device_id: None,
+                actor,
+                staff_id: decoded.as_ref().and_then(staff_of).map(|s| s.get()),
+                device_id: decoded.as_ref().and_then(device_of).map(|d| d.as_str().to_owned()),
                 retailer_id: sqlx::Row::try_get(row, "retailer_id")?,
                 contact_id: sqlx::Row::try_get(row, "contact_id")?,
                 kind: sqlx::Row::try_get(row, "kind")?,

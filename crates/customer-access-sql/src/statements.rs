@@ -75,12 +75,10 @@ pub struct Statements {
     pub set_head: Arc<str>,
     pub set_base: Arc<str>,
     /// One page, newest first, per [`AuditScope`](customer_access::AuditScope) in
-    /// [`scope_index`](Self::scope_index) order: `$1` the exclusive upper sequence bound,
+    /// [`scope_index`](Self::scope_index) order: `$1` the inclusive upper sequence bound
+    /// (the largest `i64` for the newest page, so no row is out of reach),
     /// then the scope's value (none for `All`), then the limit.
     pub audit_page: [Arc<str>; 5],
-    /// Budget counts per scope (same order): the scope's value (none for `All`), then the
-    /// kind and the window's start.
-    pub count_budget: [Arc<str>; 5],
     /// The oldest sequence number stamped at or after `$1` (retention's cut).
     pub first_seq_since: Arc<str>,
     pub audit_hash_at: Arc<str>,
@@ -159,23 +157,17 @@ impl Statements {
             set_base: q("UPDATE {p}audit_chain SET base_seq = $1, base_hash = $2 WHERE id = 1".into()),
             audit_page: SCOPE_COLUMNS.map(|column| {
                 q(match column {
-                    None => format!("SELECT {audit_columns} FROM {{p}}audit WHERE seq < $1 ORDER BY seq DESC LIMIT $2"),
-                    Some(c) => format!(
-                        "SELECT {audit_columns} FROM {{p}}audit WHERE seq < $1 AND {c} = $2 ORDER BY seq DESC LIMIT $3"
-                    ),
-                })
-            }),
-            count_budget: SCOPE_COLUMNS.map(|column| {
-                q(match column {
-                    None => "SELECT count(*) AS n FROM {p}audit WHERE kind = $1 AND at >= $2".to_owned(),
-                    Some(c) => {
-                        format!("SELECT count(*) AS n FROM {{p}}audit WHERE {c} = $1 AND kind = $2 AND at >= $3")
+                    None => {
+                        format!("SELECT {audit_columns} FROM {{p}}audit WHERE seq <= $1 ORDER BY seq DESC LIMIT $2")
                     }
+                    Some(c) => format!(
+                        "SELECT {audit_columns} FROM {{p}}audit WHERE seq <= $1 AND {c} = $2 ORDER BY seq DESC LIMIT $3"
+                    ),
                 })
             }),
             first_seq_since: q("SELECT min(seq) AS seq FROM {p}audit WHERE at >= $1".into()),
             audit_hash_at: q("SELECT hash FROM {p}audit WHERE seq = $1".into()),
-            prune_audit: q("DELETE FROM {p}audit WHERE seq <= $1".into()),
+            prune_audit: q("DELETE FROM {p}audit WHERE seq < $1".into()),
             unchained_audit: q("SELECT id, at, actor, retailer_id, contact_id, kind FROM {p}audit \
                  WHERE seq IS NULL AND id <= (SELECT legacy_until FROM {p}audit_chain WHERE id = 1) ORDER BY id"
                 .into()),
@@ -229,6 +221,18 @@ impl Statements {
             AuditScope::Device(_) => 4,
             _ => return None,
         })
+    }
+
+    /// A budget count for the scope at `scope` (see [`scope_index`](Self::scope_index)) over
+    /// `kinds` event kinds: binds the window's start as `$1`, the scope's value as `$2` (none
+    /// for `All`), then the kinds. Only placeholders are formatted into the text.
+    pub fn count_budget(&self, scope: usize, kinds: usize) -> String {
+        let p = &self.prefix;
+        let column = SCOPE_COLUMNS.get(scope).copied().flatten();
+        let first_kind = if column.is_some() { 3 } else { 2 };
+        let kinds: Vec<String> = (first_kind..first_kind + kinds).map(|n| format!("${n}")).collect();
+        let scoped = column.map(|c| format!(" AND {c} = $2")).unwrap_or_default();
+        format!("SELECT count(*) AS n FROM {p}audit WHERE at >= $1{scoped} AND kind IN ({})", kinds.join(", "))
     }
 
     /// A query for one stored password or temporary-password hash (never the decoy's) that

@@ -22,7 +22,7 @@ CREATE TABLE ca_audit_chain (
     id        INTEGER PRIMARY KEY CHECK (id = 1),
     head_seq  INTEGER NOT NULL,
     head_hash TEXT    NOT NULL,
-    -- The last event removed by retention (0 and zeros while none was).
+    -- The oldest kept event once retention removed older ones (0 and zeros while none was).
     base_seq  INTEGER NOT NULL,
     base_hash TEXT    NOT NULL,
     -- Rows up to this id were written before the chain: the store chains those once when it
@@ -39,13 +39,15 @@ VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000'
 -- statement) can add events that verification would not see, or that a later upgrade would
 -- adopt into the chain.
 CREATE TRIGGER ca_audit_chained_insert BEFORE INSERT ON ca_audit
-WHEN NEW.seq IS NULL OR NEW.prev_hash IS NULL OR NEW.hash IS NULL
+WHEN NEW.seq IS NULL OR typeof(NEW.seq) <> 'integer' OR NEW.seq < 1
+    OR NEW.prev_hash IS NULL OR NEW.hash IS NULL
 BEGIN
-    SELECT RAISE(ABORT, 'audit rows must be chained (seq, prev_hash, hash)');
+    SELECT RAISE(ABORT, 'audit rows must be chained (an integer seq >= 1, prev_hash, hash)');
 END;
 
 CREATE TRIGGER ca_audit_chained_update BEFORE UPDATE OF seq, prev_hash, hash ON ca_audit
-WHEN NEW.seq IS NULL OR NEW.prev_hash IS NULL OR NEW.hash IS NULL
+WHEN NEW.seq IS NULL OR typeof(NEW.seq) <> 'integer' OR NEW.seq < 1
+    OR NEW.prev_hash IS NULL OR NEW.hash IS NULL
 BEGIN
-    SELECT RAISE(ABORT, 'audit rows must be chained (seq, prev_hash, hash)');
+    SELECT RAISE(ABORT, 'audit rows must be chained (an integer seq >= 1, prev_hash, hash)');
 END;

@@ -186,10 +186,10 @@ async fn an_anchor_overtaken_by_a_forged_base_is_not_reported_as_intact() {
     assert!(verified.is_err(), "every event but the newest deleted, verification says {verified:?}");
 }
 
-/// Attack: make one event unreadable (an unknown kind). Verification then fails as a store
-/// error that names no event, and every page of the log that holds the row fails for every
-/// reader. Expected: verification names the edited event (`Altered { seq: 3 }`) like any
-/// other edit.
+/// Attack: make one event unreadable (an unknown kind). Verification failed as a store error
+/// that named no event. Expected: verification names the edited event (`Altered { seq: 3 }`)
+/// like any other edit; pages holding the row answer `Corrupt` (never a log with the row
+/// silently left out).
 #[tokio::test]
 async fn an_event_with_an_unknown_kind_is_named_as_altered() {
     let s = setup(2).await;
@@ -199,6 +199,11 @@ async fn an_event_with_an_unknown_kind_is_named_as_altered() {
         matches!(verified, Err(VerifyError::Broken(AuditBreak::Altered { seq: 3 }))),
         "an edited row is reported as {verified:?}"
     );
+    // Readers of a page holding the row get a typed Corrupt error rather than a log with the
+    // row silently left out: an edited log is not shown as if it were whole.
     let page = s.service.audit_page(&s.admin, &AuditScope::All, None, 10).await;
-    assert!(page.is_ok(), "one bad row makes the whole log unreadable: {page:?}");
+    assert!(
+        matches!(&page, Err(customer_access::ServiceError::Store(e)) if e.kind() == customer_access::store::StoreErrorKind::Corrupt),
+        "{page:?}"
+    );
 }

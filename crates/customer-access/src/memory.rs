@@ -229,10 +229,14 @@ impl Store for MemoryStore {
 
     async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
         let mut s = self.lock();
+        // The last event stamped before `before` becomes the base and stays; older ones go.
         let cut = s.audit.iter().position(|r| r.event.at >= before).unwrap_or(s.audit.len());
-        if let Some(last) = cut.checked_sub(1).map(|i| s.audit[i].link()) {
-            s.audit.drain(..cut);
-            s.chain.base = last;
+        if let Some(base) = cut.checked_sub(1) {
+            let link = s.audit[base].link();
+            if link != s.chain.base {
+                s.audit.drain(..base);
+                s.chain.base = link;
+            }
         }
         Ok(s.chain)
     }

@@ -294,16 +294,25 @@ impl KvStore {
     fn try_prune_audit(&self, before: Timestamp) -> StoreResult<Option<ChainEnds>> {
         let mut txn = Txn::default();
         let mut ends = self.lock_chain(&mut txn)?;
-        // Oldest first, up to the first event stamped at or after `before`; every copy goes.
+        // Oldest first, up to the first event stamped at or after `before`: the last of those
+        // becomes the base and stays (its time is vouched for by the chain after it); every
+        // copy of the older ones goes.
+        let mut old = Vec::new();
         for (_, bytes) in self.kv.scan(&scope_prefix(&AuditScope::All)?) {
             let record = audit_record(&bytes)?;
             if record.event.at >= before {
                 break;
             }
-            txn.writes.extend(audit_keys(&record)?.into_iter().map(|key| (key, None)));
-            ends.base = record.link();
+            old.push(record);
         }
-        if !txn.writes.is_empty() {
+        let previous_base = ends.base;
+        if let Some(base) = old.pop() {
+            ends.base = base.link();
+        }
+        for record in &old {
+            txn.writes.extend(audit_keys(record)?.into_iter().map(|key| (key, None)));
+        }
+        if ends.base != previous_base {
             txn.writes.push((CHAIN.to_owned(), Some(json(&ChainColumns::from_ends(&ends)))));
         }
         // Committed even with nothing to delete: the check alone confirms that the ends

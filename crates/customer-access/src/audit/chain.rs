@@ -68,8 +68,8 @@ impl FromStr for AuditHash {
 }
 
 /// A point of the chain: an event's sequence number and hash. The chain's *head* is its
-/// newest event; its *base* is the last event removed by retention (or sequence 0 with
-/// [`AuditHash::GENESIS`] while nothing was removed).
+/// newest event; its *base* is its oldest kept event once retention removed older ones
+/// (sequence 0 with [`AuditHash::GENESIS`] while nothing was removed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ChainLink {
     /// The sequence number: 1 for a store's first event, then one more for each.
@@ -107,9 +107,10 @@ impl ChainLink {
 /// The two ends of a store's chain (see [`ChainLink`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChainEnds {
-    /// The last event removed by retention, or [`ChainLink::GENESIS`].
+    /// The oldest kept event after retention removed older ones (it stays stored), or
+    /// [`ChainLink::GENESIS`].
     pub base: ChainLink,
-    /// The newest event, or `base` when the log is empty.
+    /// The newest event, or [`ChainLink::GENESIS`] when the log is empty.
     pub head: ChainLink,
 }
 

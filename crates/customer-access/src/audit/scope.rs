@@ -66,14 +66,14 @@ pub fn device_of(actor: &Actor) -> Option<&DeviceId> {
 }
 
 /// A condition a budgeted save must meet, checked in the same atomic write: fewer than
-/// `limit` stored events of `kind` in `scope` at or after `since`.
+/// `limit` stored events of any of `kinds` in `scope` at or after `since`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BudgetCheck {
     /// Whose events count.
     pub scope: AuditScope,
-    /// Which events count.
-    pub kind: AuditKind,
+    /// Which events count (at least one kind).
+    pub kinds: Vec<AuditKind>,
     /// The start of the sliding window.
     pub since: Timestamp,
     /// How many such events the window may already hold before this save is refused.
@@ -81,14 +81,14 @@ pub struct BudgetCheck {
 }
 
 impl BudgetCheck {
-    /// A check of `kind` events in `scope` since `since`, at most `limit`.
-    pub fn new(scope: AuditScope, kind: AuditKind, since: Timestamp, limit: u32) -> Self {
-        Self { scope, kind, since, limit }
+    /// A check of events of `kinds` in `scope` since `since`, at most `limit`.
+    pub fn new(scope: AuditScope, kinds: &[AuditKind], since: Timestamp, limit: u32) -> Self {
+        Self { scope, kinds: kinds.to_vec(), since, limit }
     }
 
     /// Does this (already stored) event count against the budget?
     pub fn counts(&self, event: &AuditEvent) -> bool {
-        event.kind == self.kind && event.at >= self.since && self.scope.matches(event)
+        self.kinds.contains(&event.kind) && event.at >= self.since && self.scope.matches(event)
     }
 }
 

@@ -14,7 +14,8 @@ use std::str::FromStr;
 use super::chain::{ChainEnds, ChainLink};
 use super::scope::AuditScope;
 use crate::clock::Timestamp;
-use crate::store::{Store, StoreError};
+use crate::store::columns::CorruptAuditRow;
+use crate::store::{Store, StoreError, StoreErrorKind};
 
 /// Events read per page while verifying.
 const PAGE: u32 = 512;
@@ -105,6 +106,13 @@ pub enum AuditBreak {
         /// The base's sequence number.
         base_seq: u64,
     },
+    /// The base event is younger than retention ever removes before it: the events before
+    /// it were deleted by someone else than retention.
+    #[error("the chain's base {seq} is younger than the retention allows: recent events were deleted")]
+    BaseTooRecent {
+        /// The base's sequence number.
+        seq: u64,
+    },
     /// The head is behind the anchor: events after the head were cut off.
     #[error("the chain ends at {head_seq}, before the anchor at {anchor_seq}: events were cut off")]
     Truncated {
@@ -144,6 +152,11 @@ pub struct AuditVerification {
     pub events: u64,
     /// What the anchor showed.
     pub anchor: AnchorCheck,
+    /// When the base event happened, once retention removed older ones (`None` while the
+    /// chain starts at the beginning). Retention keeps every event younger than its
+    /// `keep`, so a base younger than that was not set by retention (see
+    /// [`AuditBreak::BaseTooRecent`]).
+    pub base_at: Option<Timestamp>,
 }
 
 /// Why verification did not succeed.
@@ -188,8 +201,17 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
     let mut beyond_head = Vec::new();
     let mut events = 0u64;
     let mut before = None;
+    let mut saw_base = None;
+    let mut oldest = None;
     loop {
-        let page = store.audit_page(&AuditScope::All, before, PAGE).await?;
+        let page = match store.audit_page(&AuditScope::All, before, PAGE).await {
+            Ok(page) => page,
+            Err(e) => match corrupt_row(&e) {
+                // A row that no longer decodes was edited: name it, as for any edit.
+                Some(seq) => return Err(VerifyError::Broken(AuditBreak::Altered { seq })),
+                None => return Err(e.into()),
+            },
+        };
         let Some(last) = page.last() else { break };
         before = Some(last.seq);
         for record in &page {
@@ -219,27 +241,60 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
             if let Some(a) = anchored.filter(|a| a.link.seq == record.seq && a.link.hash != record.hash) {
                 oldest_break = Some(AuditBreak::AnchorMismatch { seq: a.link.seq });
             }
+            if record.link() == ends.base && record.seq == expected.seq {
+                saw_base = Some(record.event.at);
+            }
+            oldest = Some(record.seq);
             expected = ChainLink { seq: record.seq.saturating_sub(1), hash: record.prev };
         }
     }
     // The log may have moved during the walk: events appended after the ends were read, and
     // retention removing the oldest. Both move the ends, which are read again to tell them
     // from tampering (a store never moves its head past a number that already holds a row).
-    let moved = if !beyond_head.is_empty() || expected != ends.base { store.audit_chain().await? } else { ends };
+    let from_genesis = ends.base == ChainLink::GENESIS && expected == ChainLink::GENESIS;
+    let mut base_at = saw_base;
+    let reached_base = from_genesis || saw_base.is_some();
+    let moved = if !beyond_head.is_empty() || !reached_base { store.audit_chain().await? } else { ends };
     if let Some(&seq) = beyond_head.iter().find(|&&seq| seq > moved.head.seq) {
         oldest_break = oldest_break.or(Some(AuditBreak::BeyondHead { seq }));
     }
-    if expected != ends.base && expected != moved.base {
-        oldest_break = Some(if expected.seq > ends.base.seq {
-            AuditBreak::Missing { first: ends.base.seq + 1, last: expected.seq }
+    if !reached_base {
+        // Retention during the walk moved the base up to an event the walk went through.
+        let walked_through = moved.base != ends.base && oldest.is_some_and(|o| o <= moved.base.seq);
+        let moved_base = if walked_through {
+            store.audit_page(&AuditScope::All, Some(moved.base.seq + 1), 1).await?.into_iter().next()
         } else {
-            AuditBreak::Base { base_seq: ends.base.seq }
-        });
+            None
+        };
+        match moved_base.filter(|r| r.link() == moved.base) {
+            Some(base) => base_at = Some(base.event.at),
+            None => {
+                oldest_break = Some(match oldest {
+                    None => AuditBreak::Missing { first: ends.base.seq.max(1), last: ends.head.seq },
+                    Some(o) if ends.base == ChainLink::GENESIS && o > 1 => {
+                        AuditBreak::Missing { first: 1, last: o - 1 }
+                    }
+                    Some(o) if ends.base != ChainLink::GENESIS && o > ends.base.seq => {
+                        AuditBreak::Missing { first: ends.base.seq, last: o - 1 }
+                    }
+                    Some(_) => AuditBreak::Base { base_seq: ends.base.seq },
+                });
+            }
+        }
     }
     match oldest_break {
         Some(b) => Err(VerifyError::Broken(b)),
-        None => Ok(AuditVerification { ends, events, anchor: anchor_check }),
+        None => Ok(AuditVerification { ends, events, anchor: anchor_check, base_at }),
     }
+}
+
+/// The sequence number of the audit row `error` says does not decode, if it says so.
+fn corrupt_row(error: &StoreError) -> Option<u64> {
+    if error.kind() != StoreErrorKind::Corrupt {
+        return None;
+    }
+    let row = std::error::Error::source(error)?.downcast_ref::<CorruptAuditRow>()?;
+    Some(u64::try_from(row.seq).unwrap_or(0))
 }
 
 /// An anchor for `store`'s current head, cut at `now`.

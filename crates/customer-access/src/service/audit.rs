@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use crate::actor::Staff;
-use crate::audit::{AuditAnchor, AuditRecord, AuditScope, AuditVerification, VerifyError, cut_anchor, verify_audit};
+use crate::audit::{
+    AuditAnchor, AuditBreak, AuditRecord, AuditScope, AuditVerification, VerifyError, cut_anchor, verify_audit,
+};
 use crate::clock::Clock;
 use crate::error::ServiceError;
 use crate::input::InputError;
@@ -21,7 +23,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// pass the last record's `seq`.
     ///
     /// Sales admins read any scope. An iPad user reads the contacts and retailers they may
-    /// manage, and their own events and device; anything else is
+    /// manage, and their own events and their iPad's, of the retailers they manage (a denied
+    /// access outside them is left out, so the log does not tell a foreign contact from a
+    /// missing one); anything else is
     /// [`Forbidden`](ServiceError::Forbidden) and audited, like any access outside their
     /// retailers.
     ///
@@ -49,19 +53,58 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 self.load_for_staff_even_removed(staff, *contact).await?;
             }
             (Staff::IpadUser { .. }, AuditScope::Retailer(retailer)) => self.authorize(staff, *retailer, None).await?,
-            (Staff::IpadUser { staff_id, .. }, AuditScope::Staff(id)) if id == staff_id => {}
-            (Staff::IpadUser { device_id, .. }, AuditScope::Device(id)) if id == device_id => {}
+            (Staff::IpadUser { staff_id, .. }, AuditScope::Staff(id)) if id == staff_id => {
+                return self.own_events(*staff_id, scope, before, limit).await;
+            }
+            (Staff::IpadUser { staff_id, device_id }, AuditScope::Device(id)) if id == device_id => {
+                return self.own_events(*staff_id, scope, before, limit).await;
+            }
             (Staff::IpadUser { .. }, _) => return self.deny(staff, None, None).await,
         }
         Ok(self.inner.store.audit_page(scope, before, limit).await?)
     }
 
-    /// Walk the whole audit chain (see [`verify_audit`]).
+    /// An iPad user's own events (or their iPad's), left out where they name no retailer the
+    /// user manages now. The events of a denied access carry the retailer the probed contact
+    /// belongs to, and none for an id no contact has: shown, they would tell the two apart
+    /// (the one thing `Forbidden` must not); and an iPad passed on to another rep must not
+    /// show the retailers it was used for.
+    async fn own_events(
+        &self,
+        staff_id: crate::ids::StaffId,
+        scope: &AuditScope,
+        mut before: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, ServiceError> {
+        let managed = self.inner.store.assigned_retailers(staff_id).await?;
+        let mut page = Vec::new();
+        loop {
+            let read = self.inner.store.audit_page(scope, before, limit).await?;
+            let exhausted = read.len() < limit as usize;
+            before = read.last().map(|r| r.seq);
+            page.extend(read.into_iter().filter(|r| r.event.retailer.is_some_and(|id| managed.contains(&id))));
+            if page.len() >= limit as usize || exhausted || before.is_none() {
+                page.truncate(limit as usize);
+                return Ok(page);
+            }
+        }
+    }
+
+    /// Walk the whole audit chain (see [`verify_audit`]), and check that the chain's base is
+    /// no younger than retention allows (`prune_audit` keeps at least the longest budget
+    /// window): a base younger than that means recent events were deleted and the base moved
+    /// by hand ([`AuditBreak::BaseTooRecent`]).
     ///
     /// # Errors
     /// [`VerifyError::Broken`] naming the oldest break; store failures.
     pub async fn verify_audit(&self, anchor: Option<&AuditAnchor>) -> Result<AuditVerification, VerifyError> {
-        verify_audit(&self.inner.store, anchor).await
+        let verified = verify_audit(&self.inner.store, anchor).await?;
+        // `prune_audit` never keeps a base younger than the longest budget window.
+        let youngest_base = self.now().minus(self.inner.policy.staff_reset_budgets.longest_window());
+        if verified.base_at.is_some_and(|at| at > youngest_base) {
+            return Err(VerifyError::Broken(AuditBreak::BaseTooRecent { seq: verified.ends.base.seq }));
+        }
+        Ok(verified)
     }
 
     /// An anchor for the chain's current head, to keep outside the database (see
@@ -73,7 +116,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         Ok(cut_anchor(&self.inner.store, self.now()).await?)
     }
 
-    /// Retention: remove the audit events older than `keep` (see
+    /// Retention: remove the audit events older than `keep`, counted back from now or from
+    /// the newest event if that is older (a clock running ahead removes nothing early) (see
     /// [`Store::prune_audit`]) and return an anchor for the chain's new base. Verification
     /// goes on from that base; keep the anchor with your earlier ones.
     ///
@@ -86,7 +130,11 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             return Err(InputError::RetentionTooShort { min_secs: min.as_secs() }.into());
         }
         let now = self.now();
-        let ends = self.inner.store.prune_audit(now.minus(keep)).await?;
+        // Measured against the log too: an instance whose clock runs ahead must not remove
+        // the events of the last `keep` (and with them the budgets' memory).
+        let newest = self.inner.store.audit_page(&AuditScope::All, None, 1).await?;
+        let latest = newest.first().map_or(now, |r| r.event.at.min(now));
+        let ends = self.inner.store.prune_audit(latest.minus(keep)).await?;
         tracing::info!(base = ends.base.seq, "audit log pruned");
         Ok(AuditAnchor { link: ends.base, cut_at: now })
     }

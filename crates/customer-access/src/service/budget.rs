@@ -55,6 +55,11 @@ impl AlertHook {
     }
 }
 
+/// What the budgets count: every staff action that takes a contact's login out of its
+/// owner's hands. A reset e-mails a new temporary password; a removal frees the username for
+/// an invitation to any address, so removing and inviting again is a reset by other means.
+const BUDGETED: &[AuditKind] = &[AuditKind::StaffResetIssued, AuditKind::ContactRemoved];
+
 /// The budget checks of one save, each with the scope and budget it stands for.
 pub(super) struct Budgets {
     checks: Vec<BudgetCheck>,
@@ -67,7 +72,7 @@ impl Budgets {
         Self { checks: Vec::new(), sizes: Vec::new() }
     }
 
-    /// A staff reset's budgets at `now`: the staff member's, the iPad's (iPad users only) and
+    /// A staff reset's (or removal's) budgets at `now`: the staff member's, the iPad's (iPad users only) and
     /// the retailer's.
     pub(super) fn staff_reset(policy: &StaffResetBudgets, staff: &Staff, retailer: RetailerId, now: Timestamp) -> Self {
         let mut scoped = vec![
@@ -79,9 +84,7 @@ impl Budgets {
         }
         let checks = scoped
             .iter()
-            .map(|(scope, budget)| {
-                BudgetCheck::new(scope.clone(), AuditKind::StaffResetIssued, now.minus(budget.window), budget.max)
-            })
+            .map(|(scope, budget)| BudgetCheck::new(scope.clone(), BUDGETED, now.minus(budget.window), budget.max))
             .collect();
         Self { checks, sizes: scoped.into_iter().map(|(_, budget)| budget).collect() }
     }

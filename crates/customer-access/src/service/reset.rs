@@ -156,7 +156,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             return Ok(SelfServiceOutcome::UnknownUsername);
         };
         let actor = Actor::Contact(record.contact.id);
-        let issued = self.issue(record, &actor, IssueReason::SelfService, false, &Budgets::none()).await?;
+        let issued = self.issue(record, &actor, IssueReason::SelfService, &[], &Budgets::none()).await?;
         let Some((saved, temporary, hash)) = issued else {
             return Ok(SelfServiceOutcome::Throttled);
         };
@@ -200,14 +200,6 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 return Err(ServiceError::SecondApprovalRequired { until: hold.until });
             };
             self.authorize(approver, record.contact.retailer, Some(contact)).await?;
-            let approval = AuditEvent {
-                at: now,
-                actor: Actor::Staff(approver.clone()),
-                retailer: Some(record.contact.retailer),
-                contact: Some(contact),
-                kind: AuditKind::ResetApproved,
-            };
-            self.inner.store.append_audit(&[approval]).await?;
         }
         let actor = Actor::Staff(staff.clone());
         let reason = IssueReason::Staff { revoke_current: options.revoke_current_password };
@@ -216,10 +208,21 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if let (Some(approver), None) = (approver, record.credentials.email_hold.as_ref().filter(|h| h.active(now))) {
             self.authorize(approver, record.contact.retailer, Some(contact)).await?;
         }
-        let approved = approver.is_some();
         let retailer = record.contact.retailer;
         let budgets = Budgets::staff_reset(&self.inner.policy.staff_reset_budgets, staff, retailer, now);
-        let issued = match self.issue(record, &actor, reason, approved, &budgets).await {
+        // The approval is saved with the reset it approves, in the same write: a reset the
+        // budget refuses leaves no approval behind.
+        let approval: Vec<AuditEvent> = approver
+            .map(|approver| AuditEvent {
+                at: now,
+                actor: Actor::Staff(approver.clone()),
+                retailer: Some(retailer),
+                contact: Some(contact),
+                kind: AuditKind::ResetApproved,
+            })
+            .into_iter()
+            .collect();
+        let issued = match self.issue(record, &actor, reason, &approval, &budgets).await {
             Err(refusal @ ServiceError::ResetBudgetExceeded { .. }) => {
                 return Err(self.refuse_over_budget(staff, contact, retailer, refusal).await);
             }
@@ -234,17 +237,19 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         Ok(StaffResetReceipt { contact, expires_at })
     }
 
-    /// Generate, hash and store a temporary password, within `budgets`. `None` when the
-    /// fresh record no longer allows it (login disabled or throttled meanwhile).
+    /// Generate, hash and store a temporary password, with a staff approval's event when one
+    /// approved it (saved first, in the same write), within `budgets`. `None` when the fresh
+    /// record no longer allows it (login disabled or throttled meanwhile).
     pub(super) async fn issue(
         &self,
         record: ContactRecord,
         actor: &Actor,
         reason: IssueReason,
-        approved: bool,
+        approval: &[AuditEvent],
         budgets: &Budgets,
     ) -> Result<Option<(ContactRecord, TemporaryPassword, StoredHash)>, ServiceError> {
         let policy = &self.inner.policy;
+        let approved = !approval.is_empty();
         let temporary = TemporaryPassword::generate(&mut crate::random::os_rng(), &policy.password);
         let hash = self.inner.hasher.hash(temporary.expose_secret().as_bytes()).await?;
         let now = self.now();
@@ -262,7 +267,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 {
                     return Err(ServiceError::SecondApprovalRequired { until: hold.until });
                 }
-                let t = issue_temporary(
+                let mut t = issue_temporary(
                     current,
                     hash.clone(),
                     now,
@@ -271,6 +276,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                     reason,
                     &policy.reset_throttle,
                 );
+                t.events.splice(0..0, approval.iter().cloned());
                 let saved = t.record.clone();
                 Ok(Step::Save(t, Some(saved)))
             })

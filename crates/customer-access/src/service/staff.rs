@@ -19,6 +19,7 @@ use crate::store::{NewContactRecord, Store, ThrottleKey};
 use customer_access_policy::TemporaryPassword;
 use secrecy::ExposeSecret;
 
+use super::budget::Budgets;
 use super::{AccessService, Step};
 
 /// Longest display or retailer name, in bytes.
@@ -281,7 +282,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// assigned to the contact's retailer; audited; removing a removed contact does nothing.
     ///
     /// # Errors
-    /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`]; store failures.
+    /// [`ServiceError::Forbidden`]; [`ServiceError::ContactNotFound`];
+    /// [`ServiceError::ResetBudgetExceeded`] (a removal counts against the staff reset
+    /// budgets: it frees the username for an invitation to another address); store failures.
     #[tracing::instrument(skip_all, name = "remove_contact", fields(contact = %contact))]
     pub async fn remove_contact(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
         let record = self.load_for_staff_even_removed(staff, contact).await?;
@@ -294,14 +297,24 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         }
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
-        let freed = self
-            .update(record, |current| {
+        let retailer = record.contact.retailer;
+        // A removal frees the username for an invitation to any address: it counts against
+        // the same budgets as a reset.
+        let budgets = Budgets::staff_reset(&self.inner.policy.staff_reset_budgets, staff, retailer, now);
+        let removed = self
+            .update_within(record, &budgets, |current| {
                 if current.contact.is_removed() {
                     return Ok(Step::Stop(None));
                 }
                 Ok(Step::Save(remove(current, now, &actor), Some(current.contact.username_key.clone())))
             })
-            .await?;
+            .await;
+        let freed = match removed {
+            Err(refusal @ ServiceError::ResetBudgetExceeded { .. }) => {
+                return Err(self.refuse_over_budget(staff, contact, retailer, refusal).await);
+            }
+            removed => removed?,
+        };
         if let Some(key) = freed {
             // Again, for attempts charged meanwhile (or a username changed meanwhile). Best
             // effort: the removal stands, and a retry could not do this any more.

@@ -368,25 +368,47 @@ impl AuditColumns {
 
     /// Validate and convert into a record. The hashes are not checked against the content
     /// here: [`verify_audit`](crate::verify_audit) does that, and must see an altered row
-    /// as it is.
+    /// as it is. The `staff_id` and `device_id` columns must say what `actor` says (the
+    /// chain covers the actor, and budgets and scoped reads use the copies).
     ///
     /// # Errors
-    /// [`StoreErrorKind::Corrupt`] for a negative sequence number, a malformed hash, an
-    /// unknown actor encoding or event code.
+    /// [`StoreErrorKind::Corrupt`], with a [`CorruptAuditRow`] naming the row, for a
+    /// sequence number below 1, a malformed hash, an unknown actor encoding or event code,
+    /// or staff and device columns that differ from the actor.
     pub fn into_record(self) -> Result<AuditRecord, StoreError> {
+        let seq = self.seq;
+        let bad = |column| StoreError::with_source(StoreErrorKind::Corrupt, CorruptAuditRow { seq, column });
+        let actor = Actor::decode(&self.actor).map_err(|_| bad("actor"))?;
+        if self.staff_id != staff_of(&actor).map(StaffId::get) {
+            return Err(bad("staff_id"));
+        }
+        if self.device_id.as_deref() != device_of(&actor).map(|d| d.as_str()) {
+            return Err(bad("device_id"));
+        }
         Ok(AuditRecord {
-            seq: u64::try_from(self.seq).map_err(|_| corrupt("seq"))?,
-            prev: self.prev_hash.parse().map_err(|_| corrupt("prev_hash"))?,
-            hash: self.hash.parse().map_err(|_| corrupt("hash"))?,
+            seq: u64::try_from(self.seq).ok().filter(|s| *s >= 1).ok_or_else(|| bad("seq"))?,
+            prev: self.prev_hash.parse().map_err(|_| bad("prev_hash"))?,
+            hash: self.hash.parse().map_err(|_| bad("hash"))?,
             event: AuditEvent {
                 at: Timestamp::from_unix_millis(self.at),
-                actor: Actor::decode(&self.actor).map_err(|_| corrupt("actor"))?,
+                actor,
                 retailer: self.retailer_id.map(RetailerId::new),
                 contact: self.contact_id.map(ContactId::new),
-                kind: self.kind.parse::<AuditKind>().map_err(|_| corrupt("kind"))?,
+                kind: self.kind.parse::<AuditKind>().map_err(|_| bad("kind"))?,
             },
         })
     }
+}
+
+/// A stored audit row that does not decode: which row, and which column.
+/// [`verify_audit`](crate::verify_audit) reports it as an altered event.
+#[derive(Debug, thiserror::Error)]
+#[error("stored audit row {seq} holds an invalid {column}")]
+pub struct CorruptAuditRow {
+    /// The row's sequence number, as stored.
+    pub seq: i64,
+    /// The column (or group of columns).
+    pub column: &'static str,
 }
 
 #[cfg(test)]

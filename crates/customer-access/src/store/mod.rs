@@ -278,10 +278,11 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// The chain's base and head ([`ChainEnds::default`] for a new store).
     fn audit_chain(&self) -> impl Future<Output = StoreResult<ChainEnds>> + Send;
 
-    /// Retention: delete the oldest events, every one before the oldest event stamped at or
-    /// after `before` (all of them if there is none), and make the last deleted event the
-    /// chain's base, atomically under the chain's lock. Returns the new ends. Deletes nothing
-    /// when no event is that old.
+    /// Retention: of the events before the oldest one stamped at or after `before` (every
+    /// event if there is none), keep the newest as the chain's new base and delete the rest,
+    /// atomically under the chain's lock. The base event stays stored, so its time is
+    /// vouched for by the chain that follows it. Returns the new ends. Deletes nothing when
+    /// no event but the current base is that old.
     fn prune_audit(&self, before: Timestamp) -> impl Future<Output = StoreResult<ChainEnds>> + Send;
 
     /// Allow an iPad user to manage a retailer (idempotent).
