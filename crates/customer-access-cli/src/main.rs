@@ -112,7 +112,9 @@ async fn verify(store: StoreArgs, anchor: AnchorArgs, retention: Duration) -> Re
             return Ok(Status::Broken);
         }
     }
-    if verified.base_at.is_some_and(|at| at > SystemClock.now().minus(retention)) {
+    // Measured like retention measures: from the later of this clock and the newest event.
+    let reference = verified.head_at.map_or(SystemClock.now(), |at| at.max(SystemClock.now()));
+    if verified.base_at.is_some_and(|at| at > reference.minus(retention)) {
         let young = AuditBreak::BaseTooRecent { seq: verified.ends.base.seq };
         println!("audit chain BROKEN: {young} (younger than --retention-hours)");
         return Ok(Status::Broken);

@@ -59,7 +59,7 @@ pub struct SecurityPolicy {
     /// login over. Zero turns the hold off.
     #[cfg_attr(feature = "serde", serde(rename = "staff_email_change_hold_secs", with = "secs"))]
     pub staff_email_change_hold: Duration,
-    /// How many staff resets and removals one staff member, one iPad and one retailer may
+    /// How many staff resets, removals and renames one staff member, one iPad and one retailer may
     /// account for in a sliding window. Past a budget a staff reset is refused (and audited, and reported to
     /// the application's alert hook) until the window slides on. Default: **10 per hour per
     /// iPad**, **30 per 24 hours per staff member**, **20 per hour per retailer**; see
@@ -102,8 +102,8 @@ impl Default for SecurityPolicy {
 }
 
 /// Sliding-window budgets for staff resets (temporary passwords issued by staff, with or
-/// without revoking the current password) and removals (a removal frees the username for an
-/// invitation to any address, so it counts as a reset by other means). A lost or misused iPad is the main insider risk
+/// without revoking the current password), removals and username changes (either frees the
+/// username for an invitation to any address, so it counts as a reset by other means). A lost or misused iPad is the main insider risk
 /// of a field sales force: these bound what one device, one person and one customer's
 /// contacts can be put through before a human looks.
 ///

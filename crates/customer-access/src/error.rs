@@ -49,8 +49,8 @@ pub enum ServiceError {
         /// When the hold ends.
         until: crate::clock::Timestamp,
     },
-    /// A staff reset or removal was refused: the staff member, their iPad or the retailer
-    /// has had `max` staff resets and removals in the last `window`
+    /// A staff reset, removal or username change was refused: the staff member, their iPad
+    /// or the retailer has had `max` of them in the last `window`
     /// (`SecurityPolicy::staff_reset_budgets`).
     /// Nothing changed; the refusal was audited and reported to the alert hook.
     #[error("reset budget of {scope} used up ({max} per {} min); try later or ask a sales admin", window.as_secs() / 60)]

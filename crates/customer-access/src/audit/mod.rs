@@ -121,7 +121,7 @@ audit_kinds! {
     /// A staff reset during the hold after a staff e-mail change was approved by a second
     /// staff member (named in this event as its actor).
     ResetApproved => "reset_approved",
-    /// A staff reset (or removal, which the same budgets count) was refused: the staff
+    /// A staff reset (or removal or username change, which the same budgets count) was refused: the staff
     /// member, their iPad or the retailer had used up its reset budget
     /// (`SecurityPolicy::staff_reset_budgets`). Nothing changed.
     ResetBudgetExceeded => "reset_budget_exceeded",

@@ -157,6 +157,9 @@ pub struct AuditVerification {
     /// `keep`, so a base younger than that was not set by retention (see
     /// [`AuditBreak::BaseTooRecent`]).
     pub base_at: Option<Timestamp>,
+    /// When the head event happened (`None` for an empty log): with the verifier's clock,
+    /// the reference a base's age is judged against, since retention measures from it too.
+    pub head_at: Option<Timestamp>,
 }
 
 /// Why verification did not succeed.
@@ -202,6 +205,8 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
     let mut events = 0u64;
     let mut before = None;
     let mut saw_base = None;
+    let mut head_at = None;
+    let mut anchor_compared = false;
     let mut oldest = None;
     loop {
         let page = match store.audit_page(&AuditScope::All, before, PAGE).await {
@@ -241,9 +246,13 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
             if let Some(a) = anchored.filter(|a| a.link.seq == record.seq && a.link.hash != record.hash) {
                 oldest_break = Some(AuditBreak::AnchorMismatch { seq: a.link.seq });
             }
-            if record.link() == ends.base && record.seq == expected.seq {
+            if record.link() == ends.base {
                 saw_base = Some(record.event.at);
             }
+            if record.seq == ends.head.seq {
+                head_at = Some(record.event.at);
+            }
+            anchor_compared |= anchored.is_some_and(|a| a.link.seq == record.seq);
             oldest = Some(record.seq);
             expected = ChainLink { seq: record.seq.saturating_sub(1), hash: record.prev };
         }
@@ -255,6 +264,7 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
     let mut base_at = saw_base;
     let reached_base = from_genesis || saw_base.is_some();
     let moved = if !beyond_head.is_empty() || !reached_base { store.audit_chain().await? } else { ends };
+    let mut verified_ends = ends;
     if let Some(&seq) = beyond_head.iter().find(|&&seq| seq > moved.head.seq) {
         oldest_break = oldest_break.or(Some(AuditBreak::BeyondHead { seq }));
     }
@@ -267,7 +277,10 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
             None
         };
         match moved_base.filter(|r| r.link() == moved.base) {
-            Some(base) => base_at = Some(base.event.at),
+            Some(base) => {
+                base_at = Some(base.event.at);
+                verified_ends.base = moved.base;
+            }
             None => {
                 oldest_break = Some(match oldest {
                     None => AuditBreak::Missing { first: ends.base.seq.max(1), last: ends.head.seq },
@@ -282,9 +295,14 @@ pub async fn verify_audit<S: Store>(store: &S, anchor: Option<&AuditAnchor>) -> 
             }
         }
     }
+    if anchored.is_some() && !anchor_compared {
+        // Retention removed the anchored event during the walk: it was never compared, and
+        // the chain now starts after it.
+        anchor_check = AnchorCheck::BeforeBase;
+    }
     match oldest_break {
         Some(b) => Err(VerifyError::Broken(b)),
-        None => Ok(AuditVerification { ends, events, anchor: anchor_check, base_at }),
+        None => Ok(AuditVerification { ends: verified_ends, events, anchor: anchor_check, base_at, head_at }),
     }
 }
 

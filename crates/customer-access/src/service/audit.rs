@@ -100,7 +100,10 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     pub async fn verify_audit(&self, anchor: Option<&AuditAnchor>) -> Result<AuditVerification, VerifyError> {
         let verified = verify_audit(&self.inner.store, anchor).await?;
         // `prune_audit` never keeps a base younger than the longest budget window.
-        let youngest_base = self.now().minus(self.inner.policy.staff_reset_budgets.longest_window());
+        // Measured like retention measures: from the later of this clock and the newest
+        // event, so an instance whose clock runs ahead is no false alarm.
+        let reference = verified.head_at.map_or(self.now(), |at| at.max(self.now()));
+        let youngest_base = reference.minus(self.inner.policy.staff_reset_budgets.longest_window());
         if verified.base_at.is_some_and(|at| at > youngest_base) {
             return Err(VerifyError::Broken(AuditBreak::BaseTooRecent { seq: verified.ends.base.seq }));
         }

@@ -56,9 +56,10 @@ impl AlertHook {
 }
 
 /// What the budgets count: every staff action that takes a contact's login out of its
-/// owner's hands. A reset e-mails a new temporary password; a removal frees the username for
-/// an invitation to any address, so removing and inviting again is a reset by other means.
-const BUDGETED: &[AuditKind] = &[AuditKind::StaffResetIssued, AuditKind::ContactRemoved];
+/// owner's hands. A reset e-mails a new temporary password; a removal or a username change
+/// frees the username for an invitation to any address, so either followed by an invitation
+/// is a reset by other means.
+const BUDGETED: &[AuditKind] = &[AuditKind::StaffResetIssued, AuditKind::ContactRemoved, AuditKind::UsernameChanged];
 
 /// The budget checks of one save, each with the scope and budget it stands for.
 pub(super) struct Budgets {

@@ -209,11 +209,14 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         }
     }
 
-    /// Change a contact's username. A pending temporary password is withdrawn.
+    /// Change a contact's username. A pending temporary password is withdrawn. The change
+    /// counts against the staff reset budgets: it frees the old username for an invitation
+    /// to any address.
     ///
     /// # Errors
     /// [`ServiceError::Input`]; [`ServiceError::UsernameTaken`]; [`ServiceError::Forbidden`];
-    /// [`ServiceError::ContactNotFound`]; store failures.
+    /// [`ServiceError::ContactNotFound`]; [`ServiceError::ResetBudgetExceeded`] (audited and
+    /// alerted); store failures.
     #[tracing::instrument(skip_all, name = "update_username", fields(contact = %contact))]
     pub async fn update_username(
         &self,
@@ -222,10 +225,20 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         username: &str,
     ) -> Result<Contact, ServiceError> {
         let key = self.inner.policy.username.canonicalize(username).map_err(InputError::Username)?;
-        self.staff_update(staff, contact, |record, now, actor| {
-            change_username(record, username.to_owned(), key.clone(), now, actor)
-        })
-        .await
+        let record = self.load_for_staff(staff, contact).await?;
+        let retailer = record.contact.retailer;
+        let budgets = Budgets::staff_reset(&self.inner.policy.staff_reset_budgets, staff, retailer, self.now());
+        let renamed = self
+            .staff_update_within(staff, record, &budgets, |record, now, actor| {
+                change_username(record, username.to_owned(), key.clone(), now, actor)
+            })
+            .await;
+        match renamed {
+            Err(refusal @ ServiceError::ResetBudgetExceeded { .. }) => {
+                Err(self.refuse_over_budget(staff, contact, retailer, refusal).await)
+            }
+            renamed => Ok(renamed?.contact),
+        }
     }
 
     /// Enable or disable a contact's login. Disabling withdraws pending secrets and bumps
@@ -288,12 +301,15 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     #[tracing::instrument(skip_all, name = "remove_contact", fields(contact = %contact))]
     pub async fn remove_contact(&self, staff: &Staff, contact: ContactId) -> Result<(), ServiceError> {
         let record = self.load_for_staff_even_removed(staff, contact).await?;
+        let mut erased = None;
         if !record.contact.is_removed() {
             // Erased before the tombstone is saved, while the username is still known: a
             // failure here fails the removal, which staff can retry. Once saved, a retry
             // finds a tombstone that no longer knows the username.
             let key = ThrottleKey::username(&record.contact.username_key);
+            let failures = self.inner.store.login_failures(&key).await?;
             self.inner.store.clear_login_failures(&key).await?;
+            erased = Some((key, failures));
         }
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
@@ -311,6 +327,16 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             .await;
         let freed = match removed {
             Err(refusal @ ServiceError::ResetBudgetExceeded { .. }) => {
+                // Refused: nothing may change, so the failed logins come back (unless new
+                // ones were charged meanwhile, which then stand).
+                if let Some((key, failures)) = erased.filter(|(_, f)| !f.is_empty()) {
+                    let retention = self.failure_retention();
+                    if let Err(e) =
+                        self.inner.store.swap_login_failures(&key, Default::default(), failures, retention).await
+                    {
+                        tracing::warn!(error = %e, "could not restore the failed logins of a refused removal");
+                    }
+                }
                 return Err(self.refuse_over_budget(staff, contact, retailer, refusal).await);
             }
             removed => removed?,
@@ -354,9 +380,20 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         record: ContactRecord,
         change: impl Fn(&ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition + Send + Sync,
     ) -> Result<ContactRecord, ServiceError> {
+        self.staff_update_within(staff, record, &Budgets::none(), change).await
+    }
+
+    /// [`staff_update_loaded`](Self::staff_update_loaded), each save within `budgets`.
+    async fn staff_update_within(
+        &self,
+        staff: &Staff,
+        record: ContactRecord,
+        budgets: &Budgets,
+        change: impl Fn(&ContactRecord, crate::clock::Timestamp, &Actor) -> crate::state::Transition + Send + Sync,
+    ) -> Result<ContactRecord, ServiceError> {
         let actor = Actor::Staff(staff.clone());
         let now = self.now();
-        self.update(record, |current| {
+        self.update_within(record, budgets, |current| {
             if current.contact.is_removed() {
                 // Removed while this change waited: a tombstone takes no edits.
                 return Err(ServiceError::ContactNotFound);

@@ -40,16 +40,22 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 return Ok(Admission::Locked(wait));
             }
             let charged = charge_attempt(&current, now, backoff);
-            let retention = FailureRetention {
-                forget_before: now.minus(backoff.forget_after),
-                max_entries: backoff.max_tracked_keys,
-            };
+            let retention = self.failure_retention();
             if store.swap_login_failures(key, current, charged, retention).await? {
                 return Ok(Admission::Reserved);
             }
         }
         tracing::info!("login refused: reservation contended");
         Ok(Admission::Locked(backoff.base_delay.max(Duration::from_secs(1))))
+    }
+
+    /// How long and how many failure entries the store keeps, as of now.
+    pub(super) fn failure_retention(&self) -> FailureRetention {
+        let backoff = &self.inner.policy.login_backoff;
+        FailureRetention {
+            forget_before: self.now().minus(backoff.forget_after),
+            max_entries: backoff.max_tracked_keys,
+        }
     }
 
     /// A verified success: refund every reservation under `key`.
