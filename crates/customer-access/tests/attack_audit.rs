@@ -7,26 +7,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{HOUR, Harness, fast_policy};
-use customer_access::policy::Budget;
+use common::{Harness, rep};
 use customer_access::{
-    AuditKind, AuditScope, Clock, ContactId, DeviceId, NewContact, ResetOptions, ServiceError, Staff, StaffId, Store,
+    AuditKind, AuditScope, Clock, ContactId, DeviceId, NewContact, ResetOptions, ServiceError, StaffId, Store,
 };
 
-fn rep(staff: i64, device: &str) -> Staff {
-    Staff::IpadUser { staff_id: StaffId::new(staff), device_id: DeviceId::parse(device).unwrap() }
-}
-
-/// Budgets of 2 per iPad per hour, 2 per staff member per day, 20 per retailer per hour;
-/// iPad user 7 manages the shop.
+/// The harness of these tests: see `Harness::with_budgets`.
 async fn harness() -> Harness {
-    let mut policy = fast_policy();
-    policy.staff_reset_budgets.per_device = Budget::new(2, HOUR);
-    policy.staff_reset_budgets.per_staff_member = Budget::new(2, Duration::from_secs(86_400));
-    policy.staff_reset_budgets.per_retailer = Budget::new(20, HOUR);
-    let h = Harness::with_policy(policy).await;
-    h.service.store().assign_retailer(StaffId::new(7), h.shop.id).await.unwrap();
-    h
+    Harness::with_budgets(2, 2, 20, &[7]).await
 }
 
 /// Attack: a rep whose reset budget is used up (a stolen iPad) keeps taking over logins by

@@ -8,29 +8,15 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{HOUR, Harness, fast_policy};
-use customer_access::policy::Budget;
+use common::{HOUR, Harness, rep};
 use customer_access::{
-    Actor, AuditKind, AuditScope, ContactId, DeviceId, InputError, MAX_AUDIT_PAGE, ResetOptions, ServiceError, Staff,
+    Actor, AuditKind, AuditScope, ContactId, DeviceId, InputError, MAX_AUDIT_PAGE, ResetOptions, ServiceError,
     StaffAlert, StaffId, Store,
 };
 
-fn rep(staff: i64, device: &str) -> Staff {
-    Staff::IpadUser { staff_id: StaffId::new(staff), device_id: DeviceId::parse(device).unwrap() }
-}
-
-/// A harness whose budgets are small: 3 per device per hour, 4 per staff member per day,
-/// 5 per retailer per hour; iPad users 7 and 8 manage the shop.
+/// The harness of these tests: see `Harness::with_budgets`.
 async fn harness() -> Harness {
-    let mut policy = fast_policy();
-    policy.staff_reset_budgets.per_device = Budget::new(3, HOUR);
-    policy.staff_reset_budgets.per_staff_member = Budget::new(4, Duration::from_secs(86_400));
-    policy.staff_reset_budgets.per_retailer = Budget::new(5, HOUR);
-    let h = Harness::with_policy(policy).await;
-    for staff in [7, 8] {
-        h.service.store().assign_retailer(StaffId::new(staff), h.shop.id).await.unwrap();
-    }
-    h
+    Harness::with_budgets(3, 4, 5, &[7, 8]).await
 }
 
 async fn contacts(h: &Harness, n: usize) -> Vec<ContactId> {

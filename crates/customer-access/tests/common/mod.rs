@@ -7,11 +7,11 @@ pub mod faulty;
 
 use std::time::Duration;
 
-use customer_access::policy::Argon2Settings;
+use customer_access::policy::{Argon2Settings, Budget};
 use customer_access::secrecy::SecretString;
 use customer_access::{
     AccessService, Contact, DeviceId, LoginOutcome, ManualClock, MemoryStore, NewContact, RecordingMailer, Retailer,
-    SecurityPolicy, Staff, StaffId, Timestamp,
+    SecurityPolicy, Staff, StaffId, Store, Timestamp,
 };
 
 pub type Service = AccessService<MemoryStore, RecordingMailer, ManualClock>;
@@ -33,6 +33,11 @@ pub fn fast_policy() -> SecurityPolicy {
 
 pub const HOUR: Duration = Duration::from_secs(3600);
 
+/// iPad user `staff` on the iPad `device`.
+pub fn rep(staff: i64, device: &str) -> Staff {
+    Staff::IpadUser { staff_id: StaffId::new(staff), device_id: DeviceId::parse(device).unwrap() }
+}
+
 impl Harness {
     pub async fn new() -> Self {
         Self::with_policy(fast_policy()).await
@@ -46,6 +51,21 @@ impl Harness {
         let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
         let shop = service.create_retailer(&admin, "Corner Shop").await.unwrap();
         Self { service, store, mailer, clock, admin, shop }
+    }
+
+    /// A harness with small staff reset budgets: `per_device` per iPad per hour,
+    /// `per_staff` per staff member per day, `per_retailer` per retailer per hour; the iPad
+    /// users `reps` manage the shop.
+    pub async fn with_budgets(per_device: u32, per_staff: u32, per_retailer: u32, reps: &[i64]) -> Self {
+        let mut policy = fast_policy();
+        policy.staff_reset_budgets.per_device = Budget::new(per_device, HOUR);
+        policy.staff_reset_budgets.per_staff_member = Budget::new(per_staff, Duration::from_secs(86_400));
+        policy.staff_reset_budgets.per_retailer = Budget::new(per_retailer, HOUR);
+        let h = Self::with_policy(policy).await;
+        for staff in reps {
+            h.service.store().assign_retailer(StaffId::new(*staff), h.shop.id).await.unwrap();
+        }
+        h
     }
 
     pub fn ipad(&self, staff: i64) -> Staff {
