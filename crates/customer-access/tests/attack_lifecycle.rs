@@ -23,147 +23,38 @@
 
 mod common;
 
-use customer_access::store::{BudgetCheck, OverBudget};
-use customer_access::{AuditRecord, AuditScope, ChainEnds};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::fast_policy;
 use common::faulty::FaultyStore;
+use common::hooked::{Call, Gate, Hooked, Hooks};
 use customer_access::mailer::{MailError, MailErrorKind, MessageKind, OutgoingMessage};
 use customer_access::secrecy::{ExposeSecret, SecretString};
-use customer_access::store::{
-    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
-    StoreResult, StoredHash, ThrottleKey, UsernameKey,
-};
+use customer_access::store::{StoreResult, ThrottleKey, UsernameKey};
 use customer_access::{
-    AccessService, AuditEvent, ContactId, LoginOutcome, Mailer, ManualClock, MemoryStore, NewContact, RecordingMailer,
-    Retailer, RetailerId, ServiceError, Staff, StaffId, Store, Timestamp,
+    AccessService, ContactId, LoginOutcome, Mailer, ManualClock, MemoryStore, NewContact, RecordingMailer,
+    ServiceError, Staff, StaffId, Store, Timestamp,
 };
 
 const VICTIM: &str = "anna@shop.example";
 
+/// Holds the next `clear_login_failures` (where a successful login clears its failures,
+/// after verifying and before withdrawing the temporary password).
 #[derive(Clone, Debug, Default)]
-struct Gate {
-    armed: Arc<AtomicBool>,
-    held: Arc<AtomicBool>,
-    release: Arc<AtomicBool>,
-}
-
-impl Gate {
-    fn arm(&self) {
-        self.held.store(false, Ordering::SeqCst);
-        self.release.store(false, Ordering::SeqCst);
-        self.armed.store(true, Ordering::SeqCst);
-    }
-    async fn pass(&self) {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            self.held.store(true, Ordering::SeqCst);
-            while !self.release.load(Ordering::SeqCst) {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
-    }
-    async fn wait_held(&self) {
-        while !self.held.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }
-    fn release(&self) {
-        self.release.store(true, Ordering::SeqCst);
-    }
-}
-
-/// A memory store that can hold the next `clear_login_failures` (where a successful login
-/// clears its failures, after verifying and before withdrawing the temporary password).
-#[derive(Clone, Debug, Default)]
-struct GatedStore {
-    inner: MemoryStore,
+struct ClearGate {
     clear: Gate,
 }
 
-impl Store for GatedStore {
-    async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
-        self.inner.create_retailer(name).await
-    }
-    async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
-        self.inner.retailer(id).await
-    }
-    async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
-        self.inner.retailers().await
-    }
-    async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
-        self.inner.create_contact(new, events).await
-    }
-    async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
-        self.inner.contact(id).await
-    }
-    async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
-        self.inner.contact_by_username(key).await
-    }
-    async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
-        self.inner.contacts_of_retailer(retailer).await
-    }
-    async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
-        self.inner.save(expected, record, events).await
-    }
-    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
-        self.inner.append_audit(events).await
-    }
-    async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
-        self.inner.audit_log(contact).await
-    }
-    async fn save_within_budgets(
-        &self,
-        expected: Revision,
-        record: &ContactRecord,
-        events: &[AuditEvent],
-        budgets: &[BudgetCheck],
-    ) -> StoreResult<Result<(), OverBudget>> {
-        self.inner.save_within_budgets(expected, record, events, budgets).await
-    }
-    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        self.inner.audit_page(scope, before, limit).await
-    }
-    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
-        self.inner.audit_chain().await
-    }
-    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
-        self.inner.prune_audit(before).await
-    }
-    async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
-        self.inner.assign_retailer(staff, retailer).await
-    }
-    async fn assigned_retailers(&self, staff: StaffId) -> StoreResult<Vec<RetailerId>> {
-        self.inner.assigned_retailers(staff).await
-    }
-    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
-        self.inner.login_failures(key).await
-    }
-    async fn swap_login_failures(
-        &self,
-        key: &ThrottleKey,
-        expected: LoginFailures,
-        new: LoginFailures,
-        retention: FailureRetention,
-    ) -> StoreResult<bool> {
-        self.inner.swap_login_failures(key, expected, new, retention).await
-    }
-    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
-        self.clear.pass().await;
-        self.inner.clear_login_failures(key).await
-    }
-    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
-        self.inner.add_device(device, keep_per_contact).await
-    }
-    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
-        self.inner.device(digest).await
-    }
-    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
-        self.inner.hash_outside(prefixes).await
+impl Hooks for ClearGate {
+    async fn before(&self, _: &MemoryStore, call: Call<'_>) -> StoreResult<()> {
+        if let Call::ClearLoginFailures = call {
+            self.clear.pass().await;
+        }
+        Ok(())
     }
 }
+
+type GatedStore = Hooked<ClearGate>;
 
 /// A mailer whose next e-mail-change notice hangs until released, then fails.
 #[derive(Clone, Debug, Default)]

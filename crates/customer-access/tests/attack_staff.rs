@@ -34,25 +34,19 @@
 
 mod common;
 
-use customer_access::store::{BudgetCheck, OverBudget};
-use customer_access::{AuditRecord, AuditScope, ChainEnds};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::hooked::{Call, Gate, Hooked, Hooks};
 use common::{HOUR, Harness, fast_policy};
 use customer_access::hashing::HashPool;
 use customer_access::mailer::{MailError, MailErrorKind, MessageKind, OutgoingMessage};
 use customer_access::policy::Argon2Settings;
 use customer_access::secrecy::SecretString;
-use customer_access::store::{
-    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
-    StoreResult, StoredHash, ThrottleKey, UsernameKey,
-};
+use customer_access::store::{StoreResult, StoredHash};
 use customer_access::{
-    AccessService, AuditEvent, AuditKind, CENSUS_INTERVAL, Clock, ContactId, LoginOutcome, Mailer, ManualClock,
-    MemoryStore, NewContact, RecordingMailer, ResetOptions, Retailer, RetailerId, ServiceError, Staff, StaffId, Store,
-    Timestamp,
+    AccessService, AuditKind, CENSUS_INTERVAL, Clock, ContactId, LoginOutcome, Mailer, ManualClock, MemoryStore,
+    NewContact, RecordingMailer, ResetOptions, ServiceError, Staff, StaffId, Store, Timestamp,
 };
 
 const VICTIM: &str = "anna@shop.example";
@@ -60,143 +54,37 @@ const ATTACKER: &str = "mallory@evil.example";
 const ATTACKER_2: &str = "mallory2@evil.example";
 
 // ---------------------------------------------------------------------------------------
-// a gate: hold one call until released
-
-#[derive(Clone, Debug, Default)]
-struct Gate {
-    armed: Arc<AtomicBool>,
-    held: Arc<AtomicBool>,
-    release: Arc<AtomicBool>,
-}
-
-impl Gate {
-    fn arm(&self) {
-        self.held.store(false, Ordering::SeqCst);
-        self.release.store(false, Ordering::SeqCst);
-        self.armed.store(true, Ordering::SeqCst);
-    }
-    /// Hold here if armed (once). Returns whether it held.
-    async fn pass(&self) -> bool {
-        if self.armed.swap(false, Ordering::SeqCst) {
-            self.held.store(true, Ordering::SeqCst);
-            while !self.release.load(Ordering::SeqCst) {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            return true;
-        }
-        false
-    }
-    async fn wait_held(&self) {
-        while !self.held.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }
-    fn release(&self) {
-        self.release.store(true, Ordering::SeqCst);
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // a store that can hold a save that issues a temporary password, or the census query
 
+/// Gates a memory store's calls pass: the save issuing a staff reset's temporary password,
+/// the census query, and the clear of a successful login's failures (before it withdraws
+/// the temporary password it saw).
 #[derive(Clone, Debug, Default)]
-struct GatedStore {
-    inner: MemoryStore,
+struct StaffGates {
     issue_save: Gate,
     census: Gate,
-    /// Held where a successful login clears its failures, before it withdraws the
-    /// temporary password it saw.
     login_success: Gate,
 }
 
-impl Store for GatedStore {
-    async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
-        self.inner.create_retailer(name).await
-    }
-    async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
-        self.inner.retailer(id).await
-    }
-    async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
-        self.inner.retailers().await
-    }
-    async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
-        self.inner.create_contact(new, events).await
-    }
-    async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
-        self.inner.contact(id).await
-    }
-    async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
-        self.inner.contact_by_username(key).await
-    }
-    async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
-        self.inner.contacts_of_retailer(retailer).await
-    }
-    async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
-        if events.iter().any(|e| e.kind == AuditKind::StaffResetIssued) {
-            self.issue_save.pass().await;
+impl Hooks for StaffGates {
+    async fn before(&self, _: &MemoryStore, call: Call<'_>) -> StoreResult<()> {
+        match call {
+            Call::Save { events } if events.iter().any(|e| e.kind == AuditKind::StaffResetIssued) => {
+                self.issue_save.pass().await;
+            }
+            Call::ClearLoginFailures => {
+                self.login_success.pass().await;
+            }
+            Call::HashOutside => {
+                self.census.pass().await;
+            }
+            _ => {}
         }
-        self.inner.save(expected, record, events).await
-    }
-    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
-        self.inner.append_audit(events).await
-    }
-    async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
-        self.inner.audit_log(contact).await
-    }
-    async fn save_within_budgets(
-        &self,
-        expected: Revision,
-        record: &ContactRecord,
-        events: &[AuditEvent],
-        budgets: &[BudgetCheck],
-    ) -> StoreResult<Result<(), OverBudget>> {
-        if events.iter().any(|e| e.kind == AuditKind::StaffResetIssued) {
-            self.issue_save.pass().await;
-        }
-        self.inner.save_within_budgets(expected, record, events, budgets).await
-    }
-    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        self.inner.audit_page(scope, before, limit).await
-    }
-    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
-        self.inner.audit_chain().await
-    }
-    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
-        self.inner.prune_audit(before).await
-    }
-    async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
-        self.inner.assign_retailer(staff, retailer).await
-    }
-    async fn assigned_retailers(&self, staff: StaffId) -> StoreResult<Vec<RetailerId>> {
-        self.inner.assigned_retailers(staff).await
-    }
-    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
-        self.inner.login_failures(key).await
-    }
-    async fn swap_login_failures(
-        &self,
-        key: &ThrottleKey,
-        expected: LoginFailures,
-        new: LoginFailures,
-        retention: FailureRetention,
-    ) -> StoreResult<bool> {
-        self.inner.swap_login_failures(key, expected, new, retention).await
-    }
-    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
-        self.login_success.pass().await;
-        self.inner.clear_login_failures(key).await
-    }
-    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
-        self.inner.add_device(device, keep_per_contact).await
-    }
-    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
-        self.inner.device(digest).await
-    }
-    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
-        self.census.pass().await;
-        self.inner.hash_outside(prefixes).await
+        Ok(())
     }
 }
+
+type GatedStore = Hooked<StaffGates>;
 
 // ---------------------------------------------------------------------------------------
 // a mailer whose notice to one address hangs until released, then fails

@@ -15,20 +15,16 @@
 mod common;
 
 use customer_access::secrecy::SecretString;
-use customer_access::store::{BudgetCheck, OverBudget};
-use customer_access::{AuditRecord, AuditScope, ChainEnds, Timestamp};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use common::hooked::{Call, Hooked, Hooks};
 use common::{HOUR, Harness, fast_policy};
-use customer_access::store::{
-    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
-    StoreResult, StoredHash, ThrottleKey, UsernameKey,
-};
+use customer_access::store::{StoreResult, ThrottleKey};
 use customer_access::{
-    AccessService, AuditEvent, ContactId, DeviceToken, LoginOutcome, ManualClock, MemoryStore, RecordingMailer,
-    Retailer, RetailerId, SecurityPolicy, ServiceError, StaffId, Store,
+    AccessService, DeviceToken, LoginOutcome, ManualClock, MemoryStore, RecordingMailer, SecurityPolicy, ServiceError,
+    StaffId, Store,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -331,18 +327,17 @@ async fn bad_input_is_not_charged() {
 // ---------------------------------------------------------------------------------------
 // ABA on the compare-and-swap (held) and a back-dated reservation (fixed)
 
-/// A store that can hold one call of `login_failures` (read) or `swap_login_failures` (CAS)
-/// until released, to interleave other requests exactly.
+/// Gates that hold one call of `login_failures` (read) or `swap_login_failures` (CAS) until
+/// released, to interleave other requests exactly.
 #[derive(Clone, Debug, Default)]
-struct GatedStore {
-    inner: MemoryStore,
+struct ThrottleGates {
     hold_read: Arc<AtomicBool>,
     hold_swap: Arc<AtomicBool>,
     held: Arc<AtomicBool>,
     release: Arc<AtomicBool>,
 }
 
-impl GatedStore {
+impl ThrottleGates {
     async fn gate(&self, armed: &AtomicBool) {
         if armed.swap(false, Ordering::SeqCst) {
             self.held.store(true, Ordering::SeqCst);
@@ -359,88 +354,18 @@ impl GatedStore {
     }
 }
 
-impl Store for GatedStore {
-    async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
-        self.inner.create_retailer(name).await
-    }
-    async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
-        self.inner.retailer(id).await
-    }
-    async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
-        self.inner.retailers().await
-    }
-    async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
-        self.inner.create_contact(new, events).await
-    }
-    async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
-        self.inner.contact(id).await
-    }
-    async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
-        self.inner.contact_by_username(key).await
-    }
-    async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
-        self.inner.contacts_of_retailer(retailer).await
-    }
-    async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
-        self.inner.save(expected, record, events).await
-    }
-    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
-        self.inner.append_audit(events).await
-    }
-    async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
-        self.inner.audit_log(contact).await
-    }
-    async fn save_within_budgets(
-        &self,
-        expected: Revision,
-        record: &ContactRecord,
-        events: &[AuditEvent],
-        budgets: &[BudgetCheck],
-    ) -> StoreResult<Result<(), OverBudget>> {
-        self.inner.save_within_budgets(expected, record, events, budgets).await
-    }
-    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        self.inner.audit_page(scope, before, limit).await
-    }
-    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
-        self.inner.audit_chain().await
-    }
-    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
-        self.inner.prune_audit(before).await
-    }
-    async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
-        self.inner.assign_retailer(staff, retailer).await
-    }
-    async fn assigned_retailers(&self, staff: StaffId) -> StoreResult<Vec<RetailerId>> {
-        self.inner.assigned_retailers(staff).await
-    }
-    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
-        self.gate(&self.hold_read).await;
-        self.inner.login_failures(key).await
-    }
-    async fn swap_login_failures(
-        &self,
-        key: &ThrottleKey,
-        expected: LoginFailures,
-        new: LoginFailures,
-        retention: FailureRetention,
-    ) -> StoreResult<bool> {
-        self.gate(&self.hold_swap).await;
-        self.inner.swap_login_failures(key, expected, new, retention).await
-    }
-    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
-        self.inner.clear_login_failures(key).await
-    }
-    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
-        self.inner.add_device(device, keep_per_contact).await
-    }
-    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
-        self.inner.device(digest).await
-    }
-    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
-        self.inner.hash_outside(prefixes).await
+impl Hooks for ThrottleGates {
+    async fn before(&self, _: &MemoryStore, call: Call<'_>) -> StoreResult<()> {
+        match call {
+            Call::LoginFailures => self.gate(&self.hold_read).await,
+            Call::SwapLoginFailures => self.gate(&self.hold_swap).await,
+            _ => {}
+        }
+        Ok(())
     }
 }
+
+type GatedStore = Hooked<ThrottleGates>;
 
 type Gated = AccessService<GatedStore, RecordingMailer, ManualClock>;
 

@@ -1,21 +1,19 @@
 //! A store wrapper that injects failures: every call is counted, and a chosen call (or every
 //! save) fails with a chosen kind. Used to prove the service is all-or-nothing.
 
-use customer_access::Timestamp;
-use customer_access::store::{BudgetCheck, OverBudget};
-use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use customer_access::store::{
-    ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord, Revision,
-    StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey,
-};
-use customer_access::{AuditEvent, ContactId, MemoryStore, Retailer, RetailerId, StaffId, Store};
+use customer_access::MemoryStore;
+use customer_access::store::{StoreError, StoreErrorKind, StoreResult};
+
+use super::hooked::{Call, Hooked, Hooks};
+
+/// A memory store with [`Faults`].
+pub type FaultyStore = Hooked<Faults>;
 
 #[derive(Clone, Debug, Default)]
-pub struct FaultyStore {
-    pub inner: MemoryStore,
+pub struct Faults {
     calls: Arc<AtomicUsize>,
     saves: Arc<AtomicUsize>,
     /// Fail the call with this 1-based number (0: never).
@@ -26,7 +24,7 @@ pub struct FaultyStore {
     always_conflict: Arc<std::sync::atomic::AtomicBool>,
 }
 
-impl FaultyStore {
+impl Faults {
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
@@ -58,113 +56,15 @@ impl FaultyStore {
     }
 }
 
-impl Store for FaultyStore {
-    async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
+impl Hooks for Faults {
+    async fn before(&self, _: &MemoryStore, call: Call<'_>) -> StoreResult<()> {
         self.tick()?;
-        self.inner.create_retailer(name).await
-    }
-    async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
-        self.tick()?;
-        self.inner.retailer(id).await
-    }
-    async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
-        self.tick()?;
-        self.inner.retailers().await
-    }
-    async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
-        self.tick()?;
-        self.inner.create_contact(new, events).await
-    }
-    async fn contact(&self, id: ContactId) -> StoreResult<ContactRecord> {
-        self.tick()?;
-        self.inner.contact(id).await
-    }
-    async fn contact_by_username(&self, key: &UsernameKey) -> StoreResult<Option<ContactRecord>> {
-        self.tick()?;
-        self.inner.contact_by_username(key).await
-    }
-    async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
-        self.tick()?;
-        self.inner.contacts_of_retailer(retailer).await
-    }
-    async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
-        self.tick()?;
-        self.saves.fetch_add(1, Ordering::SeqCst);
-        if self.always_conflict.load(Ordering::SeqCst) {
-            return Err(StoreError::new(StoreErrorKind::Conflict));
+        if let Call::Save { .. } = call {
+            self.saves.fetch_add(1, Ordering::SeqCst);
+            if self.always_conflict.load(Ordering::SeqCst) {
+                return Err(StoreError::new(StoreErrorKind::Conflict));
+            }
         }
-        self.inner.save(expected, record, events).await
-    }
-    async fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
-        self.tick()?;
-        self.inner.append_audit(events).await
-    }
-    async fn audit_log(&self, contact: ContactId) -> StoreResult<Vec<AuditEvent>> {
-        self.tick()?;
-        self.inner.audit_log(contact).await
-    }
-    async fn save_within_budgets(
-        &self,
-        expected: Revision,
-        record: &ContactRecord,
-        events: &[AuditEvent],
-        budgets: &[BudgetCheck],
-    ) -> StoreResult<Result<(), OverBudget>> {
-        self.tick()?;
-        self.saves.fetch_add(1, Ordering::SeqCst);
-        if self.always_conflict.load(Ordering::SeqCst) {
-            return Err(StoreError::new(StoreErrorKind::Conflict));
-        }
-        self.inner.save_within_budgets(expected, record, events, budgets).await
-    }
-    async fn audit_page(&self, scope: &AuditScope, before: Option<u64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        self.tick()?;
-        self.inner.audit_page(scope, before, limit).await
-    }
-    async fn audit_chain(&self) -> StoreResult<ChainEnds> {
-        self.tick()?;
-        self.inner.audit_chain().await
-    }
-    async fn prune_audit(&self, before: Timestamp) -> StoreResult<ChainEnds> {
-        self.tick()?;
-        self.inner.prune_audit(before).await
-    }
-    async fn assign_retailer(&self, staff: StaffId, retailer: RetailerId) -> StoreResult<()> {
-        self.tick()?;
-        self.inner.assign_retailer(staff, retailer).await
-    }
-    async fn assigned_retailers(&self, staff: StaffId) -> StoreResult<Vec<RetailerId>> {
-        self.tick()?;
-        self.inner.assigned_retailers(staff).await
-    }
-    async fn login_failures(&self, key: &ThrottleKey) -> StoreResult<LoginFailures> {
-        self.tick()?;
-        self.inner.login_failures(key).await
-    }
-    async fn swap_login_failures(
-        &self,
-        key: &ThrottleKey,
-        expected: LoginFailures,
-        new: LoginFailures,
-        retention: FailureRetention,
-    ) -> StoreResult<bool> {
-        self.tick()?;
-        self.inner.swap_login_failures(key, expected, new, retention).await
-    }
-    async fn clear_login_failures(&self, key: &ThrottleKey) -> StoreResult<()> {
-        self.tick()?;
-        self.inner.clear_login_failures(key).await
-    }
-    async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
-        self.tick()?;
-        self.inner.add_device(device, keep_per_contact).await
-    }
-    async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {
-        self.tick()?;
-        self.inner.hash_outside(prefixes).await
-    }
-    async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
-        self.tick()?;
-        self.inner.device(digest).await
+        Ok(())
     }
 }

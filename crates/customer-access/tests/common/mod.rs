@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod faulty;
+pub mod hooked;
 
 use std::time::Duration;
 
