@@ -135,6 +135,7 @@ async fn invite(
         username: username.to_owned(),
         email: format!("{username}@corner-shop.example"),
         display_name: name.to_owned(),
+        preferences: Default::default(),
     };
     service.invite(admin, &new).await
 }

@@ -50,6 +50,7 @@ pub(crate) async fn seed_demo_data(store: &SqliteStore) -> Result<(), Box<dyn st
             username: username.into(),
             email: format!("{username}@example.com"),
             display_name: name.into(),
+            preferences: Default::default(),
         };
         let contact = seeding.invite(&admin, &new).await?;
         if username == "dora.expired" {

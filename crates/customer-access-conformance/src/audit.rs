@@ -242,6 +242,7 @@ pub async fn staff_reset_budget_through_the_service<S: Store>(store: S) {
             username: format!("reset{i}"),
             email: format!("reset{i}@shop.example"),
             display_name: "Reset".to_owned(),
+            preferences: Default::default(),
         };
         contacts.push(service.invite(&admin, &new).await.unwrap().id);
     }

@@ -30,6 +30,10 @@ pub(crate) fn new_contact(retailer: RetailerId, username: &str) -> NewContactRec
         email: EmailAddress::parse(&format!("{}@shop.example", key(username).as_str().replace('@', "."))).unwrap(),
         display_name: "Ånna Berg ✓".to_owned(),
         login_enabled: true,
+        preferences: customer_access::i18n::Preferences::new(
+            "de-CH".parse().unwrap(),
+            "Europe/Zurich".parse().unwrap(),
+        ),
         credentials: Credentials {
             revision: Revision(0),
             credential_version: CredentialVersion(3),

@@ -35,6 +35,8 @@ macro_rules! __with_checks {
             audit_pages_by_scope => "audit_page: exactly the scope's events, newest first, continued by `before` (exclusive)",
             audit_retention_keeps_the_chain_verifiable => "prune_audit: keeps the last event before the cut as the base, removes the older ones; the chain stays verifiable",
             budgets_hold_under_concurrency => "Budgets in the write: of concurrent budgeted saves no more succeed than the budget allows; a refused one writes nothing",
+            preferences_round_trip => "Exact round trips of languages and time zones: a contact's through create and save, a retailer's replaced with its audit event in one write; an unknown retailer is NotFound and writes nothing",
+            emails_follow_the_contact_then_the_retailer => "Through the service: e-mails in the contact's language and time zone, else the retailer's; staff and contact changes audited",
             staff_reset_budget_through_the_service => "Through the service: 20 concurrent resets from one iPad against a budget of 5 give exactly 5, the rest refused, audited and alerted",
         }
     };

@@ -23,6 +23,7 @@ pub async fn invite_to_change_ticket<S: Store, C: Clock>(
         username: username.to_owned(),
         email: format!("{username}@shop.example"),
         display_name: username.to_owned(),
+        preferences: Default::default(),
     };
     let contact = service.invite(staff, &new).await.expect("invitation accepted");
     let temporary = service.mailer().last_temporary_password().expect("the invitation e-mailed a temporary password");

@@ -12,7 +12,7 @@
 //! 5 no difference is detectable at that sample size. Hash parameters are the cheap test ones,
 //! so any difference caused by the lookup is not hidden under Argon2's cost.
 
-use customer_access::store::{BudgetCheck, OverBudget};
+use customer_access::store::{BudgetCheck, OverBudget, Preferences};
 use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -134,6 +134,7 @@ forward! {
     create_retailer(name: &str) -> Retailer;
     retailer(id: RetailerId) -> Retailer;
     retailers() -> Vec<Retailer>;
+    set_retailer_preferences(id: RetailerId, preferences: &Preferences, events: &[AuditEvent]) -> Retailer;
     create_contact(new: &NewContactRecord, events: &[AuditEvent]) -> ContactRecord;
     contact(id: ContactId) -> ContactRecord;
     contact_by_username(key: &UsernameKey) -> Option<ContactRecord>;

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use customer_access::Timestamp;
-use customer_access::store::{BudgetCheck, OverBudget};
+use customer_access::store::{BudgetCheck, OverBudget, Preferences};
 use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -80,6 +80,14 @@ impl Store for CheckThenWrite {
     }
     async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
         self.inner.retailers().await
+    }
+    async fn set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> StoreResult<Retailer> {
+        self.inner.set_retailer_preferences(id, preferences, events).await
     }
     async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
         if self.taken(&new.username_key).await {

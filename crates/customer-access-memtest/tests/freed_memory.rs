@@ -113,6 +113,7 @@ fn the_service_flows_leave_no_secret_in_freed_memory() {
         email: "anna@shop.example".into(),
         // Characters the HTML body escapes, so the escaping path runs.
         display_name: "Anna <Berg> & Co".into(),
+        preferences: Default::default(),
     };
     // Filled in by the flow through references: the flow's future may be boxed (tokio boxes
     // large ones) and freed in the period, and must not carry copies of its own.

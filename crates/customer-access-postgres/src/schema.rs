@@ -16,10 +16,11 @@ pub(crate) const MIGRATIONS: &[MigrationSource] = &[
     (4, "email hold", include_str!("../migrations/0004_email_hold.sql")),
     (5, "decoy contact", include_str!("../migrations/0005_decoy_contact.sql")),
     (6, "audit chain", include_str!("../migrations/0006_audit_chain.sql")),
+    (7, "preferences", include_str!("../migrations/0007_preferences.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// A PostgreSQL schema to hold the tables, so they can live beside an application's own:
 /// 1 to 63 characters of `a-z`, `0-9` and `_`, not starting with a digit.

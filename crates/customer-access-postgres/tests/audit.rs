@@ -75,6 +75,7 @@ async fn two_instances_keep_one_chain_and_one_budget() {
             username: format!("contact{i}"),
             email: format!("c{i}@shop.example"),
             display_name: "C".to_owned(),
+            preferences: Default::default(),
         };
         contacts.push(a.invite(&admin, &new).await.unwrap().id);
     }

@@ -143,6 +143,7 @@ async fn a_killed_connection_fails_cleanly_and_stores_nothing() {
         username: "anna".into(),
         email: "anna@shop.example".into(),
         display_name: "Anna".into(),
+        preferences: Default::default(),
     };
     let anna = service.invite(&admin, &new).await.unwrap();
     let before = store.contact(anna.id).await.unwrap();

@@ -3,7 +3,10 @@
 
 use customer_access::mailer::{MailError, MailErrorKind, OutgoingMessage};
 use lettre::Message;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
+
+const CONTENT_LANGUAGE: HeaderName = HeaderName::new_from_ascii_str("Content-Language");
 
 /// A message that cannot be sent as given. Nothing was sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -85,7 +88,9 @@ fn message_id(sender: &Sender) -> Result<String, MessageError> {
     Ok(format!("<{}@{}>", base16ct::lower::encode_string(&random), sender.mailbox.email.domain()))
 }
 
-/// A multipart (plain text + HTML) message with Date, Message-ID, From, To and Subject.
+/// A multipart (plain text + HTML) message with Date, Message-ID, From, To, Subject and
+/// Content-Language (the language the core wrote it in; a validated tag of letters, digits
+/// and `-`, so no header can be injected through it).
 pub(crate) fn build(sender: &Sender, message: &OutgoingMessage) -> Result<Message, MessageError> {
     let to = mailbox(message.to.as_str(), &message.to_name, "to")?;
     check_header(&message.subject, "subject")?;
@@ -95,6 +100,7 @@ pub(crate) fn build(sender: &Sender, message: &OutgoingMessage) -> Result<Messag
         .subject(message.subject.clone())
         .date_now()
         .message_id(Some(message_id(sender)?))
+        .raw_header(HeaderValue::new(CONTENT_LANGUAGE, message.language.as_str().to_owned()))
         .multipart(MultiPart::alternative_plain_html(message.text_body().to_owned(), message.html_body().to_owned()))
         .map_err(|_| MessageError::Build)
 }

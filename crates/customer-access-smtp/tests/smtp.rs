@@ -55,6 +55,7 @@ async fn service_with_contact(mailer: SmtpMailer, include_username: bool) -> (Se
         email: EmailAddress::parse("anna@corner-shop.example").unwrap(),
         display_name: "Anna Berg".into(),
         login_enabled: true,
+        preferences: Default::default(),
         credentials: customer_access::store::Credentials::empty(),
     };
     let contact = store.create_contact(&record, &[]).await.unwrap().contact;
@@ -162,6 +163,7 @@ fn message(to_name: &str, subject: &str) -> OutgoingMessage {
         text: SecretString::from("hello".to_owned()),
         html: SecretString::from("<p>hello</p>".to_owned()),
         kind: MessageKind::PasswordChanged,
+        language: customer_access::i18n::Locale::english(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! Rows to and from the core's column-shaped records (which do all validation), by column
 //! name, so a statement's column order never matters.
 
-use customer_access::store::columns::{AuditColumns, ChainColumns, ContactColumns, DeviceColumns, FailureColumns};
+use customer_access::store::columns::{
+    AuditColumns, ChainColumns, ContactColumns, DeviceColumns, FailureColumns, RetailerColumns,
+};
 use sqlx::query::Query;
 use sqlx::{Database, Encode, Row, Type};
 
@@ -26,6 +28,8 @@ where
             .bind(c.email)
             .bind(c.display_name)
             .bind(c.login_enabled)
+            .bind(c.locale)
+            .bind(c.time_zone)
             .bind(c.revision)
             .bind(c.credential_version)
             .bind(c.password_hash)
@@ -46,6 +50,7 @@ where
 /// type, so that the decoding bounds are written once, on its one implementation.
 pub(crate) trait ReadColumns {
     fn contact(&self) -> Result<ContactColumns, sqlx::Error>;
+    fn retailer(&self) -> Result<RetailerColumns, sqlx::Error>;
     fn audit(&self) -> Result<AuditColumns, sqlx::Error>;
     fn device(&self) -> Result<DeviceColumns, sqlx::Error>;
     fn failures(&self) -> Result<FailureColumns, sqlx::Error>;
@@ -69,6 +74,8 @@ where
             email: self.try_get("email")?,
             display_name: self.try_get("display_name")?,
             login_enabled: self.try_get("login_enabled")?,
+            locale: self.try_get("locale")?,
+            time_zone: self.try_get("time_zone")?,
             revision: self.try_get("revision")?,
             credential_version: self.try_get("credential_version")?,
             password_hash: self.try_get("password_hash")?,
@@ -82,6 +89,15 @@ where
             reset_window_count: self.try_get("reset_window_count")?,
             hold_previous_email: self.try_get("hold_previous_email")?,
             hold_until: self.try_get("hold_until")?,
+        })
+    }
+
+    fn retailer(&self) -> Result<RetailerColumns, sqlx::Error> {
+        Ok(RetailerColumns {
+            id: self.try_get("id")?,
+            name: self.try_get("name")?,
+            locale: self.try_get("locale")?,
+            time_zone: self.try_get("time_zone")?,
         })
     }
 

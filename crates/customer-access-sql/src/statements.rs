@@ -6,13 +6,15 @@
 use std::sync::Arc;
 
 /// The writable contact columns, in the order [`bind_contact`](crate::rows) binds them as
-/// `$1..$18` in the INSERT and the UPDATE.
-pub(crate) const CONTACT_FIELDS: [&str; 18] = [
+/// `$1..$20` in the INSERT and the UPDATE.
+pub(crate) const CONTACT_FIELDS: [&str; 20] = [
     "username",
     "username_key",
     "email",
     "display_name",
     "login_enabled",
+    "locale",
+    "time_zone",
     "revision",
     "credential_version",
     "password_hash",
@@ -50,8 +52,10 @@ pub struct Statements {
     pub insert_retailer: Arc<str>,
     pub retailer: Arc<str>,
     pub retailers: Arc<str>,
-    /// Binds the writable contact columns (`username` to `hold_until`, in table order) as
-    /// `$1..$18` and the retailer as `$19`.
+    /// Binds locale `$1`, time zone `$2`, retailer `$3`; returns the row if it exists.
+    pub set_retailer_preferences: Arc<str>,
+    /// Binds the writable contact columns (`username` to `hold_until`, in
+    /// `CONTACT_FIELDS` order) as `$1..$20` and the retailer as `$21`.
     pub insert_contact: Arc<str>,
     pub contact_by_id: Arc<str>,
     /// The contact with username key `$1`, or else the decoy row (key `$2`). Either way the
@@ -61,8 +65,8 @@ pub struct Statements {
     /// costs the same too.
     pub contact_by_key: Arc<str>,
     pub contacts_of_retailer: Arc<str>,
-    /// Binds the contact fields as `$1..$18`, the id as `$19` and the expected revision as
-    /// `$20`; returns the id only if the row was updated.
+    /// Binds the contact fields as `$1..$20`, the id as `$21` and the expected revision as
+    /// `$22`; returns the id only if the row was updated.
     pub update_contact: Arc<str>,
     pub contact_exists: Arc<str>,
     /// Binds the ten audit columns (`seq` to `kind`, in the order the statement names them)
@@ -124,12 +128,19 @@ impl Statements {
         let assignments = assignments.join(", ");
         let q = |text: String| Arc::<str>::from(text.replace("{p}", prefix));
         let audit_columns = AUDIT_FIELDS.join(", ");
+        // The first parameter after the contact fields.
+        let after = CONTACT_FIELDS.len() + 1;
         Self {
             insert_retailer: q("INSERT INTO {p}retailers (name) VALUES ($1) RETURNING id".into()),
-            retailer: q("SELECT id, name FROM {p}retailers WHERE id = $1 AND id <> 0".into()),
-            retailers: q("SELECT id, name FROM {p}retailers WHERE id <> 0 ORDER BY id".into()),
+            retailer: q("SELECT id, name, locale, time_zone FROM {p}retailers WHERE id = $1 AND id <> 0".into()),
+            retailers: q("SELECT id, name, locale, time_zone FROM {p}retailers WHERE id <> 0 ORDER BY id".into()),
+            set_retailer_preferences: q(
+                "UPDATE {p}retailers SET locale = $1, time_zone = $2 WHERE id = $3 AND id <> 0 \
+                 RETURNING id, name, locale, time_zone"
+                    .into(),
+            ),
             insert_contact: q(format!(
-                "INSERT INTO {{p}}contacts ({fields}, retailer_id) VALUES ({values}, $19) RETURNING id"
+                "INSERT INTO {{p}}contacts ({fields}, retailer_id) VALUES ({values}, ${after}) RETURNING id"
             )),
             contact_by_id: q(format!("SELECT {columns} FROM {{p}}contacts WHERE id = $1 AND id <> 0")),
             contact_by_key: q(format!(
@@ -141,7 +152,8 @@ impl Statements {
                 "SELECT {columns} FROM {{p}}contacts WHERE retailer_id = $1 AND id <> 0 ORDER BY id"
             )),
             update_contact: q(format!(
-                "UPDATE {{p}}contacts SET {assignments} WHERE id = $19 AND revision = $20 AND id <> 0 RETURNING id"
+                "UPDATE {{p}}contacts SET {assignments} WHERE id = ${after} AND revision = ${} AND id <> 0 RETURNING id",
+                after + 1
             )),
             contact_exists: q("SELECT id FROM {p}contacts WHERE id = $1 AND id <> 0".into()),
             insert_audit: q(format!(
@@ -256,10 +268,11 @@ mod tests {
     #[test]
     fn the_contact_statements_number_every_field_once() {
         let s = Statements::new("ca_");
-        for n in 1..=20 {
+        for n in 1..=22 {
             assert!(s.update_contact.contains(&format!("${n} ")) || s.update_contact.contains(&format!("${n},")));
         }
-        assert!(s.insert_contact.contains("$18, $19)"), "{}", s.insert_contact);
+        assert!(!s.update_contact.contains("$23"), "{}", s.update_contact);
+        assert!(s.insert_contact.contains("$20, $21)"), "{}", s.insert_contact);
         assert!(s.contact_by_key.contains("retailer_id, username, $1 AS username_key, email"), "{}", s.contact_by_key);
         assert!(!s.retailers.contains("{p}") && s.retailers.contains("FROM ca_retailers"));
     }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use customer_access::i18n::Preferences;
 use customer_access::store::columns::{ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
 use customer_access::store::{
     BudgetCheck, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord,
@@ -225,6 +226,29 @@ where
         Ok(id)
     }
 
+    async fn try_set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> Result<Retailer, Attempt> {
+        let mut tx = self.begin().await?;
+        let row = Self::query(&self.sql.set_retailer_preferences)
+            .bind(preferences.locale.as_ref().map(|l| l.as_str().to_owned()))
+            .bind(preferences.time_zone.as_ref().map(|z| z.as_str().to_owned()))
+            .bind(id.get())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(Attempt::Store(StoreError::new(StoreErrorKind::NotFound)));
+        };
+        let retailer = row.retailer()?.into_retailer().map_err(Attempt::Store)?;
+        // Retailer row first, chain second: the order every write takes its locks in.
+        self.append(&mut tx, events, None).await?;
+        tx.commit().await?;
+        Ok(retailer)
+    }
+
     async fn try_save(
         &self,
         expected: Revision,
@@ -355,24 +379,26 @@ where
             .await
             .map_err(map::<D>)?;
         let id: i64 = sqlx::Row::try_get(&row, "id").map_err(map::<D>)?;
-        Ok(Retailer { id: RetailerId::new(id), name: name.to_owned() })
+        Ok(Retailer { id: RetailerId::new(id), name: name.to_owned(), preferences: Preferences::default() })
     }
 
     async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
         let row = Self::query(&self.sql.retailer).bind(id.get()).fetch_one(&self.pool).await.map_err(map::<D>)?;
-        Ok(Retailer { id, name: sqlx::Row::try_get(&row, "name").map_err(map::<D>)? })
+        row.retailer().map_err(map::<D>)?.into_retailer()
     }
 
     async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
         let rows = Self::query(&self.sql.retailers).fetch_all(&self.pool).await.map_err(map::<D>)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Retailer {
-                    id: RetailerId::new(sqlx::Row::try_get(r, "id").map_err(map::<D>)?),
-                    name: sqlx::Row::try_get(r, "name").map_err(map::<D>)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| r.retailer().map_err(map::<D>)?.into_retailer()).collect()
+    }
+
+    async fn set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> StoreResult<Retailer> {
+        Self::retrying(|| self.try_set_retailer_preferences(id, preferences, events)).await
     }
 
     async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {

@@ -11,7 +11,8 @@ pub(crate) const MIGRATIONS: &[MigrationSource] = &[
     (4, "devices", include_str!("../migrations/0004_devices.sql")),
     (5, "email hold", include_str!("../migrations/0005_email_hold.sql")),
     (6, "audit chain", include_str!("../migrations/0006_audit_chain.sql")),
+    (7, "preferences", include_str!("../migrations/0007_preferences.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;

@@ -44,6 +44,7 @@ async fn setup(n: usize) -> Setup {
             username: format!("contact{i}"),
             email: format!("c{i}@shop.example"),
             display_name: "C".to_owned(),
+            preferences: Default::default(),
         };
         contacts.push(service.invite(&admin, &new).await.unwrap().id);
     }

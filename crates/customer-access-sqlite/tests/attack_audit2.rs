@@ -42,6 +42,7 @@ async fn events_deleted_just_after_the_kept_base_are_reported_missing() {
         username: format!("contact{i}"),
         email: format!("c{i}@shop.example"),
         display_name: "C".to_owned(),
+        preferences: Default::default(),
     };
     for i in 0..3 {
         service.invite(&admin, &invite(i)).await.unwrap();

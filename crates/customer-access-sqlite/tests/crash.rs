@@ -87,6 +87,7 @@ async fn killed_writers_leave_whole_operations_only() {
             username: format!("crash{i}"),
             email: format!("crash{i}@shop.example"),
             display_name: "Crash".into(),
+            preferences: Default::default(),
         };
         let contact = setup.invite(&admin, &new).await.unwrap();
         let LoginOutcome::PasswordChangeRequired { ticket } =

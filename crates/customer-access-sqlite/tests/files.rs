@@ -70,6 +70,7 @@ async fn everything_survives_closing_and_reopening() {
         username: "anna".into(),
         email: "anna@shop.example".into(),
         display_name: "Anna".into(),
+        preferences: Default::default(),
     };
     let anna = service.invite(&admin, &new).await.unwrap();
     let before = store.contact(anna.id).await.unwrap();
@@ -103,6 +104,7 @@ async fn no_secret_is_stored_in_plaintext() {
             username: name.into(),
             email: format!("{name}@shop.example"),
             display_name: name.into(),
+            preferences: Default::default(),
         };
         let c = service.invite(&admin, &new).await.unwrap();
         service.staff_reset(&admin, c.id, ResetOptions::default()).await.unwrap();

@@ -2,6 +2,7 @@
 
 use customer_access_policy::UsernameKey;
 
+use crate::i18n::Preferences;
 use crate::ids::{ContactId, RetailerId};
 use crate::input::EmailAddress;
 
@@ -12,6 +13,8 @@ pub struct Retailer {
     pub id: RetailerId,
     /// Company name, as shown to staff.
     pub name: String,
+    /// Language and time zone for its contacts who have none of their own.
+    pub preferences: Preferences,
 }
 
 /// One person at a retailer who logs in to the website.
@@ -31,6 +34,8 @@ pub struct Contact {
     pub display_name: String,
     /// Whether the contact may log in at all.
     pub login_enabled: bool,
+    /// The language and time zone of its e-mails and pages (unset: the retailer's).
+    pub preferences: Preferences,
 }
 
 /// The username key a removed contact's row keeps: `removed.<id>` filled with `.` to this

@@ -38,7 +38,7 @@ use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::mailer::{MailError, Mailer, OutgoingMessage};
-use crate::store::{FailureRetention, LoginFailures, NewContactRecord, Store, StoreResult, ThrottleKey};
+use crate::store::{FailureRetention, LoginFailures, NewContactRecord, Preferences, Store, StoreResult, ThrottleKey};
 
 /// A boxed, `Send` future borrowing for `'a`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -51,6 +51,11 @@ macro_rules! with_store_methods {
             create_retailer(name: &$lt str) -> Retailer;
             retailer(id: RetailerId) -> Retailer;
             retailers() -> Vec<Retailer>;
+            set_retailer_preferences(
+                id: RetailerId,
+                preferences: &$lt Preferences,
+                events: &$lt [AuditEvent]
+            ) -> Retailer;
             create_contact(new: &$lt NewContactRecord, events: &$lt [AuditEvent]) -> ContactRecord;
             contact(id: ContactId) -> ContactRecord;
             contact_by_username(key: &$lt UsernameKey) -> Option<ContactRecord>;

@@ -3,9 +3,9 @@
 use customer_access_policy::{ConfigError, PasswordViolations};
 
 use crate::hashing::HashError;
+use crate::i18n::TranslationError;
 use crate::input::InputError;
 use crate::mailer::MailError;
-use crate::message::TemplateError;
 use crate::store::{StoreError, StoreErrorKind};
 
 /// Why a service call did not succeed. Variants are chosen so a caller can act on them; none
@@ -93,9 +93,10 @@ pub enum ServiceError {
     /// The service was configured with an invalid security policy.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The service was configured with an invalid template.
+    /// The service was configured with a message catalog that could send a broken e-mail
+    /// ([`MessageCatalog::check`](crate::MessageCatalog::check)).
     #[error(transparent)]
-    Template(#[from] TemplateError),
+    Translation(#[from] TranslationError),
 }
 
 impl From<StoreError> for ServiceError {

@@ -14,6 +14,9 @@ pub enum InputError {
     /// The e-mail address is not acceptable.
     #[error("invalid e-mail address: {0}")]
     Email(#[source] EmailError),
+    /// A language tag or time-zone name is not acceptable.
+    #[error("invalid {0}")]
+    Preferences(#[from] crate::i18n::PreferencesError),
     /// A text field (display name, retailer name, device id) is not acceptable.
     #[error("invalid {field}: {problem}")]
     Text {

@@ -33,6 +33,7 @@
 //!     username: "anna.berg".into(),
 //!     email: "anna@corner-shop.example".into(),
 //!     display_name: "Anna Berg".into(),
+//!     preferences: Default::default(),
 //! }).await?;
 //!
 //! // The sales admin resets Anna's password; the temporary password goes only to Anna.
@@ -66,6 +67,7 @@ mod domain;
 mod erased;
 mod error;
 pub mod hashing;
+pub mod i18n;
 mod ids;
 mod input;
 mod kinded;
@@ -98,7 +100,7 @@ pub use ids::{ContactId, DeviceId, RetailerId, StaffId};
 pub use input::{EmailAddress, EmailError, InputError, TextProblem};
 pub use mailer::Mailer;
 pub use memory::MemoryStore;
-pub use message::{Template, TemplateError, Templates};
+pub use message::{EffectivePreferences, MessageCatalog};
 pub use recording::RecordingMailer;
 pub use service::{
     AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_AUDIT_PAGE, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged,

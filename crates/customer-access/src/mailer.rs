@@ -42,6 +42,8 @@ pub struct OutgoingMessage {
     pub html: SecretString,
     /// What the message is for.
     pub kind: MessageKind,
+    /// The language it is written in (for a `Content-Language` header).
+    pub language: crate::i18n::Locale,
 }
 
 impl OutgoingMessage {
@@ -62,6 +64,7 @@ impl fmt::Debug for OutgoingMessage {
             .field("to", &self.to)
             .field("kind", &self.kind)
             .field("subject", &self.subject)
+            .field("language", &self.language)
             .finish_non_exhaustive()
     }
 }

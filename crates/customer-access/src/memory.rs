@@ -11,6 +11,7 @@ use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, Revision, StoredHash};
 use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
+use crate::i18n::Preferences;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::store::{
     FailureRetention, LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult, ThrottleKey,
@@ -140,7 +141,8 @@ impl State {
 impl Store for MemoryStore {
     async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
         let mut s = self.lock();
-        let retailer = Retailer { id: RetailerId::new(s.next_id()), name: name.to_owned() };
+        let retailer =
+            Retailer { id: RetailerId::new(s.next_id()), name: name.to_owned(), preferences: Preferences::default() };
         s.retailers.insert(retailer.id, retailer.clone());
         Ok(retailer)
     }
@@ -151,6 +153,20 @@ impl Store for MemoryStore {
 
     async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
         Ok(self.lock().retailers.values().cloned().collect())
+    }
+
+    async fn set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> StoreResult<Retailer> {
+        let mut s = self.lock();
+        let retailer = s.retailers.get_mut(&id).ok_or_else(not_found)?;
+        retailer.preferences = preferences.clone();
+        let retailer = retailer.clone();
+        s.append(events.iter().cloned());
+        Ok(retailer)
     }
 
     async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {

@@ -27,6 +27,7 @@ fn copy(m: &OutgoingMessage) -> OutgoingMessage {
         text: SecretString::from(m.text.expose_secret().to_owned()),
         html: SecretString::from(m.html.expose_secret().to_owned()),
         kind: m.kind,
+        language: m.language.clone(),
     }
 }
 
@@ -50,13 +51,15 @@ impl RecordingMailer {
         self.lock().sent.last().map(copy)
     }
 
-    /// The temporary password in the most recent message, read from the default templates'
-    /// `Temporary password: ...` line (custom templates may word it otherwise).
+    /// The temporary password in the most recent message, in any language: read from the
+    /// HTML body's `<code class="temporary-password">` element.
     pub fn last_temporary_password(&self) -> Option<SecretString> {
         let state = self.lock();
-        let text = state.sent.last()?.text.expose_secret();
-        let line = text.lines().find_map(|l| l.strip_prefix("Temporary password: "))?;
-        Some(SecretString::from(line.trim().to_owned()))
+        let html = state.sent.last()?.html.expose_secret();
+        let (_, after) = html.split_once("<code class=\"temporary-password\">")?;
+        let (password, _) = after.split_once("</code>")?;
+        // The temporary password alphabet has nothing HTML escapes.
+        Some(SecretString::from(password.to_owned()))
     }
 
     /// From now on, fail every send with `kind` (`None`: accept again).

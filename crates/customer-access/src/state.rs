@@ -12,6 +12,7 @@ use crate::clock::Timestamp;
 use crate::credential::{
     ContactRecord, EmailHold, ResetWindow, StoredHash, TemporaryCredential, TicketDigest, TicketRecord,
 };
+use crate::i18n::Preferences;
 use crate::input::EmailAddress;
 use crate::store::LoginFailures;
 
@@ -218,6 +219,19 @@ pub(crate) fn change_email(
     Transition { record: next, events }
 }
 
+/// Set the contact's language and time zone. Nothing about its login changes.
+pub(crate) fn change_preferences(
+    record: &ContactRecord,
+    preferences: Preferences,
+    now: Timestamp,
+    actor: &Actor,
+) -> Transition {
+    let mut next = begin(record);
+    next.contact.preferences = preferences;
+    let events = vec![event(now, actor, &next, AuditKind::PreferencesChanged)];
+    Transition { record: next, events }
+}
+
 /// Undo a staff e-mail change whose notice to `told` (the address before the hold) could
 /// not be sent: the address goes back to `told`, and whatever temporary password or ticket
 /// is pending (possibly mailed to the new address meanwhile) is withdrawn. It applies while
@@ -355,6 +369,7 @@ mod tests {
                 email: EmailAddress::parse("anna@shop.example").unwrap(),
                 display_name: "Anna".into(),
                 login_enabled: true,
+                preferences: Preferences::default(),
             },
             credentials: Credentials { password: Some(StoredHash::from_phc("current")), ..Credentials::empty() },
         }

@@ -49,6 +49,7 @@ async fn removing_and_reinviting_a_username_does_not_escape_the_reset_budget() {
             username: username.clone(),
             email: "thief@evil.example".to_owned(),
             display_name: "Valued Contact".to_owned(),
+            preferences: Default::default(),
         };
         if h.service.invite(&thief, &again).await.is_ok() {
             handed_over.push(username.clone());
@@ -101,6 +102,7 @@ async fn an_ipad_users_own_log_does_not_tell_missing_contacts_from_foreign_ones(
                 username: "foreign".to_owned(),
                 email: "foreign@elsewhere.example".to_owned(),
                 display_name: "F".to_owned(),
+                preferences: Default::default(),
             },
         )
         .await

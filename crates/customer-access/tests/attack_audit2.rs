@@ -53,6 +53,7 @@ async fn renaming_and_reinviting_a_username_does_not_escape_the_reset_budget() {
             username: username.clone(),
             email: "thief@evil.example".to_owned(),
             display_name: "Valued Contact".to_owned(),
+            preferences: Default::default(),
         };
         if h.service.invite(&thief, &again).await.is_ok() {
             handed_over.push(username.clone());

@@ -85,8 +85,13 @@ async fn anna<S: Store, M: Mailer, C: customer_access::Clock>(
     last_temp: impl Fn() -> String,
 ) -> ContactId {
     let shop = service.create_retailer(admin, "Shop").await.unwrap();
-    let new =
-        NewContact { retailer: shop.id, username: "anna".into(), email: VICTIM.into(), display_name: "Anna".into() };
+    let new = NewContact {
+        retailer: shop.id,
+        username: "anna".into(),
+        email: VICTIM.into(),
+        display_name: "Anna".into(),
+        preferences: Default::default(),
+    };
     let anna = service.invite(admin, &new).await.unwrap();
     let LoginOutcome::PasswordChangeRequired { ticket } =
         service.login("anna", &SecretString::from(last_temp())).await.unwrap()

@@ -128,8 +128,13 @@ async fn setup() -> Setup {
     let service = AccessService::new(store.clone(), mailer.clone(), clock.clone(), fast_policy()).unwrap();
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let shop = service.create_retailer(&admin, "Shop").await.unwrap();
-    let new =
-        NewContact { retailer: shop.id, username: "anna".into(), email: VICTIM.into(), display_name: "Anna".into() };
+    let new = NewContact {
+        retailer: shop.id,
+        username: "anna".into(),
+        email: VICTIM.into(),
+        display_name: "Anna".into(),
+        preferences: Default::default(),
+    };
     let anna = service.invite(&admin, &new).await.unwrap();
     let temp = mailer.inner.last_temporary_password().unwrap();
     let temp = customer_access::secrecy::ExposeSecret::expose_secret(&temp).to_owned();
@@ -477,6 +482,7 @@ async fn version_less_hashes_do_not_exhaust_the_census() {
             username: name.clone(),
             email: format!("{name}@shop.example"),
             display_name: "Legacy".into(),
+            preferences: Default::default(),
         };
         let c = s.service.invite(&s.admin, &new).await.unwrap();
         let h = hash_with(64, 1, &format!("{name}-Pass-1")).await;
@@ -490,6 +496,7 @@ async fn version_less_hashes_do_not_exhaust_the_census() {
         username: "bert".into(),
         email: "bert@shop.example".into(),
         display_name: "Bert".into(),
+        preferences: Default::default(),
     };
     let bert = s.service.invite(&s.admin, &new).await.unwrap();
     set_password_hash(&s.store.inner, bert.id, hash_with(1024, 4, "bert-Pass-1").await).await;

@@ -382,6 +382,7 @@ async fn gated() -> (Gated, GatedStore, ManualClock) {
         username: "anna".into(),
         email: "anna@shop.example".into(),
         display_name: "Anna".into(),
+        preferences: Default::default(),
     };
     service.invite(&admin, &new).await.unwrap();
     let temp = mailer.last_temporary_password().unwrap();

@@ -57,6 +57,7 @@ async fn every_entry_point_refuses_hostile_input_without_changing_anything() {
             username: username.to_owned(),
             email: email.to_owned(),
             display_name: name.to_owned(),
+            preferences: Default::default(),
         };
 
         // Usernames: typed input errors (the confusable and dotless ones included).
@@ -132,6 +133,7 @@ async fn every_entry_point_refuses_hostile_input_without_changing_anything() {
         username: "orphan".into(),
         email: "orphan@shop.example".into(),
         display_name: "Orphan".into(),
+        preferences: Default::default(),
     };
     assert!(matches!(s.invite(&admin, &orphan).await, Err(ServiceError::RetailerNotFound)));
     let forged = format!("999999.{}", "A".repeat(43));

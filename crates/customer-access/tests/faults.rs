@@ -25,6 +25,7 @@ async fn setup() -> (Service, FaultyStore, RecordingMailer, customer_access::Con
         username: "anna".into(),
         email: "anna@shop.example".into(),
         display_name: "Anna".into(),
+        preferences: Default::default(),
     };
     let anna = service.invite(&admin, &new).await.unwrap();
     let temp = temporary(&mailer);
@@ -88,6 +89,7 @@ async fn every_flow_is_all_or_nothing_under_store_failures() -> Result<(), Servi
                             username: "bert".into(),
                             email: "bert@shop.example".into(),
                             display_name: "Bert".into(),
+                            preferences: Default::default(),
                         };
                         service.invite(&admin, &new).await.map(drop)
                     }

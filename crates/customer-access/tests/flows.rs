@@ -370,6 +370,7 @@ async fn bad_input_is_refused_before_any_hashing() {
         username: "carl".into(),
         email: "carl@shop.example\r\nBcc: all@evil.example".into(),
         display_name: "Carl".into(),
+        preferences: Default::default(),
     };
     assert!(matches!(h.service.invite(&h.admin, &bad).await, Err(ServiceError::Input(InputError::Email(_)))));
     assert_eq!(h.store.all_records().len(), 1, "nothing stored");

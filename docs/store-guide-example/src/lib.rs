@@ -7,7 +7,7 @@
 //!
 //! | key | value |
 //! | --- | --- |
-//! | `retailer/{id}` | the name |
+//! | `retailer/{id}` | `RetailerColumns` as JSON: name, language, time zone |
 //! | `contact/{id}` | `ContactColumns` as JSON; id 0 is the decoy |
 //! | `username/{key}` | the contact id: the unique index |
 //! | `audit/chain` | `ChainColumns` as JSON: head and base; every audited write is conditioned on its version |
@@ -20,8 +20,9 @@
 
 pub mod kv;
 
+use customer_access::i18n::Preferences;
 use customer_access::store::columns::{
-    AuditColumns, ChainColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns,
+    AuditColumns, ChainColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns, RetailerColumns,
 };
 use customer_access::store::{
     BudgetCheck, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord,
@@ -54,6 +55,10 @@ fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 
 fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
     serde_json::from_slice(bytes).map_err(corrupt)
+}
+
+fn retailer_key(id: i64) -> String {
+    format!("retailer/{id:020}")
 }
 
 fn contact_key(id: i64) -> String {
@@ -250,6 +255,31 @@ impl KvStore {
         Ok(self.kv.commit(txn).then_some(()))
     }
 
+    /// One attempt at [`Store::set_retailer_preferences`]: the retailer's document and the
+    /// events in one transaction, conditioned on both being unchanged since read.
+    fn try_set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> StoreResult<Option<Retailer>> {
+        let key = retailer_key(id.get());
+        let (Some(document), version) = self.kv.get(&key) else {
+            return Err(err(StoreErrorKind::NotFound));
+        };
+        if id.get() == DECOY_CONTACT_ID {
+            return Err(err(StoreErrorKind::NotFound));
+        }
+        let mut retailer = parse::<RetailerColumns>(&document)?.into_retailer()?;
+        retailer.preferences = preferences.clone();
+        let mut txn = Txn {
+            checks: vec![(key.clone(), version)],
+            writes: vec![(key, Some(json(&RetailerColumns::from_retailer(&retailer))))],
+        };
+        self.append_chained(&mut txn, events, None, &[])?.map_err(unbudgeted)?;
+        Ok(self.kv.commit(txn).then_some(retailer))
+    }
+
     /// One attempt at [`Store::save_within_budgets`] (and [`Store::save`], with no budgets):
     /// `Ok(None)` when the commit lost a race.
     fn try_save(
@@ -379,18 +409,15 @@ impl KvStore {
 impl Store for KvStore {
     async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
         let id = i64::try_from(self.kv.next_number()).map_err(corrupt)?;
-        self.kv.commit(Txn {
-            checks: vec![],
-            writes: vec![(format!("retailer/{id:020}"), Some(name.as_bytes().to_vec()))],
-        });
-        Ok(Retailer { id: RetailerId::new(id), name: name.to_owned() })
+        let retailer = Retailer { id: RetailerId::new(id), name: name.to_owned(), preferences: Preferences::default() };
+        let document = json(&RetailerColumns::from_retailer(&retailer));
+        self.kv.commit(Txn { checks: vec![], writes: vec![(retailer_key(id), Some(document))] });
+        Ok(retailer)
     }
 
     async fn retailer(&self, id: RetailerId) -> StoreResult<Retailer> {
-        match self.kv.get(&format!("retailer/{:020}", id.get())) {
-            (Some(name), _) if id.get() != DECOY_CONTACT_ID => {
-                Ok(Retailer { id, name: String::from_utf8(name).map_err(corrupt)? })
-            }
+        match self.kv.get(&retailer_key(id.get())) {
+            (Some(document), _) if id.get() != DECOY_CONTACT_ID => parse::<RetailerColumns>(&document)?.into_retailer(),
             _ => Err(err(StoreErrorKind::NotFound)),
         }
     }
@@ -399,11 +426,17 @@ impl Store for KvStore {
         self.kv
             .scan("retailer/")
             .into_iter()
-            .map(|(key, name)| {
-                let id = key["retailer/".len()..].parse().map_err(corrupt)?;
-                Ok(Retailer { id: RetailerId::new(id), name: String::from_utf8(name).map_err(corrupt)? })
-            })
+            .map(|(_, document)| parse::<RetailerColumns>(&document)?.into_retailer())
             .collect()
+    }
+
+    async fn set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> StoreResult<Retailer> {
+        until_committed(|| self.try_set_retailer_preferences(id, preferences, events))
     }
 
     async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {

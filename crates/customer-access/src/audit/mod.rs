@@ -125,6 +125,10 @@ audit_kinds! {
     /// member, their iPad or the retailer had used up its reset budget
     /// (`SecurityPolicy::staff_reset_budgets`). Nothing changed.
     ResetBudgetExceeded => "reset_budget_exceeded",
+    /// The contact's language or time zone was set (by staff or the contact).
+    PreferencesChanged => "preferences_changed",
+    /// Staff set a retailer's default language or time zone (no contact).
+    RetailerPreferencesChanged => "retailer_preferences_changed",
 }
 
 /// A stored audit code this version does not know.

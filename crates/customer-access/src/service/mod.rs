@@ -6,6 +6,7 @@ mod budget;
 mod census;
 mod login;
 mod password;
+mod preferences;
 mod reset;
 mod staff;
 mod throttle;
@@ -25,7 +26,7 @@ use crate::hashing::HashPool;
 use crate::ids::{ContactId, RetailerId};
 use crate::input::InputError;
 use crate::mailer::Mailer;
-use crate::message::Templates;
+use crate::message::MessageCatalog;
 use crate::state::Transition;
 use crate::store::{Store, StoreErrorKind};
 
@@ -53,7 +54,7 @@ struct Inner<S, M, C> {
     mailer: M,
     clock: C,
     policy: SecurityPolicy,
-    templates: Templates,
+    messages: MessageCatalog,
     hasher: HashPool,
     /// Stands in for the record of an unknown username during login (see `login`).
     decoy: ContactRecord,
@@ -90,28 +91,34 @@ pub(crate) enum Step<T> {
 }
 
 impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
-    /// Build a service with the default templates. Starts the hashing threads.
+    /// Build a service with the shipped e-mails ([`MessageCatalog::shipped`]). Starts the
+    /// hashing threads.
     ///
     /// # Errors
     /// [`ServiceError::Config`] if `policy` fails [`SecurityPolicy::check`].
     pub fn new(store: S, mailer: M, clock: C, policy: SecurityPolicy) -> Result<Self, ServiceError> {
-        Self::with_templates(store, mailer, clock, policy, Templates::default())
+        Self::with_messages(store, mailer, clock, policy, MessageCatalog::shipped())
     }
 
-    /// Build a service with your own e-mail templates.
+    /// Build a service with your own e-mail catalog (added locales, overridden messages,
+    /// default language and time zone). The catalog is checked first
+    /// ([`MessageCatalog::check`]); messages a locale lacks are logged as warnings, once,
+    /// here, and render in English.
     ///
     /// # Errors
-    /// [`ServiceError::Config`] or [`ServiceError::Template`] for an invalid policy or
-    /// template.
-    pub fn with_templates(
+    /// [`ServiceError::Config`] for an invalid policy; [`ServiceError::Translation`] for a
+    /// catalog that could send a broken e-mail.
+    pub fn with_messages(
         store: S,
         mailer: M,
         clock: C,
         policy: SecurityPolicy,
-        templates: Templates,
+        messages: MessageCatalog,
     ) -> Result<Self, ServiceError> {
         policy.check()?;
-        templates.check()?;
+        for missing in messages.check()? {
+            tracing::warn!(locale = %missing.locale, message = %missing.id, "message not translated; English is used");
+        }
         let hasher = HashPool::new(&policy.argon2, policy.max_concurrent_hashes, policy.hash_queue_depth)?;
         let decoy = crate::store::columns::ContactColumns::decoy().into_record().map_err(ServiceError::Store)?;
         let census = census::CensusCell::default();
@@ -121,13 +128,18 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 mailer,
                 clock,
                 policy,
-                templates,
+                messages,
                 hasher,
                 decoy,
                 census,
                 alerts: budget::AlertHook::default(),
             }),
         })
+    }
+
+    /// The e-mail catalog (its translations also list the locales a contact may choose).
+    pub fn messages(&self) -> &MessageCatalog {
+        &self.inner.messages
     }
 
     /// The store.

@@ -187,7 +187,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if let Err(e) = store.clear_login_failures(&ThrottleKey::username(&record.contact.username_key)).await {
             tracing::warn!(error = %e, "could not clear failed logins after a password change");
         }
-        let notice = self.inner.templates.render_password_changed(&record.contact);
+        let to = self.recipient_preferences(&record.contact).await;
+        let notice = self.inner.messages.render_password_changed(&record.contact, &to);
         if let Err(e) = self.inner.mailer.send(&notice).await {
             tracing::warn!(error = %e, "password-changed notice failed");
             let event = AuditEvent {

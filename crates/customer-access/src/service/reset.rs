@@ -297,14 +297,18 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ) -> Result<(), MailError> {
         let policy = &self.inner.policy;
         let expires_at = record.credentials.temporary.as_ref().map_or(self.now(), |t| t.expires_at);
-        let mut message = self.inner.templates.render_secret(&SecretMessage {
-            contact: &record.contact,
-            temporary_password: temporary.expose_secret(),
-            expires_at,
-            valid_for_hours: policy.temporary_password_ttl.as_secs() / 3600,
-            include_username: policy.include_username_in_reset_email,
-            kind,
-        });
+        let to = self.recipient_preferences(&record.contact).await;
+        let mut message = self.inner.messages.render_secret(
+            &SecretMessage {
+                contact: &record.contact,
+                temporary_password: temporary.expose_secret(),
+                expires_at,
+                valid_for_hours: policy.temporary_password_ttl.as_secs() / 3600,
+                include_username: policy.include_username_in_reset_email,
+                kind,
+            },
+            &to,
+        );
         if let Some(recipient) = recipient {
             message.to = recipient;
         }

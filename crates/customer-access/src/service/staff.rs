@@ -9,6 +9,7 @@ use crate::credential::ContactRecord;
 use crate::credential::{Credentials, TemporaryCredential};
 use crate::domain::{Contact, Retailer};
 use crate::error::ServiceError;
+use crate::i18n::Preferences;
 use crate::ids::{ContactId, RetailerId};
 use crate::input::{EmailAddress, InputError, check_text};
 use crate::mailer::{Mailer, MessageKind};
@@ -36,6 +37,9 @@ pub struct NewContact {
     pub email: String,
     /// Display name.
     pub display_name: String,
+    /// Language and time zone; unset fields follow the retailer's. The invitation is
+    /// already written with them.
+    pub preferences: Preferences,
 }
 
 impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
@@ -113,6 +117,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             email,
             display_name: new.display_name.clone(),
             login_enabled: true,
+            preferences: new.preferences.clone(),
             credentials: Credentials {
                 temporary: Some(TemporaryCredential {
                     hash: hash.clone(),
@@ -174,12 +179,11 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         changed_to: &EmailAddress,
     ) -> Result<(), ServiceError> {
         let now = self.now();
-        let mut notice = self.inner.templates.render_email_changed(&EmailChangeNotice {
-            before: &before.contact,
-            new_email: changed_to,
-            changed_at: now,
-            changed_by: staff,
-        });
+        let to = self.recipient_preferences(&before.contact).await;
+        let mut notice = self.inner.messages.render_email_changed(
+            &EmailChangeNotice { before: &before.contact, new_email: changed_to, changed_at: now, changed_by: staff },
+            &to,
+        );
         notice.to = told.clone();
         let (retailer, contact) = (before.contact.retailer, before.contact.id);
         match self.inner.mailer.send(&notice).await {
@@ -374,7 +378,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
 
     /// [`staff_update`](Self::staff_update) on a record already loaded and authorised;
     /// returns the record as saved.
-    async fn staff_update_loaded(
+    pub(super) async fn staff_update_loaded(
         &self,
         staff: &Staff,
         record: ContactRecord,

@@ -16,7 +16,8 @@ use crate::credential::{
     TicketDigest, TicketRecord,
 };
 use crate::device::{DeviceRecord, DeviceTokenDigest};
-use crate::domain::Contact;
+use crate::domain::{Contact, Retailer};
+use crate::i18n::{Locale, Preferences, TimeZoneName};
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::input::EmailAddress;
 use crate::store::{LoginFailures, StoreError, StoreErrorKind};
@@ -34,6 +35,12 @@ pub struct ContactColumns {
     pub email: String,
     pub display_name: String,
     pub login_enabled: bool,
+    /// `None`: not set (the retailer's, then the service's default applies). Absent from
+    /// documents written before schema 7.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub locale: Option<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub time_zone: Option<String>,
     pub revision: i64,
     pub credential_version: i64,
     pub password_hash: Option<String>,
@@ -47,6 +54,45 @@ pub struct ContactColumns {
     pub reset_window_count: i64,
     pub hold_previous_email: Option<String>,
     pub hold_until: Option<i64>,
+}
+
+/// One `retailers` row: a [`Retailer`] as columns (a document with the `serde` feature).
+#[allow(missing_docs, reason = "each field is the column of the same name")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RetailerColumns {
+    pub id: i64,
+    pub name: String,
+    /// Absent from documents written before schema 7.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub locale: Option<String>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub time_zone: Option<String>,
+}
+
+impl RetailerColumns {
+    /// The columns of `retailer`.
+    pub fn from_retailer(retailer: &Retailer) -> Self {
+        let p = &retailer.preferences;
+        Self {
+            id: retailer.id.get(),
+            name: retailer.name.clone(),
+            locale: p.locale.as_ref().map(|l| l.as_str().to_owned()),
+            time_zone: p.time_zone.as_ref().map(|z| z.as_str().to_owned()),
+        }
+    }
+
+    /// Validate and convert.
+    ///
+    /// # Errors
+    /// [`StoreErrorKind::Corrupt`] for a locale or time zone that does not parse.
+    pub fn into_retailer(self) -> Result<Retailer, StoreError> {
+        Ok(Retailer {
+            id: RetailerId::new(self.id),
+            name: self.name,
+            preferences: preferences(self.locale.as_deref(), self.time_zone.as_deref())?,
+        })
+    }
 }
 
 /// One `audit` row: an [`AuditRecord`] as columns (a document with the `serde` feature).
@@ -158,6 +204,10 @@ impl ContactColumns {
             email: "decoy000@shop.invalid".to_owned(),
             display_name: "Decoy".to_owned(),
             login_enabled: false,
+            // Set, like most contacts' once a deployment has preferences: decoding the decoy
+            // costs what decoding a contact does.
+            locale: Some("de".to_owned()),
+            time_zone: Some("Europe/Berlin".to_owned()),
             revision: 0,
             credential_version: 0,
             password_hash: Some(HASH.to_owned()),
@@ -194,6 +244,8 @@ impl ContactColumns {
             email: c.email.as_str().to_owned(),
             display_name: c.display_name.clone(),
             login_enabled: c.login_enabled,
+            locale: c.preferences.locale.as_ref().map(|l| l.as_str().to_owned()),
+            time_zone: c.preferences.time_zone.as_ref().map(|z| z.as_str().to_owned()),
             revision: k.revision.0,
             credential_version: k.credential_version.0,
             password_hash: k.password.as_ref().map(|h| h.as_phc().to_owned()),
@@ -259,6 +311,7 @@ impl ContactColumns {
                 email: EmailAddress::parse(&self.email).map_err(|_| corrupt("email"))?,
                 display_name: self.display_name,
                 login_enabled: self.login_enabled,
+                preferences: preferences(self.locale.as_deref(), self.time_zone.as_deref())?,
             },
             credentials: Credentials {
                 revision: Revision(self.revision),
@@ -274,6 +327,19 @@ impl ContactColumns {
             },
         })
     }
+}
+
+/// Validate and convert stored `locale` and `time_zone` columns (of a contact or a
+/// retailer).
+///
+/// # Errors
+/// [`StoreErrorKind::Corrupt`] for a tag or zone name that does not parse (a zone the
+/// bundled database no longer knows included).
+pub fn preferences(locale: Option<&str>, time_zone: Option<&str>) -> Result<Preferences, StoreError> {
+    Ok(Preferences {
+        locale: locale.map(Locale::parse).transpose().map_err(|_| corrupt("locale"))?,
+        time_zone: time_zone.map(TimeZoneName::parse).transpose().map_err(|_| corrupt("time_zone"))?,
+    })
 }
 
 /// Validate and convert a failed-login row (`count`, `last_failure_at` in milliseconds).

@@ -14,6 +14,7 @@ use std::future::Future;
 use crate::audit::{AuditEvent, AuditRecord, AuditScope};
 use crate::clock::Timestamp;
 use crate::domain::Retailer;
+pub use crate::i18n::Preferences;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::input::EmailAddress;
 pub mod columns;
@@ -45,6 +46,8 @@ pub struct NewContactRecord {
     pub display_name: String,
     /// Whether login is enabled.
     pub login_enabled: bool,
+    /// Language and time zone (each may be unset).
+    pub preferences: Preferences,
     /// Initial credentials (revision 0).
     pub credentials: Credentials,
 }
@@ -61,6 +64,7 @@ impl NewContactRecord {
                 email: self.email,
                 display_name: self.display_name,
                 login_enabled: self.login_enabled,
+                preferences: self.preferences,
             },
             credentials: self.credentials,
         }
@@ -205,6 +209,16 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// Every retailer, ordered by id.
     fn retailers(&self) -> impl Future<Output = StoreResult<Vec<Retailer>>> + Send;
+
+    /// Replace a retailer's [`Preferences`] and append `events`, atomically, and return the
+    /// retailer as stored; [`StoreErrorKind::NotFound`] (nothing written) if it does not
+    /// exist.
+    fn set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> impl Future<Output = StoreResult<Retailer>> + Send;
 
     /// Insert a contact with its credentials and append `events` (with the new contact's id
     /// filled in where an event's `contact` is `None`), atomically.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use customer_access::store::{
     BudgetCheck, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord,
-    OverBudget, Revision, StoreResult, StoredHash, ThrottleKey, UsernameKey,
+    OverBudget, Preferences, Revision, StoreResult, StoredHash, ThrottleKey, UsernameKey,
 };
 use customer_access::{
     AuditEvent, AuditRecord, AuditScope, ChainEnds, ContactId, MemoryStore, Retailer, RetailerId, StaffId, Store,
@@ -23,6 +23,7 @@ pub enum Call<'a> {
     CreateRetailer,
     Retailer,
     Retailers,
+    SetRetailerPreferences,
     CreateContact,
     Contact,
     ContactByUsername,
@@ -116,6 +117,15 @@ impl<H: Hooks> Store for Hooked<H> {
     async fn retailers(&self) -> StoreResult<Vec<Retailer>> {
         self.hooks.before(&self.inner, Call::Retailers).await?;
         self.inner.retailers().await
+    }
+    async fn set_retailer_preferences(
+        &self,
+        id: RetailerId,
+        preferences: &Preferences,
+        events: &[AuditEvent],
+    ) -> StoreResult<Retailer> {
+        self.hooks.before(&self.inner, Call::SetRetailerPreferences).await?;
+        self.inner.set_retailer_preferences(id, preferences, events).await
     }
     async fn create_contact(&self, new: &NewContactRecord, events: &[AuditEvent]) -> StoreResult<ContactRecord> {
         self.hooks.before(&self.inner, Call::CreateContact).await?;

@@ -92,6 +92,7 @@ impl Harness {
             username: username.to_owned(),
             email: format!("{username}@shop.example"),
             display_name: "Valued Contact".to_owned(),
+            preferences: Default::default(),
         };
         self.service.invite(&self.admin, &new).await.unwrap()
     }
