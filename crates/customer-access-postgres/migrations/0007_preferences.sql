@@ -10,5 +10,3 @@ ALTER TABLE "{schema}".retailers
     ADD COLUMN locale TEXT CHECK (locale IS NULL OR length(locale) BETWEEN 1 AND 35),
     ADD COLUMN time_zone TEXT CHECK (time_zone IS NULL OR length(time_zone) BETWEEN 1 AND 64);
 
--- The decoy decodes what a contact with preferences decodes (ContactColumns::decoy).
-UPDATE "{schema}".contacts SET locale = 'de', time_zone = 'Europe/Berlin' WHERE id = 0;

@@ -221,3 +221,52 @@ async fn the_file_mailer_writes_one_parseable_eml_per_message() {
     assert_eq!(e.kind(), MailErrorKind::Permanent);
     assert_eq!(mailer.messages().unwrap().len(), 3);
 }
+
+/// A German reset e-mail through the real server: the message is 7-bit on the wire, the
+/// subject an RFC 2047 encoded word that decodes to the German subject, `Content-Language:
+/// de`, both bodies transfer-encoded and decoding to the German text with the expiry on
+/// Berlin's clock; the temporary password in it logs in.
+#[tokio::test]
+async fn a_german_email_is_encoded_on_the_wire_and_decodes_to_german() {
+    use customer_access::i18n::{Locale, MessageArgs, Preferences, TimeZoneName};
+    let Some(server) = SmtpServer::start("accept", false).await else { return };
+    let (service, anna) = service_with_contact(plain(server.port), false).await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let (german, berlin): (Locale, TimeZoneName) = ("de".parse().unwrap(), "Europe/Berlin".parse().unwrap());
+    let preferences = Preferences::new(german.clone(), berlin.clone());
+    service.set_contact_preferences(&admin, anna.id, preferences).await.unwrap();
+    service.staff_reset(&admin, anna.id, ResetOptions::default()).await.unwrap();
+    let got = server.wait_for(1).await;
+    let m = &got[0];
+
+    let raw = std::fs::read(server.dir().join("1.eml")).unwrap();
+    assert!(raw.is_ascii(), "headers encoded, bodies transfer-encoded: 7-bit on the wire");
+    let raw = String::from_utf8(raw).unwrap();
+    let (head, _) = raw.split_once("\r\n\r\n").unwrap();
+    let subject_line = head.lines().find(|l| l.starts_with("Subject: ")).unwrap();
+    assert!(subject_line.to_ascii_lowercase().contains("=?utf-8?"), "an encoded word: {subject_line}");
+    assert!(head.lines().any(|l| l == "Content-Language: de"), "{head}");
+    let encodings = raw.lines().filter(|l| l.starts_with("Content-Transfer-Encoding: ")).collect::<Vec<_>>();
+    assert_eq!(encodings.len(), 2, "{raw}");
+    assert!(encodings.iter().all(|l| l.ends_with("quoted-printable") || l.ends_with("base64")), "{encodings:?}");
+
+    let messages = service.messages();
+    let say = |id: &str| messages.translations().format(&german, id, &MessageArgs::new()).unwrap();
+    assert_eq!(m["headers"]["Subject"], say("reset-subject"), "the subject decodes to German");
+    assert_ne!(say("reset-subject"), "Your temporary password");
+    let text = m["text"].as_str().unwrap();
+    let html = m["html"].as_str().unwrap();
+    let expires_at = service.store().contact(anna.id).await.unwrap().credentials.temporary.unwrap().expires_at;
+    let expiry = messages.date_time(&german, &berlin, expires_at);
+    for body in [text, html] {
+        assert!(body.contains(&say("reset-intro")), "{body}");
+        assert!(body.contains(&expiry), "the expiry on Berlin's clock: {expiry}\n{body}");
+        assert!(!body.to_lowercase().contains("anna.berg"), "no username by default");
+    }
+    assert!(!text.is_ascii(), "umlauts and all: {text}");
+    let (_, after) = html.split_once("<code class=\"temporary-password\">").unwrap();
+    let (temporary, _) = after.split_once("</code>").unwrap();
+    assert_eq!(text.matches(temporary).count(), 1);
+    let outcome = service.login("anna.berg", &SecretString::from(temporary.to_owned())).await.unwrap();
+    assert!(matches!(outcome, LoginOutcome::PasswordChangeRequired { .. }), "the e-mailed password works");
+}

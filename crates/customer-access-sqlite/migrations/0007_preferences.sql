@@ -8,5 +8,3 @@ ALTER TABLE ca_contacts ADD COLUMN time_zone TEXT CHECK (time_zone IS NULL OR le
 ALTER TABLE ca_retailers ADD COLUMN locale TEXT CHECK (locale IS NULL OR length(locale) BETWEEN 1 AND 35);
 ALTER TABLE ca_retailers ADD COLUMN time_zone TEXT CHECK (time_zone IS NULL OR length(time_zone) BETWEEN 1 AND 64);
 
--- The decoy decodes what a contact with preferences decodes (ContactColumns::decoy).
-UPDATE ca_contacts SET locale = 'de', time_zone = 'Europe/Berlin' WHERE id = 0;

@@ -204,10 +204,10 @@ impl ContactColumns {
             email: "decoy000@shop.invalid".to_owned(),
             display_name: "Decoy".to_owned(),
             login_enabled: false,
-            // Set, like most contacts' once a deployment has preferences: decoding the decoy
-            // costs what decoding a contact does.
-            locale: Some("de".to_owned()),
-            time_zone: Some("Europe/Berlin".to_owned()),
+            // Unset, like most contacts' (a retailer's preferences are their defaults):
+            // decoding the decoy costs what decoding such a contact does.
+            locale: None,
+            time_zone: None,
             revision: 0,
             credential_version: 0,
             password_hash: Some(HASH.to_owned()),
