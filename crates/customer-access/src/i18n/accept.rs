@@ -46,7 +46,7 @@ pub fn parse_accept_language(header: &str) -> Vec<Locale> {
         })
         .collect();
     // Stable: equal weights keep the header's order.
-    weighted.sort_by(|a, b| b.0.cmp(&a.0));
+    weighted.sort_by_key(|(weight, _)| std::cmp::Reverse(*weight));
     let mut locales: Vec<Locale> = Vec::with_capacity(weighted.len());
     for (_, locale) in weighted {
         if !locales.contains(&locale) {

@@ -189,7 +189,7 @@ impl Translations {
         let mut missing = Vec::new();
         for (locale, bundle) in &self.bundles {
             for id in ids {
-                if !bundle.get_message(id).is_some_and(|m| m.value().is_some()) {
+                if bundle.get_message(id).is_none_or(|m| m.value().is_none()) {
                     missing.push(MissingMessage { locale: locale.clone(), id: (*id).to_owned() });
                 }
             }

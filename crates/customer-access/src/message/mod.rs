@@ -158,10 +158,10 @@ impl MessageCatalog {
         for (tag, source) in SHIPPED {
             // Shipped files parse (a unit test says so); one that did not would leave its
             // messages out, and `check` would name what is missing.
-            if let Ok(locale) = Locale::parse(tag) {
-                if let Err(e) = translations.add(&locale, source) {
-                    tracing::error!(error = %e, "a shipped translation does not parse");
-                }
+            if let Ok(locale) = Locale::parse(tag)
+                && let Err(e) = translations.add(&locale, source)
+            {
+                tracing::error!(error = %e, "a shipped translation does not parse");
             }
         }
         Self { translations, default_locale: Locale::english(), default_time_zone: TimeZoneName::utc() }
