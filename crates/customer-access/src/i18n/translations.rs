@@ -184,6 +184,22 @@ impl Translations {
         Some((text, errors.iter().map(ToString::to_string).collect()))
     }
 
+    /// The syntax tree of message `id` (or of its `attribute`) as a lookup for `locale` finds
+    /// it, for checks of what a message can show.
+    pub(crate) fn pattern(
+        &self,
+        locale: &Locale,
+        id: &str,
+        attribute: Option<&str>,
+    ) -> Option<&fluent_syntax::ast::Pattern<&str>> {
+        let (_, bundle) = self.chain(locale).find(|(_, b)| b.has_message(id))?;
+        let message = bundle.get_message(id)?;
+        match attribute {
+            None => message.value(),
+            Some(name) => message.get_attribute(name).map(|a| a.value()),
+        }
+    }
+
     /// The messages of `ids` each locale lacks (rendering in English instead).
     pub fn missing(&self, ids: &[&str]) -> Vec<MissingMessage> {
         let mut missing = Vec::new();
