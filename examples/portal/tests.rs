@@ -11,7 +11,6 @@ use customer_access::secrecy::ExposeSecret;
 use customer_access::{
     AccessService, ContactId, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, SystemClock,
 };
-use customer_access_sqlite::SqliteStore;
 
 use crate::account::{self, ChangeForm};
 use crate::cookie::CookieMode;
