@@ -1,4 +1,4 @@
-//! A logged-in contact changes its own password (current + new).
+//! A logged-in contact changes its own password (current + new), in the contact's language.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use customer_access::ServiceError;
 use customer_access::secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::{App, Shared, forbidden, html, respond, signed_in};
+use crate::{App, Shared, contact_words, forbidden, html, respond, signed_in, wording};
 
 /// `/change-password`: the form (logged-in contacts only) and its submission.
 pub(crate) fn routes() -> axum::Router<Arc<App>> {
@@ -19,11 +19,12 @@ pub(crate) fn routes() -> axum::Router<Arc<App>> {
 
 async fn change_password_page(State(app): Shared, headers: HeaderMap) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
-    if signed_in(&app, &id).await.is_none() {
+    let Some(contact) = signed_in(&app, &id, &headers).await else {
         return respond(cookie, Redirect::to("/login"));
-    }
+    };
+    let t = contact_words(&app, contact, &headers).await;
     let token = app.sessions.with(&id, |s| s.csrf.clone());
-    respond(cookie, Html(html::page("Change your password", None, &html::change_password(&token, &[]))))
+    respond(cookie, Html(html::localized(&t, "change-password-title", None, &html::change_password(&t, &token, &[]))))
 }
 
 /// The change form's fields.
@@ -37,37 +38,39 @@ pub(crate) struct ChangeForm {
 /// Change the logged-in contact's password; on success the session moves to a new id.
 pub(crate) async fn change_password(State(app): Shared, headers: HeaderMap, Form(form): Form<ChangeForm>) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
-    if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden();
-    }
-    let Some(contact) = signed_in(&app, &id).await else {
+    // Who is asking first, so that even a refused form answers in the contact's language.
+    let Some(contact) = signed_in(&app, &id, &headers).await else {
         return respond(cookie, Redirect::to("/login"));
     };
+    let t = contact_words(&app, contact, &headers).await;
+    if !app.sessions.csrf_ok(&id, &form.csrf) {
+        return forbidden(&t);
+    }
     let current = SecretString::from(form.current_password.as_str());
     let errors =
         match app.service.change_password(contact, &current, &SecretString::from(form.new_password.as_str())).await {
             Ok(changed) => {
                 // The new credential version ends every other session; this one moves to a new
                 // id too, so an id that leaked before the change is worth nothing after it.
+                let flash = t.get("password-changed");
                 let (_, cookie, ()) = app.sessions.rotate(&id, |s| {
                     s.user = Some((changed.contact, changed.credential_version));
-                    s.flash = Some("Your password was changed.".into());
+                    s.flash = Some(flash);
                 });
                 return respond(Some(cookie), Redirect::to("/"));
             }
-            Err(ServiceError::PasswordRejected(v)) => html::violations(&v),
-            Err(ServiceError::InvalidCredentials | ServiceError::Input(_)) => {
-                vec!["Your current password is not correct.".to_owned()]
-            }
-            Err(ServiceError::LockedOut { retry_after }) => {
-                vec![format!("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))]
-            }
-            Err(ServiceError::Overloaded) => vec!["We are busy; please try again in a moment.".to_owned()],
+            Err(ServiceError::PasswordRejected(v)) => wording::violations(&t, &v),
+            Err(ServiceError::InvalidCredentials | ServiceError::Input(_)) => vec![t.get("current-password-wrong")],
+            Err(ServiceError::LockedOut { retry_after }) => vec![wording::locked_out(&t, retry_after)],
+            Err(ServiceError::Overloaded) => vec![t.get("busy")],
             Err(e) => {
                 eprintln!("password change failed: {e}");
-                vec!["Something went wrong; please try again.".to_owned()]
+                vec![t.get("something-went-wrong")]
             }
         };
     let token = app.sessions.with(&id, |s| s.csrf.clone());
-    respond(cookie, Html(html::page("Change your password", None, &html::change_password(&token, &errors))))
+    respond(
+        cookie,
+        Html(html::localized(&t, "change-password-title", None, &html::change_password(&t, &token, &errors))),
+    )
 }

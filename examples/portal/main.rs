@@ -18,6 +18,9 @@
 //! set `PORTAL_SECURE_COOKIES=1` and the cookie becomes `__Host-portal_session` with
 //! `Secure` (see `cookie.rs`). Staff sign-in is out of scope: the staff page lets you choose
 //! whom to act as (a demo shortcut, not for production).
+//!
+//! A contact reads every page in English, German, French, Spanish or Dutch (`i18n.rs`): before
+//! login as the browser's `Accept-Language` asks, after login in the contact's own language.
 
 /// What `--help` prints.
 const USAGE: &str = "\
@@ -35,11 +38,14 @@ Settings (environment variables):
 
 mod account;
 mod cookie;
+mod home;
 mod html;
+mod i18n;
 mod session;
 mod staff;
 #[cfg(test)]
 mod tests;
+mod wording;
 
 use std::sync::Arc;
 
@@ -50,13 +56,14 @@ use axum::routing::{get, post};
 use customer_access::mailer::{MailError, OutgoingMessage};
 use customer_access::secrecy::SecretString;
 use customer_access::{
-    AccessService, ContactId, DeviceToken, LoginOutcome, Mailer, SecurityPolicy, ServiceError, Store, SystemClock,
+    AccessService, ContactId, DeviceToken, LoginOutcome, Mailer, SecurityPolicy, ServiceError, SystemClock,
 };
 use customer_access_smtp::{FileMailer, Sender, SmtpConfig, SmtpMailer};
 use customer_access_sqlite::SqliteStore;
 use serde::Deserialize;
 
 use cookie::{CookieMode, SECURE_COOKIES_VAR};
+use i18n::{Pages, Words};
 use session::Sessions;
 
 /// The outbox by default, SMTP when configured.
@@ -85,12 +92,11 @@ type Service = AccessService<SqliteStore, PortalMailer, SystemClock>;
 struct App {
     service: Service,
     sessions: Sessions,
+    /// The words of the contacts' pages, in every shipped language.
+    pages: Pages,
 }
 
 type Shared = State<Arc<App>>;
-
-/// The same words for every "Forgot your password" request, as the library intends.
-const FORGOT_ANSWER: &str = "If that username exists, we have e-mailed a temporary password to its owner.";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -106,6 +112,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&data)?;
     let port: u16 = std::env::var("PORTAL_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let cookie_mode = CookieMode::from_setting(std::env::var(SECURE_COOKIES_VAR).ok().as_deref())?;
+    // A page without its English words would show message ids: refuse to start. A message
+    // another language lacks shows in English; say which, so a translator can fill it in.
+    let pages = Pages::shipped()?;
+    for gap in pages.check()? {
+        eprintln!("portal pages: {gap}");
+    }
     let sender = Sender::new("no-reply@corner-wholesale.example", "Corner Wholesale")?;
     let mailer = match std::env::var("PORTAL_SMTP_URL") {
         Ok(url) => PortalMailer::Smtp(Box::new(SmtpMailer::new(SmtpConfig::from_url(&url)?, sender)?)),
@@ -114,13 +126,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = customer_access_sqlite::open(data.join("portal.db")).await?;
     staff::seed_demo_data(&store).await?;
     let service = AccessService::new(store, mailer, SystemClock, SecurityPolicy::default())?;
-    let app = Arc::new(App { service, sessions: Sessions::new(cookie_mode) });
+    let app = Arc::new(App { service, sessions: Sessions::new(cookie_mode), pages });
     let router = axum::Router::new()
-        .route("/", get(home))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/forgot", get(forgot_page).post(forgot))
         .route("/set-password", get(set_password_page).post(set_password))
+        .merge(home::routes())
         .merge(account::routes())
         .merge(staff::routes())
         .with_state(app);
@@ -144,50 +156,49 @@ fn respond(cookie: Option<String>, body: impl IntoResponse) -> Response {
     response
 }
 
-fn forbidden() -> Response {
-    (StatusCode::FORBIDDEN, Html(html::page("Forbidden", None, "<p>Invalid form token.</p>"))).into_response()
+/// The answer to a form whose CSRF token does not match, in the language of the page it
+/// came from.
+fn forbidden(t: &Words<'_>) -> Response {
+    let body = format!("<p>{}</p>", html::escape(&t.get("forbidden-body")));
+    (StatusCode::FORBIDDEN, Html(html::localized(t, "forbidden-title", None, &body))).into_response()
 }
 
 /// The contact session `id` is logged in as, if its login still stands. A session whose
 /// credential version is no longer the contact's (password changed, login disabled) is
-/// logged out here, with a flash saying why.
-async fn signed_in(app: &App, id: &str) -> Option<ContactId> {
+/// logged out here, with a flash saying why, in the browser's language: the flash shows on
+/// the login page, which is in that language.
+async fn signed_in(app: &App, id: &str, headers: &HeaderMap) -> Option<ContactId> {
     let (contact, version) = app.sessions.with(id, |s| s.user)?;
     let current = app.service.credential_version(contact).await.ok();
     if current != Some(version) {
+        let flash = app.pages.for_browser(headers).get("signed-out-login-changed");
         app.sessions.with(id, |s| {
             s.user = None;
-            s.flash = Some("You were signed out because your login details changed.".into());
+            s.flash = Some(flash);
         });
         return None;
     }
     Some(contact)
 }
 
-async fn home(State(app): Shared, headers: HeaderMap) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    let Some(contact) = signed_in(&app, &id).await else {
-        return respond(cookie, Redirect::to("/login"));
-    };
-    let name = match app.service.store().contact(contact).await {
-        Ok(r) => r.contact.display_name,
-        Err(_) => String::new(),
-    };
-    let (token, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.flash.take()));
-    let body = format!(
-        r#"<p id="welcome">Welcome, {}. You are logged in and can place orders.</p>
-<p><a href="/change-password" id="change-password">Change your password</a></p>
-<form method="post" action="/logout">{}<button id="logout">Log out</button></form>"#,
-        html::escape(&name),
-        html::csrf(&token)
-    );
-    respond(cookie, Html(html::page("Your account", flash.as_deref(), &body)))
+/// The words for a signed-in contact: their own language (else their retailer's, else the
+/// service's default), whatever the browser asks for, so that what they chose holds on any
+/// browser. The browser's choice only if the preferences cannot be read.
+async fn contact_words<'a>(app: &'a App, contact: ContactId, headers: &HeaderMap) -> Words<'a> {
+    match app.service.preferences_of(contact).await {
+        Ok(preferences) => app.pages.words(&preferences.locale),
+        Err(e) => {
+            eprintln!("reading a contact's preferences failed: {e}");
+            app.pages.for_browser(headers)
+        }
+    }
 }
 
 async fn login_page(State(app): Shared, headers: HeaderMap) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
+    let t = app.pages.for_browser(&headers);
     let (token, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.flash.take()));
-    respond(cookie, Html(html::page("Log in", flash.as_deref(), &html::login(&token))))
+    respond(cookie, Html(html::localized(&t, "login-title", flash.as_deref(), &html::login(&t, &token))))
 }
 
 #[derive(Deserialize)]
@@ -199,8 +210,10 @@ struct LoginForm {
 
 async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
+    // Every answer here is a flash on the login page, so in the same language as that page.
+    let t = app.pages.for_browser(&headers);
     if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden();
+        return forbidden(&t);
     }
     // A browser that logged in before presents its device token: its attempts are throttled
     // on their own, so a stranger guessing at the username cannot lock it out.
@@ -233,17 +246,13 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
             return respond(Some(cookie), Redirect::to("/set-password"));
         }
         // Only the holder of the e-mailed temporary password sees this.
-        Ok(LoginOutcome::TemporaryPasswordExpired { .. }) => {
-            "Your temporary password has expired. Use \"Forgot your password?\" to get a new one.".to_owned()
-        }
-        Ok(LoginOutcome::LockedOut { retry_after }) => {
-            format!("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))
-        }
-        Ok(_) | Err(ServiceError::Input(_)) => "Invalid username or password.".to_owned(),
-        Err(ServiceError::Overloaded) => "We are busy; please try again in a moment.".to_owned(),
+        Ok(LoginOutcome::TemporaryPasswordExpired { .. }) => t.get("temporary-password-expired"),
+        Ok(LoginOutcome::LockedOut { retry_after }) => wording::locked_out(&t, retry_after),
+        Ok(_) | Err(ServiceError::Input(_)) => t.get("invalid-login"),
+        Err(ServiceError::Overloaded) => t.get("busy"),
         Err(e) => {
             eprintln!("login failed: {e}");
-            "Something went wrong; please try again.".to_owned()
+            t.get("something-went-wrong")
         }
     };
     app.sessions.with(&id, |s| s.flash = Some(message));
@@ -265,8 +274,9 @@ struct CsrfOnly {
 
 async fn forgot_page(State(app): Shared, headers: HeaderMap) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
+    let t = app.pages.for_browser(&headers);
     let (token, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.flash.take()));
-    respond(cookie, Html(html::page("Forgot your password", flash.as_deref(), &html::forgot(&token))))
+    respond(cookie, Html(html::localized(&t, "forgot-title", flash.as_deref(), &html::forgot(&t, &token))))
 }
 
 #[derive(Deserialize)]
@@ -277,14 +287,18 @@ struct ForgotForm {
 
 async fn forgot(State(app): Shared, headers: HeaderMap, Form(form): Form<ForgotForm>) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
+    let t = app.pages.for_browser(&headers);
     if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden();
+        return forbidden(&t);
     }
     // Answer at once and identically; the e-mail (if any) goes out in the background.
     if let Ok(pending) = app.service.request_password_reset(&form.username) {
         tokio::spawn(pending.run());
     }
-    app.sessions.with(&id, |s| s.flash = Some(FORGOT_ANSWER.into()));
+    // The same words for every request, as the library intends (in the asker's language,
+    // which says nothing about the username).
+    let answer = t.get("forgot-answer");
+    app.sessions.with(&id, |s| s.flash = Some(answer));
     respond(cookie, Redirect::to("/login"))
 }
 
@@ -294,7 +308,14 @@ async fn set_password_page(State(app): Shared, headers: HeaderMap) -> Response {
     if !has_ticket {
         return respond(cookie, Redirect::to("/login"));
     }
-    respond(cookie, Html(html::page("Set a new password", None, &html::set_password(&token, &[]))))
+    respond(cookie, Html(set_password_html(&app, &app.pages.for_browser(&headers), &token, &[])))
+}
+
+/// The set-new-password page: still before login (the session holds only a change ticket),
+/// so in the browser's language.
+fn set_password_html(app: &App, t: &Words<'_>, token: &str, errors: &[String]) -> String {
+    let rules = wording::password_rules(t, &app.service.policy().password);
+    html::localized(t, "set-password-title", None, &html::set_password(t, token, &rules, errors))
 }
 
 #[derive(Deserialize)]
@@ -305,11 +326,12 @@ struct NewPasswordForm {
 
 async fn set_password(State(app): Shared, headers: HeaderMap, Form(form): Form<NewPasswordForm>) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
+    let t = app.pages.for_browser(&headers);
     if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden();
+        return forbidden(&t);
     }
     let Some(ticket) = app.sessions.with(&id, |s| {
-        s.ticket.as_ref().map(|t| SecretString::from(customer_access::secrecy::ExposeSecret::expose_secret(t)))
+        s.ticket.as_ref().map(|held| SecretString::from(customer_access::secrecy::ExposeSecret::expose_secret(held)))
     }) else {
         return respond(cookie, Redirect::to("/login"));
     };
@@ -321,16 +343,22 @@ async fn set_password(State(app): Shared, headers: HeaderMap, Form(form): Form<N
             });
             return respond(Some(cookie), Redirect::to("/"));
         }
-        Err(ServiceError::PasswordRejected(v)) => html::violations(&v),
+        Err(ServiceError::PasswordRejected(v)) => wording::violations(&t, &v),
         Err(ServiceError::InvalidTicket) => {
+            let flash = t.get("step-expired");
             app.sessions.with(&id, |s| {
                 s.ticket = None;
-                s.flash = Some("That step has expired; please log in again.".into());
+                s.flash = Some(flash);
             });
             return respond(cookie, Redirect::to("/login"));
         }
-        Err(e) => vec![format!("Something went wrong: {e}")],
+        Err(ServiceError::Overloaded) => vec![t.get("busy")],
+        // The details are for the log, not for the contact.
+        Err(e) => {
+            eprintln!("setting a new password failed: {e}");
+            vec![t.get("something-went-wrong")]
+        }
     };
     let token = app.sessions.with(&id, |s| s.csrf.clone());
-    respond(cookie, Html(html::page("Set a new password", None, &html::set_password(&token, &errors))))
+    respond(cookie, Html(set_password_html(&app, &t, &token, &errors)))
 }

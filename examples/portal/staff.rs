@@ -1,5 +1,8 @@
 //! The staff side: act as a sales admin or an iPad user, pick a retailer, pick the right
 //! contact, reset its password or edit its login. Every call is authorised by the library.
+//!
+//! In English only, unlike the contacts' pages: staff sign in elsewhere (in a real
+//! deployment, the company's own staff tools), and this page only stands in for those.
 
 use std::sync::Arc;
 
@@ -17,6 +20,9 @@ use customer_access_sqlite::SqliteStore;
 use serde::Deserialize;
 
 use crate::{App, Shared, forbidden, html, respond};
+
+/// The staff pages' language (see the module comment).
+const STAFF_LANG: &str = "en";
 
 pub(crate) fn routes() -> axum::Router<Arc<App>> {
     axum::Router::new()
@@ -118,7 +124,7 @@ async fn staff_home(State(app): Shared, headers: HeaderMap) -> Response {
         }
         body.push_str("</ul>");
     }
-    respond(cookie, Html(html::page("Staff", flash.as_deref(), &body)))
+    respond(cookie, Html(html::page(STAFF_LANG, "Staff", flash.as_deref(), &body)))
 }
 
 #[derive(Deserialize)]
@@ -130,7 +136,7 @@ struct ActAs {
 async fn act_as(State(app): Shared, headers: HeaderMap, Form(form): Form<ActAs>) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
     if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden();
+        return forbidden(&app.pages.english());
     }
     let staff = match (form.who.as_str(), DeviceId::parse("ipad-demo")) {
         ("ipad", Ok(device_id)) => Staff::IpadUser { staff_id: StaffId::new(2), device_id },
@@ -152,7 +158,10 @@ async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<Retail
     let contacts = match app.service.list_contacts(&staff, RetailerId::new(q.id)).await {
         Ok(c) => c,
         Err(e) => {
-            return respond(cookie, Html(html::page("Contacts", Some(&e.to_string()), r#"<a href="/staff">Back</a>"#)));
+            return respond(
+                cookie,
+                Html(html::page(STAFF_LANG, "Contacts", Some(&e.to_string()), r#"<a href="/staff">Back</a>"#)),
+            );
         }
     };
     let csrf = html::csrf(&token);
@@ -182,7 +191,7 @@ async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<Retail
         r#"<p>Acting as {}. <a href="/staff">Back</a></p><table id="contacts"><tr><th>Name</th><th>Username</th><th>E-mail</th><th colspan="4">Login</th></tr>{rows}</table>"#,
         html::escape(&staff_name(&staff))
     );
-    respond(cookie, Html(html::page("Contacts", flash.as_deref(), &body)))
+    respond(cookie, Html(html::page(STAFF_LANG, "Contacts", flash.as_deref(), &body)))
 }
 
 #[derive(Deserialize)]
@@ -198,7 +207,7 @@ struct ContactAction {
 async fn contact_action(State(app): Shared, headers: HeaderMap, Form(form): Form<ContactAction>) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
     if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden();
+        return forbidden(&app.pages.english());
     }
     let Some(staff) = app.sessions.with(&id, |s| s.staff.clone()) else {
         return respond(cookie, Redirect::to("/staff"));

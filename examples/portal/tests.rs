@@ -1,5 +1,6 @@
 //! The handlers against a real SQLite store: the session id changes whenever the session
-//! gains privilege, and the id it had before stops working.
+//! gains privilege, and the id it had before stops working; pages are in the browser's
+//! language before login and in the contact's after.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use customer_access::i18n::{Locale, Preferences, TimeZoneName};
 use customer_access::secrecy::ExposeSecret;
 use customer_access::{
     AccessService, ContactId, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, SystemClock,
@@ -14,8 +16,10 @@ use customer_access::{
 
 use crate::account::{self, ChangeForm};
 use crate::cookie::CookieMode;
+use crate::home::home;
+use crate::i18n::Pages;
 use crate::session::Sessions;
-use crate::{App, LoginForm, NewPasswordForm, PortalMailer, home, login, login_page, set_password, set_password_page};
+use crate::{App, LoginForm, NewPasswordForm, PortalMailer, login, login_page, set_password, set_password_page};
 
 /// Anna's password in the demo data.
 const ANNA: &str = "Anna-Start-2026";
@@ -36,7 +40,7 @@ async fn portal(mode: CookieMode) -> Portal {
     let service =
         AccessService::new(store, PortalMailer::Recording(mailer.clone()), SystemClock, SecurityPolicy::default())
             .unwrap();
-    let app = Arc::new(App { service, sessions: Sessions::new(mode) });
+    let app = Arc::new(App { service, sessions: Sessions::new(mode), pages: Pages::shipped().unwrap() });
     Portal { app, mode, mailer, _dir: dir }
 }
 
@@ -50,6 +54,13 @@ impl Portal {
         let mut headers = HeaderMap::new();
         let value = format!("{}={id}", self.mode.name());
         headers.insert(header::COOKIE, HeaderValue::from_str(&value).unwrap());
+        headers
+    }
+
+    /// A request from a browser asking for `accept_language`, presenting session `id`.
+    fn browser(&self, id: &str, accept_language: &str) -> HeaderMap {
+        let mut headers = self.cookie(id);
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(accept_language).unwrap());
         headers
     }
 
@@ -96,6 +107,16 @@ fn session_id(response: &Response, mode: CookieMode) -> Option<String> {
         .collect();
     assert!(sessions.len() <= 1, "one session cookie at most: {sessions:?}");
     sessions.into_iter().next()
+}
+
+/// The page a response carries.
+async fn body(response: Response) -> String {
+    String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap()
+}
+
+/// The flash message on a page, if any.
+fn flash(page: &str) -> Option<&str> {
+    page.split_once(r#"id="flash">"#)?.1.split_once("</p>").map(|(text, _)| text)
 }
 
 fn location(response: &Response) -> &str {
@@ -226,4 +247,58 @@ async fn a_known_browser_logs_in_while_a_stranger_locks_the_username() {
     let response = login(p.state(), headers, Form(form)).await;
     let new_id = session_id(&response, p.mode).expect("a login moves the session");
     assert!(p.logged_in(&new_id).await, "the browser with the device cookie logs in");
+}
+
+#[tokio::test]
+async fn before_login_pages_follow_the_browsers_languages() {
+    let p = portal(CookieMode::Http).await;
+    for (accept_language, lang, button) in [
+        (Some("de-CH, de;q=0.9"), "de", "Anmelden"),
+        (Some("fr;q=0.8, nl"), "nl", "Inloggen"),
+        (Some("x_y, ;;q=7, *"), "en", "Log in"),
+        (None, "en", "Log in"),
+    ] {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = accept_language {
+            headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(value).unwrap());
+        }
+        let page = body(login_page(p.state(), headers).await).await;
+        assert!(page.contains(&format!(r#"<html lang="{lang}">"#)), "{accept_language:?}: {page}");
+        assert!(page.contains(&format!(r#"<button id="submit">{button}</button>"#)), "{accept_language:?}: {page}");
+    }
+}
+
+#[tokio::test]
+async fn a_signed_in_contact_reads_their_own_language_whatever_the_browser_asks() {
+    let p = portal(CookieMode::Http).await;
+    let first = p.first_visit().await;
+    let id = session_id(&p.login(&first, "anna.berg", ANNA).await, p.mode).unwrap();
+    let spanish = Preferences::new(Locale::parse("es").unwrap(), TimeZoneName::parse("Europe/Madrid").unwrap());
+    p.app.service.set_own_preferences(p.anna().await, spanish).await.unwrap();
+    let page = body(home(p.state(), p.browser(&id, "en-US, en;q=0.9")).await).await;
+    assert!(page.contains(r#"<html lang="es">"#), "{page}");
+    assert!(page.contains("<h1>Su cuenta</h1>") && page.contains("Le damos la bienvenida, Anna Berg."), "{page}");
+}
+
+#[tokio::test]
+async fn a_lockout_is_named_in_german_with_the_right_plural() {
+    let p = portal(CookieMode::Http).await;
+    let id = p.first_visit().await;
+    let german = p.browser(&id, "de-DE, de;q=0.9, en;q=0.5");
+    for _ in 0..20 {
+        let form = LoginForm { csrf: p.csrf(&id), username: "anna.berg".into(), password: "Wrong-Guess-1".into() };
+        login(p.state(), german.clone(), Form(form)).await;
+        let page = body(login_page(p.state(), german.clone()).await).await;
+        let text = flash(&page).expect("every failed login leaves a flash").to_owned();
+        let Some(wait) = text.strip_prefix("Zu viele Versuche. Bitte versuchen Sie es in ") else {
+            assert_eq!(text, "Benutzername oder Passwort ist falsch.");
+            continue;
+        };
+        let (n, unit) = wait.strip_suffix(" erneut.").and_then(|w| w.split_once(' ')).expect(&text);
+        let n: u64 = n.parse().expect(&text);
+        let expected = if n == 1 { ["Sekunde", "Minute"] } else { ["Sekunden", "Minuten"] };
+        assert!(expected.contains(&unit), "{text}");
+        return;
+    }
+    panic!("twenty wrong passwords did not lock the username");
 }
