@@ -122,6 +122,11 @@ impl Pages {
         Ok(self.translations.missing(MESSAGE_IDS))
     }
 
+    /// The locales with pages of their own.
+    pub(crate) fn locales(&self) -> impl Iterator<Item = &Locale> {
+        self.translations.locales()
+    }
+
     /// The words for the language the browser asks for, English if none fits.
     pub(crate) fn for_browser(&self, headers: &HeaderMap) -> Words<'_> {
         let header = headers.get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).unwrap_or("");
@@ -175,10 +180,10 @@ mod tests {
     #[test]
     fn every_locale_has_every_message_and_each_renders_cleanly() {
         let pages = Pages::shipped().unwrap();
-        let tags: Vec<&str> = pages.translations.locales().map(Locale::as_str).collect();
+        let tags: Vec<&str> = pages.locales().map(Locale::as_str).collect();
         assert_eq!(tags, ["de", "en", "es", "fr", "nl"]);
         assert_eq!(pages.check().unwrap(), []);
-        for locale in pages.translations.locales() {
+        for locale in pages.locales() {
             let words = pages.words(locale);
             for n in SAMPLE_NUMBERS {
                 for id in MESSAGE_IDS {
@@ -192,7 +197,7 @@ mod tests {
     #[test]
     fn each_language_is_named_in_itself() {
         let pages = Pages::shipped().unwrap();
-        let names: Vec<String> = pages.translations.locales().map(|l| pages.words(l).get("language-name")).collect();
+        let names: Vec<String> = pages.locales().map(|l| pages.words(l).get("language-name")).collect();
         assert_eq!(names, ["Deutsch", "English", "Español", "Français", "Nederlands"]);
     }
 }

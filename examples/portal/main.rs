@@ -20,7 +20,8 @@
 //! whom to act as (a demo shortcut, not for production).
 //!
 //! A contact reads every page in English, German, French, Spanish or Dutch (`i18n.rs`): before
-//! login as the browser's `Accept-Language` asks, after login in the contact's own language.
+//! login as the browser's `Accept-Language` asks, after login in the contact's own language,
+//! which they choose on their account page together with their time zone.
 
 /// What `--help` prints.
 const USAGE: &str = "\

@@ -16,7 +16,7 @@ use customer_access::{
 
 use crate::account::{self, ChangeForm};
 use crate::cookie::CookieMode;
-use crate::home::home;
+use crate::home::{PreferencesForm, home, save_preferences};
 use crate::i18n::Pages;
 use crate::session::Sessions;
 use crate::{App, LoginForm, NewPasswordForm, PortalMailer, login, login_page, set_password, set_password_page};
@@ -278,6 +278,46 @@ async fn a_signed_in_contact_reads_their_own_language_whatever_the_browser_asks(
     let page = body(home(p.state(), p.browser(&id, "en-US, en;q=0.9")).await).await;
     assert!(page.contains(r#"<html lang="es">"#), "{page}");
     assert!(page.contains("<h1>Su cuenta</h1>") && page.contains("Le damos la bienvenida, Anna Berg."), "{page}");
+    assert!(page.contains(r#"<option value="es" lang="es" selected>Español</option>"#), "{page}");
+    assert!(page.contains(r#"value="Europe/Madrid""#), "the zone field is prefilled: {page}");
+}
+
+#[tokio::test]
+async fn the_preferences_form_saves_both_or_nothing() {
+    let p = portal(CookieMode::Http).await;
+    let first = p.first_visit().await;
+    let id = session_id(&p.login(&first, "anna.berg", ANNA).await, p.mode).unwrap();
+    let anna = p.anna().await;
+    let before = p.app.service.preferences_of(anna).await.unwrap();
+    let post = |locale: &str, time_zone: &str| {
+        let form = PreferencesForm { csrf: p.csrf(&id), locale: locale.into(), time_zone: time_zone.into() };
+        save_preferences(p.state(), p.cookie(&id), Form(form))
+    };
+
+    let response = post("de", "Mars/Olympus_Mons").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = body(response).await;
+    assert!(page.contains(r#"id="time_zone-error">This is not a time zone we know."#), "{page}");
+    assert!(page.contains(r#"value="Mars/Olympus_Mons""#), "the input is kept to correct: {page}");
+    assert!(!page.contains("locale-error"), "the language was fine: {page}");
+    assert_eq!(p.app.service.preferences_of(anna).await.unwrap(), before, "the good half is not saved either");
+    let page = body(post("ja", "Europe/Berlin").await).await;
+    assert!(page.contains(r#"id="locale-error">Please choose one of the languages in the list."#), "{page}");
+    assert_eq!(p.app.service.preferences_of(anna).await.unwrap(), before);
+
+    let response = post("nl", " europe/amsterdam ").await;
+    assert_eq!(location(&response), "/");
+    let after = p.app.service.preferences_of(anna).await.unwrap();
+    assert_eq!((after.locale.as_str(), after.time_zone.as_str()), ("nl", "Europe/Amsterdam"));
+    let page = body(home(p.state(), p.cookie(&id)).await).await;
+    assert!(page.contains(r#"<html lang="nl">"#), "{page}");
+    assert_eq!(flash(&page), Some("Uw taal en tijdzone zijn opgeslagen."), "the flash is in the new language");
+
+    let form = PreferencesForm { csrf: "forged".into(), locale: "de".into(), time_zone: String::new() };
+    let response = save_preferences(p.state(), p.cookie(&id), Form(form)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(body(response).await.contains("Ongeldig formuliertoken"), "refused in the contact's language");
+    assert_eq!(p.app.service.preferences_of(anna).await.unwrap(), after);
 }
 
 #[tokio::test]
