@@ -78,6 +78,12 @@ impl Locale {
         self.0.split('-').next().unwrap_or(&self.0)
     }
 
+    /// The primary language alone (`de` of `de-CH`). A subtag of a canonical tag is
+    /// canonical itself, so it is not parsed again (a lookup runs this per message).
+    pub(crate) fn primary(&self) -> Self {
+        Self(self.language().to_owned())
+    }
+
     /// The same tag as a Fluent language identifier.
     pub(crate) fn langid(&self) -> LanguageIdentifier {
         // Parsed successfully once, in canonical form: parses again.
@@ -119,5 +125,15 @@ mod tests {
             assert!(Locale::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(Locale::parse(&"a".repeat(36)), Err(LocaleError::TooLong));
+    }
+
+    proptest::proptest! {
+        /// `primary` skips the parser: it must give what the parser would.
+        #[test]
+        fn the_primary_language_is_what_parsing_it_gives(tag in "[a-zA-Z]{2,8}(-[a-zA-Z0-9]{1,8}){0,3}") {
+            if let Ok(locale) = Locale::parse(&tag) {
+                proptest::prop_assert_eq!(Locale::parse(locale.language()), Ok(locale.primary()));
+            }
+        }
     }
 }

@@ -246,7 +246,7 @@ impl Translations {
 
     /// The bundles a lookup for `wanted` tries, in order.
     fn chain<'s>(&'s self, wanted: &Locale) -> impl Iterator<Item = (&'s Locale, &'s Bundle)> {
-        let language = Locale::parse(wanted.language()).ok();
+        let language = (wanted.language() != wanted.as_str()).then(|| wanted.primary());
         [Some(wanted.clone()), language, Some(Locale::english())]
             .into_iter()
             .flatten()

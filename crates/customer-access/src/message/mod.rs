@@ -13,8 +13,9 @@
 //! message's syntax tree, see `check.rs`): a temporary password missing or shown twice, a
 //! username outside the `*-username` line (the seed's default is no username next to the
 //! temporary password; only `SecurityPolicy::include_username_in_reset_email` adds that
-//! line), a marker spelled by the translation itself, a multi-line subject, an expiry without
-//! its time.
+//! line), a marker spelled by the translation itself, a multi-line subject or date, an
+//! expiry or a date without its time, a message using an argument its e-mail is not given
+//! (the date parts outside `date-time`, say, which would show the start-up sample).
 
 mod check;
 mod render;
@@ -64,10 +65,14 @@ impl Line {
     }
 }
 
-/// The messages of one e-mail.
+/// The messages of one e-mail, and the arguments they are rendered with.
 struct Layout {
     subject: &'static str,
     lines: &'static [Line],
+    /// The values filled in after Fluent (of [`FILLED`]) this e-mail passes as markers.
+    values: &'static [&'static str],
+    /// The other arguments it passes (built by [`secret_args`] or [`change_args`]).
+    shared: &'static [&'static str],
 }
 
 const RESET: Layout = Layout {
@@ -80,6 +85,8 @@ const RESET: Layout = Layout {
         Line::Expiry("reset-validity"),
         Line::Plain("reset-ignore"),
     ],
+    values: &[DISPLAY_NAME, TEMPORARY_PASSWORD, USERNAME],
+    shared: &[EXPIRES_AT, HOURS],
 };
 const INVITATION: Layout = Layout {
     subject: "invitation-subject",
@@ -90,19 +97,40 @@ const INVITATION: Layout = Layout {
         Line::Password("invitation-password"),
         Line::Expiry("invitation-validity"),
     ],
+    values: &[DISPLAY_NAME, TEMPORARY_PASSWORD, USERNAME],
+    shared: &[EXPIRES_AT, HOURS],
 };
 const PASSWORD_CHANGED: Layout = Layout {
     subject: "password-changed-subject",
     lines: &[Line::Plain("greeting"), Line::Plain("password-changed-body")],
+    values: &[DISPLAY_NAME],
+    shared: &[],
 };
 const EMAIL_CHANGED: Layout = Layout {
     subject: "email-changed-subject",
     lines: &[Line::Plain("greeting"), Line::Change("email-changed-body"), Line::Plain("email-changed-warning")],
+    values: &[DISPLAY_NAME, NEW_EMAIL],
+    shared: &[CHANGED_AT, CHANGED_BY],
 };
 const LAYOUTS: [&Layout; 4] = [&RESET, &INVITATION, &PASSWORD_CHANGED, &EMAIL_CHANGED];
 /// Messages the layouts use indirectly.
 const PARTS: [&str; 6] =
     ["weekday", "month", "date-time", "valid-for", "changed-by-sales-office", "changed-by-sales-rep"];
+/// Messages rendered on their own, with arguments of their own (not the e-mail's): a date
+/// and time from its parts, who changed an address.
+const DATE_TIME: &str = "date-time";
+const DATE_MESSAGES: [&str; 3] = ["weekday", "month", DATE_TIME];
+const CHANGED_BY_MESSAGES: [&str; 2] = ["changed-by-sales-office", "changed-by-sales-rep"];
+/// The arguments of the date messages, and those `date-time` must show once each.
+const DATE_PARTS: [&str; 7] = ["weekday", "month", "day", "year", "hour", "minute", "zone"];
+const DATE_PARTS_SHOWN: [&str; 5] = ["year", "day", "hour", "minute", "zone"];
+const STAFF_ID: &str = "staff_id";
+
+/// Arguments of the e-mails beyond the filled-in values.
+const EXPIRES_AT: &str = "expires_at";
+const HOURS: &str = "hours";
+const CHANGED_AT: &str = "changed_at";
+const CHANGED_BY: &str = "changed_by";
 
 /// Values filled in after Fluent, by marker.
 const DISPLAY_NAME: &str = "display_name";
@@ -239,15 +267,16 @@ impl MessageCatalog {
     }
 
     pub(super) fn date_time_of(&self, locale: &Locale, t: &LocalTime) -> String {
-        let args = MessageArgs::new()
-            .number("weekday", t.weekday.into())
-            .number("month", t.month.into())
-            .text("day", t.day.to_string())
-            .text("year", t.year.to_string())
-            .text("hour", format!("{:02}", t.hour))
-            .text("minute", format!("{:02}", t.minute))
-            .text("zone", t.abbreviation.as_str());
-        self.translations.format(locale, "date-time", &args).unwrap_or_default()
+        self.translations.format(locale, DATE_TIME, &date_args(t)).unwrap_or_default()
+    }
+
+    /// Who changed an address, as `locale` says it.
+    pub(super) fn changed_by(&self, locale: &Locale, staff: &Staff) -> String {
+        let (id, staff_id) = match staff {
+            Staff::SalesAdmin { staff_id } => ("changed-by-sales-office", staff_id),
+            Staff::IpadUser { staff_id, .. } => ("changed-by-sales-rep", staff_id),
+        };
+        self.translations.format(locale, id, &staff_args(staff_id.to_string())).unwrap_or_default()
     }
 
     /// A reset or invitation e-mail.
@@ -255,8 +284,7 @@ impl MessageCatalog {
         let layout = if m.kind == MessageKind::Invitation { &INVITATION } else { &RESET };
         let holes = holes();
         let expires_at = self.date_time(&to.locale, &to.time_zone, m.expires_at);
-        let args =
-            sample_args(&holes, &expires_at).number("hours", i64::try_from(m.valid_for_hours).unwrap_or(i64::MAX));
+        let args = secret_args(&holes, &expires_at, m.valid_for_hours);
         let values = [
             (DISPLAY_NAME, m.contact.display_name.as_str()),
             (TEMPORARY_PASSWORD, m.temporary_password),
@@ -268,7 +296,7 @@ impl MessageCatalog {
     /// The "your password was changed" notice.
     pub(crate) fn render_password_changed(&self, contact: &Contact, to: &EffectivePreferences) -> OutgoingMessage {
         let holes = holes();
-        let args = sample_args(&holes, "");
+        let args = markers(&PASSWORD_CHANGED, &holes);
         let values = [(DISPLAY_NAME, contact.display_name.as_str())];
         self.render(&PASSWORD_CHANGED, &args, false, &to.locale, contact, &values, MessageKind::PasswordChanged)
     }
@@ -277,13 +305,8 @@ impl MessageCatalog {
     pub(crate) fn render_email_changed(&self, n: &EmailChangeNotice<'_>, to: &EffectivePreferences) -> OutgoingMessage {
         let holes = holes();
         let changed_at = self.date_time(&to.locale, &to.time_zone, n.changed_at);
-        let (by, staff_id) = match n.changed_by {
-            Staff::SalesAdmin { staff_id } => ("changed-by-sales-office", staff_id),
-            Staff::IpadUser { staff_id, .. } => ("changed-by-sales-rep", staff_id),
-        };
-        let by_args = MessageArgs::new().text("staff_id", staff_id.to_string());
-        let changed_by = self.translations.format(&to.locale, by, &by_args).unwrap_or_default();
-        let args = sample_args(&holes, "").text("changed_at", changed_at).text("changed_by", changed_by);
+        let changed_by = self.changed_by(&to.locale, n.changed_by);
+        let args = change_args(&holes, changed_at, changed_by);
         let new_email = n.new_email.masked();
         let values = [(DISPLAY_NAME, n.before.display_name.as_str()), (NEW_EMAIL, new_email.as_str())];
         self.render(&EMAIL_CHANGED, &args, false, &to.locale, n.before, &values, MessageKind::EmailChanged)
@@ -356,25 +379,45 @@ fn holes() -> [String; 4] {
     FILLED.map(marker)
 }
 
-/// Arguments every message may use: markers for the filled-in values, the expiry.
-fn sample_args<'a>(holes: &'a [String; 4], expires_at: &'a str) -> MessageArgs<'a> {
+/// The markers of the values `layout` fills in. The argument builders below are the only
+/// ones, used to send and to check, so the check sees exactly what an e-mail is given.
+fn markers<'a>(layout: &Layout, holes: &'a [String; 4]) -> MessageArgs<'a> {
     let mut args = MessageArgs::new();
     for (name, hole) in FILLED.iter().zip(holes) {
-        args = args.text(name, hole.as_str());
+        if layout.values.contains(name) {
+            args = args.text(name, hole.as_str());
+        }
     }
-    let t = LocalTime::sample();
-    args.text("expires_at", expires_at)
+    args
+}
+
+/// The arguments of a reset or invitation ([`RESET`], [`INVITATION`]).
+fn secret_args<'a>(holes: &'a [String; 4], expires_at: &'a str, valid_for_hours: u64) -> MessageArgs<'a> {
+    markers(&RESET, holes)
+        .text(EXPIRES_AT, expires_at)
+        .number(HOURS, i64::try_from(valid_for_hours).unwrap_or(i64::MAX))
+}
+
+/// The arguments of the notice of an address change ([`EMAIL_CHANGED`]).
+fn change_args(holes: &[String; 4], changed_at: String, changed_by: String) -> MessageArgs<'_> {
+    markers(&EMAIL_CHANGED, holes).text(CHANGED_AT, changed_at).text(CHANGED_BY, changed_by)
+}
+
+/// The arguments of the date messages ([`DATE_PARTS`]).
+fn date_args(t: &LocalTime) -> MessageArgs<'_> {
+    MessageArgs::new()
         .number("weekday", t.weekday.into())
         .number("month", t.month.into())
-        .text("day", "30")
-        .text("year", "2026")
-        .text("hour", "22")
-        .text("minute", "06")
-        .text("zone", "NZDT")
-        .number("hours", 48)
-        .text("changed_at", expires_at)
-        .text("changed_by", "")
-        .text("staff_id", "7")
+        .text("day", t.day.to_string())
+        .text("year", t.year.to_string())
+        .text("hour", format!("{:02}", t.hour))
+        .text("minute", format!("{:02}", t.minute))
+        .text("zone", t.abbreviation.as_str())
+}
+
+/// The arguments of the "changed by" messages.
+fn staff_args<'a>(staff_id: String) -> MessageArgs<'a> {
+    MessageArgs::new().text(STAFF_ID, staff_id)
 }
 
 impl LocalTime {

@@ -191,6 +191,43 @@ fn catalogs_that_could_send_a_broken_email_are_refused() {
         ("en", "reset-intro = { \"{\" }{ \"{\" }temporary_password{ \"}\" }{ \"}\" }"),
         ("en", "reset-intro = { \"\\u007B\\u007B\" }username{ \"\\u007D\\u007D\" }"),
         ("de", "-klammer = { \"{{\" }\nreset-intro = { -klammer }temporary_password"),
+        // The date parts are the date-time message's own: elsewhere they would show the
+        // start-up sample, not the expiry.
+        ("en", "reset-validity = It is valid until { date-time }."),
+        ("en", "reset-validity = Until { $expires_at } ({ weekday })."),
+        ("en", "invitation-validity = Until { $expires_at }, a { $weekday }."),
+        ("en", "greeting = Hello { $staff_id },"),
+        ("en", "reset-intro = { $changed_by }"),
+        ("en", "reset-intro = { $hours ->\n    [24] { $weekday }\n   *[other] Hello\n}"),
+        (
+            "en",
+            "a = { b }\nb = { c }\nc = { d }\nd = { e }\ne = { f }\nf = { g }\ng = { h }\nh = { i }\ni = { j }\nj = x\nreset-intro = { a }",
+        ),
+        ("en", "greeting = Hello, valid until { $expires_at }"),
+        // Every e-mail must show its expiry and change, whatever the hour count.
+        ("en", "reset-validity = { $hours ->\n    [48] Until { $expires_at }.\n   *[other] Soon.\n}"),
+        ("de", "email-changed-body = { $new_email ->\n   *[x] Am { $changed_at } an { $new_email }.\n}"),
+        // A date-time must show every part on every weekday, not only the sampled Monday.
+        (
+            "en",
+            "date-time = { $weekday ->\n    [1] { $day } { month } { $year }, { $hour }:{ $minute } { $zone }\n   *[other] { $day } { month } { $year } { $zone }\n}",
+        ),
+        ("de", "date-time = { $day }. { $day }. { month } { $year }, { $hour }:{ $minute } { $zone }"),
+        // One line whatever the hour count, in subjects and in anything a subject shows.
+        (
+            "en",
+            "reset-subject = { $hours ->\n    [48] Your temporary password\n   *[other]\n        Your temporary\n        password\n}",
+        ),
+        (
+            "en",
+            "reset-subject = { $hours ->\n    [48] Your temporary password\n   *[other] Your{ \"\\u000A\" }password\n}",
+        ),
+        (
+            "en",
+            "reset-subject = Valid for { valid-for }\nvalid-for = { $hours ->\n   *[other]\n        { $hours }\n        hours\n}",
+        ),
+        ("en", "month = { $month ->\n   *[other]\n        Nov\n        ember\n}"),
+        ("en", "changed-by-sales-rep = your rep{ \"\\u000D\" }{ $staff_id }"),
     ];
     for (locale, source) in broken {
         // Refused when added (a brace-making literal) or when checked (everything else).
