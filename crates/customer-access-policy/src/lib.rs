@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod blocklist;
+mod legacy;
 mod nist;
 mod normalize;
 mod password;
@@ -11,6 +12,7 @@ mod violation;
 mod wipe;
 
 pub use blocklist::common_password_count;
+pub use legacy::LegacyHashLimits;
 pub use nist::{NIST_MIN_MAX_LENGTH, NIST_SINGLE_FACTOR_MIN_LENGTH, NistDeparture};
 pub use normalize::{UsernameError, UsernameKey, UsernameRules, fold_username, normalize_password};
 pub use password::{PasswordContext, PasswordPolicy};

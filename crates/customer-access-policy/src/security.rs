@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::legacy::LegacyHashLimits;
 use crate::nist::NIST_MIN_MAX_LENGTH;
 use crate::normalize::UsernameRules;
 use crate::password::PasswordPolicy;
@@ -78,6 +79,9 @@ pub struct SecurityPolicy {
     /// request). Default 64. When full the service answers `Overloaded` at once instead of
     /// queueing without bound.
     pub hash_queue_depth: usize,
+    /// Bounds on the cost of password hashes imported from other systems; see
+    /// [`LegacyHashLimits`] for the defaults and why they also bound every login.
+    pub legacy_hashes: LegacyHashLimits,
 }
 
 impl Default for SecurityPolicy {
@@ -97,6 +101,7 @@ impl Default for SecurityPolicy {
             argon2: Argon2Settings::default(),
             max_concurrent_hashes: 2,
             hash_queue_depth: 64,
+            legacy_hashes: LegacyHashLimits::default(),
         }
     }
 }
@@ -398,6 +403,9 @@ impl SecurityPolicy {
             return Err(invalid("device_tokens.max_per_contact", "must be between 1 and 100"));
         }
         check_range("staff_email_change_hold", self.staff_email_change_hold, 0, 30 * 86_400)?;
+        if let Some((field, reason)) = self.legacy_hashes.problem() {
+            return Err(invalid(field, reason));
+        }
         let budgets = &self.staff_reset_budgets;
         for (field, window_field, budget) in [
             (

@@ -68,6 +68,7 @@ mod erased;
 mod error;
 pub mod hashing;
 pub mod i18n;
+pub mod legacy;
 mod ids;
 mod input;
 mod kinded;
