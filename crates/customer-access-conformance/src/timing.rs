@@ -219,6 +219,48 @@ pub async fn enumeration_timing_with_other_parameters<S: Store>(store: S, sample
     measure(&service, [&known, &unknown], false, samples).await
 }
 
+/// Give every contact in `names` a hash imported from another system, stored wrapped as an
+/// import stores it: PBKDF2-SHA256 at 2,000 iterations, several times the work of the test
+/// Argon2 parameters, so that without padding the difference is most of a failed login.
+async fn import_legacy_hashes<S: Store>(service: &Service<S>, names: &[String]) {
+    use customer_access::legacy::{LegacyHash, LegacyScheme};
+    let limits = &service.policy().legacy_hashes;
+    let scheme = LegacyScheme::from_params_text("pbkdf2-sha256,i=2000,l=32", limits).unwrap();
+    let rules = &service.policy().username;
+    for username in names {
+        let salt = format!("salt-{username}");
+        let imported = LegacyHash::make(scheme, format!("{username}-Pass-1").as_bytes(), salt.as_bytes()).unwrap();
+        let key = rules.canonicalize(username).unwrap();
+        let record = service.store().contact_by_username(&key).await.unwrap().unwrap();
+        let mut next = record.clone();
+        next.credentials.password = Some(service.hash_pool().wrap(&imported).await.unwrap());
+        next.credentials.revision = record.credentials.revision.next();
+        service.store().save(record.credentials.revision, &next, &[]).await.unwrap();
+    }
+}
+
+/// [`enumeration_timing_in_one_store`] while hashes imported from another system exist
+/// (issue 16): half the known contacts hold one (wrapped, see `import_legacy_hashes`), half
+/// a native Argon2id hash. Returns two reports from the same service: imported against
+/// unknown usernames, then native against unknown usernames. Every login is padded to every
+/// scheme in use, so neither may differ.
+pub async fn enumeration_timing_with_imported_hashes<S: Store>(store: S, samples: usize) -> [TimingReport; 2] {
+    let service = timing_service(store, None);
+    let imported: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i, i + 40)).collect();
+    // Same length as the others: the reset answer's time follows the username's length.
+    let native: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i, i + 60)).collect();
+    let unknown: Vec<String> = (0..KNOWN).map(|i| format!("user{:02}{:02}", i + 40, i)).collect();
+    populate(&service, &imported).await;
+    populate(&service, &native).await;
+    import_legacy_hashes(&service, &imported).await;
+    // The next login takes a new census of the schemes in use.
+    service.store().active.store(0, Ordering::Relaxed);
+    service.clock().advance(customer_access::CENSUS_INTERVAL);
+    let against_imported = measure(&service, [&imported, &unknown], false, samples).await;
+    let against_native = measure(&service, [&native, &unknown], false, samples).await;
+    [against_imported, against_native]
+}
+
 /// [`enumeration_timing_in_one_store`] where every known contact holds a temporary password
 /// that expired a day ago (within the notice period, so its hash is kept and a login is
 /// verified against it): a wrong password must still cost what an unknown username's does.

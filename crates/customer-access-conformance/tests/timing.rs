@@ -32,4 +32,12 @@ async fn memory_store_has_no_username_timing_leak() {
             .await;
     println!("memory store timing, removed contacts: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs for removed contacts: {report:?}");
+    // Hashes imported from another system (issue 16): imported, native and unknown usernames
+    // fail a login in the same time.
+    let reports =
+        customer_access_conformance::timing::enumeration_timing_with_imported_hashes(MemoryStore::new(), samples).await;
+    println!("memory store timing, imported hashes (imported, native): {reports:?}");
+    for report in reports {
+        assert!(report.max_abs_t() < 5.0, "timing differs while imported hashes exist: {reports:?}");
+    }
 }

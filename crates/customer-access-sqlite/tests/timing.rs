@@ -5,7 +5,8 @@
 
 use customer_access_conformance::timing::{
     enumeration_timing_in_one_store, enumeration_timing_with_expired_temporaries,
-    enumeration_timing_with_other_parameters, enumeration_timing_with_removed_contacts, samples_from_env,
+    enumeration_timing_with_imported_hashes, enumeration_timing_with_other_parameters,
+    enumeration_timing_with_removed_contacts, samples_from_env,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,4 +34,12 @@ async fn sqlite_store_has_no_username_timing_leak() {
     let report = enumeration_timing_with_removed_contacts(store, samples_from_env(2_000)).await;
     println!("sqlite store timing, removed contacts: {report:?}");
     assert!(report.max_abs_t() < 5.0, "timing differs for removed contacts: {report:?}");
+    // Hashes imported from another system (issue 16): imported, native and unknown usernames
+    // fail a login in the same time.
+    let store = customer_access_sqlite::open(dir.path().join("timing-imported.db")).await.unwrap();
+    let reports = enumeration_timing_with_imported_hashes(store, samples_from_env(2_000)).await;
+    println!("sqlite store timing, imported hashes (imported, native): {reports:?}");
+    for report in reports {
+        assert!(report.max_abs_t() < 5.0, "timing differs while imported hashes exist: {reports:?}");
+    }
 }

@@ -68,10 +68,10 @@ mod erased;
 mod error;
 pub mod hashing;
 pub mod i18n;
-pub mod legacy;
 mod ids;
 mod input;
 mod kinded;
+pub mod legacy;
 pub mod mailer;
 mod memory;
 mod message;
@@ -105,7 +105,7 @@ pub use message::{EffectivePreferences, MessageCatalog};
 pub use recording::RecordingMailer;
 pub use service::{
     AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_AUDIT_PAGE, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged,
-    PendingReset, ResetOptions, SelfServiceOutcome, StaffAlert, StaffResetReceipt,
+    PendingReset, ResetOptions, SelfServiceOutcome, ServiceBuilder, StaffAlert, StaffResetReceipt,
 };
 pub use store::Store;
 pub use ticket::{ChangeTicket, ChangeTicketInput, MalformedTicket};

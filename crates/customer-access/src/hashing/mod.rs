@@ -11,8 +11,14 @@
 //!   [`HashError::Overloaded`] instead of queueing without bound.
 //! - Stored hashes are untrusted input: their parameters are bounded before anything is
 //!   allocated.
+//! - Hashes imported from other systems are stored wrapped (see `wrapped.rs`): verifying one
+//!   runs the other system's scheme ([`crate::legacy`]) on the password as typed, then
+//!   Argon2id on its output.
 
+mod candidate;
+mod pepper;
 mod queue;
+mod wrapped;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,10 +30,14 @@ use customer_access_policy::Argon2Settings;
 use zeroize::Zeroizing;
 
 use crate::credential::StoredHash;
+use crate::legacy::{LegacyHash, LegacyHashLimits, LegacyScheme};
 // Runtime-agnostic: the core has no async runtime of its own.
 use futures_channel::oneshot;
 
 use self::queue::{JobQueue, PushError};
+
+pub use self::candidate::Candidate;
+pub use self::pepper::{MAX_PEPPER_KEY_BYTES, MIN_PEPPER_KEY_BYTES, PepperError, PepperId, Peppers};
 
 const SALT_BYTES: usize = 16;
 const OUTPUT_BYTES: usize = 32;
@@ -50,6 +60,10 @@ pub enum HashError {
     /// The stored hash asks for more memory, passes or lanes than allowed.
     #[error("stored password hash parameters exceed the configured bounds")]
     ParamsTooLarge,
+    /// The stored hash was made with a pepper key this service was not given (see
+    /// [`Peppers`]): a configuration error, not a wrong password.
+    #[error("stored password hash needs pepper key {0:?}, which is not configured")]
+    UnknownPepper(String),
     /// The configured parameters are not valid Argon2 parameters.
     #[error("invalid Argon2 parameters: {0}")]
     Params(InvalidParams),
@@ -78,8 +92,24 @@ fn invalid_params(e: argon2::Error) -> HashError {
 type VerifyResult = Result<bool, HashError>;
 
 enum Job {
-    Hash { password: Zeroizing<Vec<u8>>, reply: oneshot::Sender<Result<StoredHash, HashError>> },
-    Verify { password: Zeroizing<Vec<u8>>, stored: StoredHash, reply: oneshot::Sender<VerifyResult> },
+    Hash {
+        password: Zeroizing<Vec<u8>>,
+        reply: oneshot::Sender<Result<StoredHash, HashError>>,
+    },
+    /// `as_typed` is for a wrapped imported hash, whose scheme saw the password as typed.
+    Verify {
+        password: Zeroizing<Vec<u8>>,
+        as_typed: Zeroizing<Vec<u8>>,
+        stored: StoredHash,
+        reply: oneshot::Sender<VerifyResult>,
+    },
+    /// Wrap an imported hash's output (already a hash, not a password; wiped all the same).
+    Wrap {
+        scheme: LegacyScheme,
+        salt: Vec<u8>,
+        output: Zeroizing<Vec<u8>>,
+        reply: oneshot::Sender<Result<StoredHash, HashError>>,
+    },
 }
 
 /// The pool. Cloning shares it. Workers exit when the last clone is dropped.
@@ -104,6 +134,20 @@ struct PoolShared {
     dummy: StoredHash,
     operations: AtomicU64,
     max_memory_kib: u32,
+    legacy: LegacyHashLimits,
+    peppers: Peppers,
+}
+
+/// What a pool is built with besides its Argon2 settings and size; [`Default`] is no pepper
+/// and the default bounds on imported hashes.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct HashPoolOptions {
+    /// Bounds on the cost of imported hashes read back from storage (the service passes its
+    /// policy's `legacy_hashes`).
+    pub legacy: LegacyHashLimits,
+    /// The pepper keys (none by default).
+    pub peppers: Peppers,
 }
 
 impl std::fmt::Debug for HashPool {
@@ -122,15 +166,40 @@ impl HashPool {
     /// # Errors
     /// [`HashError::Params`] if `settings` are not valid Argon2 parameters.
     pub fn new(settings: &Argon2Settings, workers: usize, queue_depth: usize) -> Result<Self, HashError> {
-        let params = Params::new(settings.memory_kib, settings.iterations, settings.parallelism, Some(OUTPUT_BYTES))
-            .map_err(invalid_params)?;
-        let dummy = dummy_hash(&params)?;
-        let shared = Arc::new(PoolShared {
+        Self::with_options(settings, workers, queue_depth, HashPoolOptions::default())
+    }
+
+    /// [`new`](Self::new), with pepper keys and bounds on imported hashes.
+    ///
+    /// # Errors
+    /// [`HashError::Params`] if `settings` are not valid Argon2 parameters.
+    pub fn with_options(
+        settings: &Argon2Settings,
+        workers: usize,
+        queue_depth: usize,
+        options: HashPoolOptions,
+    ) -> Result<Self, HashError> {
+        let mut builder = argon2::ParamsBuilder::new();
+        builder
+            .m_cost(settings.memory_kib)
+            .t_cost(settings.iterations)
+            .p_cost(settings.parallelism)
+            .output_len(OUTPUT_BYTES);
+        if let Some(id) = options.peppers.current_id() {
+            // Every new hash names the key it was made with.
+            builder.keyid(argon2::KeyId::new(id.as_bytes()).map_err(invalid_params)?);
+        }
+        let params = builder.build().map_err(invalid_params)?;
+        let mut shared = PoolShared {
+            dummy: StoredHash::from_phc(String::new()),
             params,
-            dummy,
             operations: AtomicU64::new(0),
             max_memory_kib: settings.max_stored_memory_kib,
-        });
+            legacy: options.legacy,
+            peppers: options.peppers,
+        };
+        shared.dummy = dummy_hash(&shared.params)?;
+        let shared = Arc::new(shared);
         let workers = workers.max(1);
         let queue = Arc::new(JobQueue::new(queue_depth, workers));
         let jobs = Arc::new(Submitter(Arc::clone(&queue)));
@@ -168,8 +237,12 @@ impl HashPool {
     /// # Errors
     /// [`HashError::Overloaded`] at once when the queue is full; [`HashError::Malformed`] or
     /// [`HashError::ParamsTooLarge`] for a stored hash that cannot be used.
-    pub async fn verify(&self, password: &[u8], stored: Option<&StoredHash>) -> Result<bool, HashError> {
-        let (job, answer) = self.verify_job(password, stored);
+    pub async fn verify<'p>(
+        &self,
+        password: impl Into<Candidate<'p>>,
+        stored: Option<&StoredHash>,
+    ) -> Result<bool, HashError> {
+        let (job, answer) = self.verify_job(password.into(), stored);
         self.submit([job])?;
         answer.await.map_err(|_| HashError::WorkersGone)?
     }
@@ -182,13 +255,13 @@ impl HashPool {
     ///
     /// # Errors
     /// [`HashError::Overloaded`] at once when the queue is full (nothing is queued).
-    pub async fn verify_pair(
+    pub async fn verify_pair<'p>(
         &self,
-        password: &[u8],
+        password: impl Into<Candidate<'p>>,
         first: Option<&StoredHash>,
         second: Option<&StoredHash>,
     ) -> Result<(VerifyResult, VerifyResult), HashError> {
-        self.verify_pair_padded(password, first, second, &[]).await
+        self.verify_pair_padded(password.into(), first, second, &[]).await
     }
 
     /// [`verify_pair`](Self::verify_pair), with each of the two verifications padded to cost
@@ -203,7 +276,7 @@ impl HashPool {
     /// As [`verify_pair`](Self::verify_pair).
     pub async fn verify_pair_padded(
         &self,
-        password: &[u8],
+        password: Candidate<'_>,
         first: Option<&StoredHash>,
         second: Option<&StoredHash>,
         padding: &[HashParameters],
@@ -253,7 +326,7 @@ impl HashSlot<'_> {
     /// [`HashPool::verify_pair`] otherwise.
     pub async fn verify_pair_padded(
         mut self,
-        password: &[u8],
+        password: Candidate<'_>,
         first: Option<&StoredHash>,
         second: Option<&StoredHash>,
         padding: &[HashParameters],
@@ -293,19 +366,22 @@ impl HashPool {
     /// The jobs of a padded pair, costliest first (see `verify_pair_padded`).
     fn padded_pair_jobs(
         &self,
-        password: &[u8],
+        password: Candidate<'_>,
         first: Option<&StoredHash>,
         second: Option<&StoredHash>,
         padding: &[HashParameters],
     ) -> Result<(Vec<Job>, PairAnswers), HashError> {
-        let mut entries = Vec::with_capacity(2 + 2 * padding.len());
+        let mut entries: Vec<(u64, Role, Job, oneshot::Receiver<VerifyResult>)> =
+            Vec::with_capacity(2 + 2 * padding.len());
         for (role, slot) in [(Role::First, first), (Role::Second, second)] {
             // The dummy stands in for a missing hash here too: parsing it costs what parsing
             // a real one does, so this step says nothing about which one it was.
-            let own = slot.unwrap_or(&self.shared.dummy).parameters(self.shared.max_memory_kib).ok();
+            let own = self.parameters_of(slot.unwrap_or(&self.shared.dummy)).ok();
             let (job, answer) = self.verify_job(password, slot);
             entries.push((own.map_or(0, |p| p.work()), role, job, answer));
             for params in padding.iter().filter(|p| Some(**p) != own) {
+                // A dummy stands in for a hash of the set: wrapped ones run the legacy
+                // scheme too, on the password as typed, exactly as a real one does.
                 let (job, answer) = self.verify_job(password, Some(&params.dummy()?));
                 entries.push((params.work(), Role::Pad, job, answer));
             }
@@ -320,26 +396,84 @@ impl HashPool {
     /// The parameters new hashes are made with.
     pub fn current_parameters(&self) -> HashParameters {
         let p = &self.shared.params;
-        HashParameters { memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() }
+        HashParameters { legacy: None, memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() }
     }
 
-    fn verify_job(&self, password: &[u8], stored: Option<&StoredHash>) -> (Job, oneshot::Receiver<VerifyResult>) {
+    /// The text every hash this pool makes now starts with (the current parameters and
+    /// pepper key id).
+    pub fn current_prefix(&self) -> &str {
+        self.shared.dummy.phc_prefix()
+    }
+
+    /// Does `stored` name a pepper key this pool lacks? Reads the key id only.
+    ///
+    /// # Errors
+    /// [`HashError::UnknownPepper`] naming the key; [`HashError::Malformed`] if `stored`
+    /// cannot be parsed.
+    pub fn check_pepper(&self, stored: &StoredHash) -> Result<(), HashError> {
+        let params = if wrapped::is_wrapped(stored) {
+            wrapped::parse(stored, &self.shared.legacy, self.shared.max_memory_kib)?.params
+        } else {
+            parse(stored, self.shared.max_memory_kib)?.params
+        };
+        match params.keyid() {
+            [] => Ok(()),
+            named => pepper_key(&self.shared.peppers, named).map(drop),
+        }
+    }
+
+    /// The parameters of `stored` (plain or wrapped), within this pool's bounds, without
+    /// hashing anything.
+    ///
+    /// # Errors
+    /// As [`StoredHash::parameters`].
+    pub fn parameters_of(&self, stored: &StoredHash) -> Result<HashParameters, HashError> {
+        stored.parameters(self.shared.max_memory_kib, &self.shared.legacy)
+    }
+
+    /// Wrap an imported hash for storing: its output through Argon2id with the current
+    /// parameters and a fresh salt, on a worker thread. The result verifies the password
+    /// the other system hashed (as typed), and is replaced at its contact's next login.
+    ///
+    /// # Errors
+    /// [`HashError::Overloaded`] at once when the queue is full.
+    pub async fn wrap(&self, imported: &LegacyHash) -> Result<StoredHash, HashError> {
+        let (reply, answer) = oneshot::channel();
+        let output = Zeroizing::new(imported.output().to_vec());
+        self.submit([Job::Wrap { scheme: imported.scheme(), salt: imported.salt().to_vec(), output, reply }])?;
+        answer.await.map_err(|_| HashError::WorkersGone)?
+    }
+
+    fn verify_job(
+        &self,
+        password: Candidate<'_>,
+        stored: Option<&StoredHash>,
+    ) -> (Job, oneshot::Receiver<VerifyResult>) {
         let stored = stored.unwrap_or(&self.shared.dummy).clone();
         let (reply, answer) = oneshot::channel();
-        (Job::Verify { password: Zeroizing::new(password.to_vec()), stored, reply }, answer)
+        let job = Job::Verify {
+            password: Zeroizing::new(password.normalized().to_vec()),
+            as_typed: Zeroizing::new(password.as_typed().to_vec()),
+            stored,
+            reply,
+        };
+        (job, answer)
     }
 
-    /// Was `stored` made with other parameters than the current ones?
+    /// Was `stored` made with other parameters than the current ones, or by another system?
     pub(crate) fn needs_rehash(&self, stored: &StoredHash) -> bool {
-        PasswordHash::new(stored.as_phc())
-            .ok()
-            .and_then(|phc| Params::try_from(&phc).ok().map(|p| (phc.version, p)))
-            .is_none_or(|(version, p)| {
-                version != Some(Version::V0x13.into())
+        wrapped::is_wrapped(stored)
+            || PasswordHash::new(stored.as_phc())
+                .ok()
+                .and_then(|phc| Params::try_from(&phc).ok().map(|p| (phc.version, p)))
+                .is_none_or(|(version, p)| {
+                    version != Some(Version::V0x13.into())
                     || p.m_cost() != self.shared.params.m_cost()
                     || p.t_cost() != self.shared.params.t_cost()
                     || p.p_cost() != self.shared.params.p_cost()
-            })
+                    // Made with another pepper key (or none): re-made with the current one.
+                    || p.keyid() != self.shared.params.keyid()
+                })
     }
 
     fn submit<I>(&self, request: I) -> Result<(), HashError>
@@ -377,17 +511,32 @@ fn worker(queue: &JobQueue<Job>, shared: &PoolShared) {
             Job::Hash { password, reply } => {
                 shared.operations.fetch_add(1, Ordering::Relaxed);
                 // A caller that gave up (its future dropped) no longer wants the answer.
-                let _ = reply.send(hash_with(&shared.params, &password, &mut memory));
+                let _ = reply.send(hash_with(shared, &password, &mut memory));
             }
-            Job::Verify { password, stored, reply } => {
+            Job::Verify { password, as_typed, stored, reply } => {
                 shared.operations.fetch_add(1, Ordering::Relaxed);
-                let _ = reply.send(verify_with(shared, &password, &stored, &mut memory));
+                let candidate = Candidate::new(&password, &as_typed);
+                let _ = reply.send(verify_with(shared, candidate, &stored, &mut memory));
+            }
+            Job::Wrap { scheme, salt, output, reply } => {
+                shared.operations.fetch_add(1, Ordering::Relaxed);
+                let _ = reply.send(wrap_with(shared, &scheme, &salt, &output, &mut memory));
             }
         }
     }
 }
 
+/// The pepper key a stored hash names. An id no [`PepperId`] can have is damage to one row
+/// (malformed, a mismatch for its contact); a well-formed id the service lacks is a
+/// configuration error (which stops every login alike, see the census).
+fn pepper_key<'p>(peppers: &'p Peppers, named: &[u8]) -> Result<&'p [u8], HashError> {
+    let id = PepperId::from_stored(named).ok_or(HashError::Malformed)?;
+    peppers.key(&id).ok_or_else(|| HashError::UnknownPepper(id.as_str().to_owned()))
+}
+
+/// Argon2id of `password` with `params`, keyed with the pepper `params` names, if any.
 fn compute(
+    shared: &PoolShared,
     params: &Params,
     version: Version,
     password: &[u8],
@@ -395,19 +544,44 @@ fn compute(
     out: &mut [u8],
     memory: &mut Vec<Block>,
 ) -> Result<(), HashError> {
+    let key = match params.keyid() {
+        [] => None,
+        named => Some(pepper_key(&shared.peppers, named)?),
+    };
     let needed = params.block_count();
     if memory.len() < needed {
         memory.resize(needed, Block::default());
     }
-    let argon = Argon2::new(Algorithm::Argon2id, version, params.clone());
+    let argon = match key {
+        None => Argon2::new(Algorithm::Argon2id, version, params.clone()),
+        Some(key) => {
+            Argon2::new_with_secret(key, Algorithm::Argon2id, version, params.clone()).map_err(invalid_params)?
+        }
+    };
     argon.hash_password_into_with_memory(password, salt, out, &mut memory[..needed]).map_err(invalid_params)
 }
 
-fn hash_with(params: &Params, password: &[u8], memory: &mut Vec<Block>) -> Result<StoredHash, HashError> {
+fn wrap_with(
+    shared: &PoolShared,
+    scheme: &LegacyScheme,
+    legacy_salt: &[u8],
+    output: &[u8],
+    memory: &mut Vec<Block>,
+) -> Result<StoredHash, HashError> {
     let mut salt = [0u8; SALT_BYTES];
     crate::random::fill(&mut salt);
     let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
-    compute(params, Version::V0x13, password, &salt, out.as_mut_slice(), memory)?;
+    let params = &shared.params;
+    compute(shared, params, Version::V0x13, output, &salt, out.as_mut_slice(), memory)?;
+    wrapped::encode(scheme, legacy_salt, params, &salt, out.as_slice())
+}
+
+fn hash_with(shared: &PoolShared, password: &[u8], memory: &mut Vec<Block>) -> Result<StoredHash, HashError> {
+    let mut salt = [0u8; SALT_BYTES];
+    crate::random::fill(&mut salt);
+    let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
+    let params = &shared.params;
+    compute(shared, params, Version::V0x13, password, &salt, out.as_mut_slice(), memory)?;
     encode(params, &salt, out.as_slice())
 }
 
@@ -415,6 +589,8 @@ fn hash_with(params: &Params, password: &[u8], memory: &mut Vec<Block>) -> Resul
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HashParameters {
+    /// For a wrapped imported hash, the other system's scheme and cost run before Argon2id.
+    pub legacy: Option<LegacyScheme>,
     /// Memory in KiB (m).
     pub memory_kib: u32,
     /// Passes (t).
@@ -424,22 +600,40 @@ pub struct HashParameters {
 }
 
 impl HashParameters {
-    /// The text every PHC string with these parameters starts with (up to the salt), e.g.
-    /// `$argon2id$v=19$m=19456,t=2,p=1$`.
+    /// The text every stored hash with these parameters starts with (up to the salt), e.g.
+    /// `$argon2id$v=19$m=19456,t=2,p=1$`, or `$ca-legacy$bcrypt,c=12$m=19456,t=2,p=1$` for
+    /// wrapped imported hashes.
     pub fn phc_prefix(&self) -> String {
-        format!("$argon2id$v=19$m={},t={},p={}$", self.memory_kib, self.iterations, self.parallelism)
+        let argon = wrapped::argon2_fields(self.memory_kib, self.iterations, self.parallelism);
+        match &self.legacy {
+            None => format!("$argon2id$v=19${argon}$"),
+            Some(scheme) => format!("{}{}${argon}$", wrapped::WRAPPED_PREFIX, scheme.params_text()),
+        }
     }
 
-    /// Work of one verification, in KiB-passes (memory x passes), to order jobs by.
+    /// Work of one verification, to order jobs by: Argon2's KiB-passes (memory x passes),
+    /// plus the legacy scheme's estimate (microseconds, about one KiB-pass each).
     fn work(&self) -> u64 {
-        u64::from(self.memory_kib) * u64::from(self.iterations)
+        let argon = u64::from(self.memory_kib) * u64::from(self.iterations);
+        argon.saturating_add(self.legacy.map_or(0, |scheme| scheme.work()))
     }
 
     /// A well-formed hash with these parameters that matches no password.
     fn dummy(&self) -> Result<StoredHash, HashError> {
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, Some(OUTPUT_BYTES))
             .map_err(invalid_params)?;
-        dummy_hash(&params)
+        match &self.legacy {
+            None => dummy_hash(&params),
+            Some(scheme) => {
+                let mut legacy_salt = vec![0u8; scheme.dummy_salt_len()];
+                let mut salt = [0u8; SALT_BYTES];
+                let mut out = [0u8; OUTPUT_BYTES];
+                crate::random::fill(&mut legacy_salt);
+                crate::random::fill(&mut salt);
+                crate::random::fill(&mut out);
+                wrapped::encode(scheme, &legacy_salt, &params, &salt, &out)
+            }
+        }
     }
 }
 
@@ -482,27 +676,50 @@ fn parse(stored: &StoredHash, max_memory_kib: u32) -> Result<Parsed, HashError> 
 }
 
 impl StoredHash {
-    /// Parse this PHC string and check its parameters against `max_memory_kib` and the fixed
-    /// bounds on passes (64) and lanes (16), without hashing anything.
+    /// Parse this hash and check its parameters against `max_memory_kib`, the fixed bounds
+    /// on passes (64) and lanes (16), and for a wrapped imported hash `legacy`, without
+    /// hashing anything.
     ///
     /// # Errors
-    /// [`HashError::Malformed`] for anything but a complete Argon2id PHC string;
-    /// [`HashError::ParamsTooLarge`] above the bounds.
-    pub fn parameters(&self, max_memory_kib: u32) -> Result<HashParameters, HashError> {
+    /// [`HashError::Malformed`] for anything but a complete Argon2id PHC string or wrapped
+    /// hash (a wrapped one whose legacy cost is above `legacy` included: no import writes
+    /// one); [`HashError::ParamsTooLarge`] above the Argon2 bounds.
+    pub fn parameters(&self, max_memory_kib: u32, legacy: &LegacyHashLimits) -> Result<HashParameters, HashError> {
+        if wrapped::is_wrapped(self) {
+            let w = wrapped::parse(self, legacy, max_memory_kib)?;
+            let p = w.params;
+            return Ok(HashParameters {
+                legacy: Some(w.scheme),
+                memory_kib: p.m_cost(),
+                iterations: p.t_cost(),
+                parallelism: p.p_cost(),
+            });
+        }
         let p = parse(self, max_memory_kib)?.params;
-        Ok(HashParameters { memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() })
+        Ok(HashParameters { legacy: None, memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() })
     }
 }
 
 fn verify_with(
     shared: &PoolShared,
-    password: &[u8],
+    password: Candidate<'_>,
     stored: &StoredHash,
     memory: &mut Vec<Block>,
 ) -> Result<bool, HashError> {
+    if wrapped::is_wrapped(stored) {
+        let w = wrapped::parse(stored, &shared.legacy, shared.max_memory_kib)?;
+        // The other system's output for the password as it was typed (wiped on drop), then
+        // Argon2id over it, as when it was wrapped.
+        let legacy = w.scheme.compute(password.as_typed(), &w.legacy_salt).map_err(|_| HashError::Malformed)?;
+        let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
+        compute(shared, &w.params, Version::V0x13, &legacy, &w.salt, out.as_mut_slice(), memory)?;
+        // `Output` compares in constant time.
+        let expected = Output::new(&w.expected).map_err(|_| HashError::Malformed)?;
+        return Ok(Output::new(out.as_slice()).is_ok_and(|actual| actual == expected));
+    }
     let parsed = parse(stored, shared.max_memory_kib)?;
     let mut out = Zeroizing::new(vec![0u8; parsed.expected.len()]);
-    compute(&parsed.params, parsed.version, password, &parsed.salt, &mut out, memory)?;
+    compute(shared, &parsed.params, parsed.version, password.normalized(), &parsed.salt, &mut out, memory)?;
     Ok(Output::new(&out).is_ok_and(|actual| actual == parsed.expected))
 }
 

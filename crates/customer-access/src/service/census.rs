@@ -15,7 +15,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::clock::{Clock, Timestamp};
-use crate::hashing::HashParameters;
+use crate::error::ServiceError;
+use crate::hashing::{HashError, HashParameters};
 use crate::mailer::Mailer;
 use crate::store::Store;
 
@@ -35,7 +36,20 @@ const MAX_CENSUS_QUERIES: usize = 64;
 #[derive(Debug, Default)]
 pub(super) struct Census {
     sets: Vec<HashParameters>,
+    /// A pepper key id some stored hash names but the service was not given.
+    missing_pepper: Option<String>,
     taken_at: Option<Timestamp>,
+}
+
+impl Census {
+    /// The sets, or the configuration error that stops every login alike (so that which
+    /// usernames' hashes need the missing key is not told by their answers).
+    fn padding(&self) -> Result<Vec<HashParameters>, ServiceError> {
+        match &self.missing_pepper {
+            Some(id) => Err(ServiceError::Hashing(HashError::UnknownPepper(id.clone()))),
+            None => Ok(self.sets.clone()),
+        }
+    }
 }
 
 /// The census behind a lock, and whether one is being taken (so a burst of logins does not
@@ -66,18 +80,22 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     ///
     /// While a refresh runs, other logins use the last count; before the first count exists,
     /// every login takes one itself rather than go unpadded.
-    pub(super) async fn hash_padding(&self) -> Vec<HashParameters> {
+    ///
+    /// # Errors
+    /// [`HashError::UnknownPepper`] while a stored hash names a pepper key the service
+    /// lacks: every login fails alike until it is configured.
+    pub(super) async fn hash_padding(&self) -> Result<Vec<HashParameters>, ServiceError> {
         let cell = &self.inner.census;
         let now = self.now();
         let _refreshing = {
             let census = cell.lock();
             let fresh = census.taken_at.is_some_and(|t| now < t.plus(CENSUS_INTERVAL));
             if fresh {
-                return census.sets.clone();
+                return census.padding();
             }
             if census.taken_at.is_some() {
                 if cell.taking.swap(true, Ordering::AcqRel) {
-                    return census.sets.clone();
+                    return census.padding();
                 }
                 // Cleared however this future ends, dropped mid-census included: a login
                 // abandoned by its client must not stop the census for good.
@@ -86,37 +104,58 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 None
             }
         };
-        let taken = self.take_census().await;
+        let taken = self.take_census(now).await;
         let mut census = cell.lock();
         match taken {
-            Ok(sets) => *census = Census { sets, taken_at: Some(now) },
+            Ok(taken) => *census = taken,
             Err(e) => tracing::warn!(error = %e, "could not count the hash parameters in use; keeping the last count"),
         }
-        census.sets.clone()
+        census.padding()
     }
 
-    /// Count the parameter sets in use, one store query per set found.
-    async fn take_census(&self) -> Result<Vec<HashParameters>, crate::store::StoreError> {
-        let current = self.inner.hasher.current_parameters();
-        let max_memory = self.inner.policy.argon2.max_stored_memory_kib;
-        let mut prefixes = vec![current.phc_prefix()];
-        let mut sets = vec![current];
+    /// Check, at start-up, that the service can verify every stored hash: each pepper key a
+    /// stored hash names was given ([`Peppers`](crate::hashing::Peppers)). Takes a fresh
+    /// census of the store (one query per parameter set and key in use), which the next
+    /// logins then use. Logins refuse to run while a key is missing anyway; this makes it a
+    /// start-up error rather than a login one.
+    ///
+    /// # Errors
+    /// [`ServiceError::Hashing`] with [`HashError::UnknownPepper`] naming the key; store
+    /// failures.
+    pub async fn check_configuration(&self) -> Result<(), ServiceError> {
+        let census = self.take_census(self.now()).await?;
+        let result = census.padding().map(drop);
+        *self.inner.census.lock() = census;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "a stored password hash needs a pepper key that is not configured");
+        }
+        result
+    }
+
+    /// Count the parameter sets in use, one store query per set (and pepper key) found.
+    async fn take_census(&self, now: Timestamp) -> Result<Census, crate::store::StoreError> {
+        let hasher = &self.inner.hasher;
+        let mut prefixes = vec![hasher.current_prefix().to_owned()];
+        let mut census = Census { sets: vec![hasher.current_parameters()], missing_pepper: None, taken_at: Some(now) };
         for _ in 0..MAX_CENSUS_QUERIES {
-            if sets.len() > MAX_PARAMETER_SETS {
+            if census.sets.len() > MAX_PARAMETER_SETS {
                 break;
             }
             let Some(found) = self.inner.store.hash_outside(&prefixes).await? else {
-                return Ok(sets);
+                return Ok(census);
             };
             prefixes.push(found.phc_prefix().to_owned());
+            if let Err(HashError::UnknownPepper(id)) = hasher.check_pepper(&found) {
+                census.missing_pepper.get_or_insert(id);
+            }
             // An unusable hash fails at no cost: nothing to pad for.
-            if let Ok(params) = found.parameters(max_memory)
-                && !sets.contains(&params)
+            if let Ok(params) = hasher.parameters_of(&found)
+                && !census.sets.contains(&params)
             {
-                sets.push(params);
+                census.sets.push(params);
             }
         }
-        tracing::warn!(sets = sets.len(), "more hash parameter sets in use than logins are padded to");
-        Ok(sets)
+        tracing::warn!(sets = census.sets.len(), "more hash parameter sets in use than logins are padded to");
+        Ok(census)
     }
 }

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::Clock;
 use crate::clock::Timestamp;
 use crate::credential::{ContactRecord, CredentialVersion, Credentials, StoredHash};
 use crate::device::{DeviceRecord, DeviceToken};
 use crate::error::ServiceError;
-use crate::hashing::HashError;
+use crate::hashing::{Candidate, HashError};
 use crate::ids::ContactId;
 use crate::input::InputError;
 use crate::mailer::Mailer;
@@ -128,6 +128,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         // been charged (it would lock the owner out after a load spike, and make a spray
         // of usernames that evicts throttle entries cost no hashing).
         let slot = self.inner.hasher.admit()?;
+        // Every parameter set in use, so the work does not depend on the username's hash (see
+        // `census`); a missing pepper key fails every login alike, before anything is charged.
+        let padding = self.hash_padding().await?;
         if let Admission::Locked(retry_after) = self.reserve_attempt(&throttle).await? {
             tracing::info!("login refused: locked out");
             return Ok(LoginOutcome::LockedOut { retry_after });
@@ -143,9 +146,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         // Both verifications run in parallel: a login takes one verification's time on an
         // idle pool, and the work stays two verifications whatever the username, each padded
         // to every hash parameter set in use (see `census`).
-        let padding = self.hash_padding().await;
-        let (current_ok, temporary_ok) =
-            slot.verify_pair_padded(candidate.as_bytes(), current, second.as_ref(), &padding).await?;
+        // An imported hash is checked on the password as typed (see `Candidate`).
+        let typed = Candidate::new(candidate.as_bytes(), password.expose_secret().as_bytes());
+        let (current_ok, temporary_ok) = slot.verify_pair_padded(typed, current, second.as_ref(), &padding).await?;
         let (current_ok, temporary_ok) = (usable_or_false(current_ok)?, usable_or_false(temporary_ok)?);
         let usable = usable.then_some(record);
 
@@ -264,7 +267,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// Verify, treating an unusable stored hash as a mismatch (logged, never shown).
     pub(super) async fn verify_or_false(
         &self,
-        candidate: &[u8],
+        candidate: Candidate<'_>,
         stored: Option<&StoredHash>,
     ) -> Result<bool, ServiceError> {
         usable_or_false(self.inner.hasher.verify(candidate, stored).await)

@@ -3,6 +3,7 @@
 
 mod audit;
 mod budget;
+mod builder;
 mod census;
 mod login;
 mod password;
@@ -32,6 +33,7 @@ use crate::store::{Store, StoreErrorKind};
 
 pub use audit::MAX_AUDIT_PAGE;
 pub use budget::StaffAlert;
+pub use builder::ServiceBuilder;
 pub use census::CENSUS_INTERVAL;
 pub use login::LoginOutcome;
 pub use password::PasswordChanged;
@@ -115,11 +117,23 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         policy: SecurityPolicy,
         messages: MessageCatalog,
     ) -> Result<Self, ServiceError> {
-        policy.check()?;
-        for missing in messages.check()? {
-            tracing::warn!(locale = %missing.locale, message = %missing.id, "message not translated; English is used");
-        }
-        let hasher = HashPool::new(&policy.argon2, policy.max_concurrent_hashes, policy.hash_queue_depth)?;
+        Self::builder(store, mailer, clock).policy(policy).messages(messages).build()
+    }
+
+    /// Build a service step by step: policy, e-mails, pepper keys ([`ServiceBuilder`]).
+    pub fn builder(store: S, mailer: M, clock: C) -> ServiceBuilder<S, M, C> {
+        ServiceBuilder::new(store, mailer, clock)
+    }
+
+    /// The service around checked parts.
+    fn assemble(
+        store: S,
+        mailer: M,
+        clock: C,
+        policy: SecurityPolicy,
+        messages: MessageCatalog,
+        hasher: HashPool,
+    ) -> Result<Self, ServiceError> {
         let decoy = crate::store::columns::ContactColumns::decoy().into_record().map_err(ServiceError::Store)?;
         let census = census::CensusCell::default();
         Ok(Self {

@@ -10,6 +10,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::Clock;
 use crate::credential::{ContactRecord, CredentialVersion};
 use crate::error::ServiceError;
+use crate::hashing::Candidate;
 use crate::ids::ContactId;
 use crate::mailer::Mailer;
 use crate::state::{end_sessions, set_password, ticket_redeemable};
@@ -105,7 +106,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             return Err(ServiceError::LockedOut { retry_after });
         }
         let verified = record.credentials.password.clone();
-        let matched = self.verify_or_false(current_candidate.as_bytes(), verified.as_ref()).await?;
+        // An imported hash is checked on the password as typed (see `Candidate`).
+        let typed = Candidate::new(current_candidate.as_bytes(), current_password.expose_secret().as_bytes());
+        let matched = self.verify_or_false(typed, verified.as_ref()).await?;
         if !matched || !record.contact.login_enabled || verified.is_none() {
             return Err(ServiceError::InvalidCredentials);
         }
@@ -172,7 +175,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let temporary =
             record.credentials.temporary.as_ref().filter(|_| against_temporary && policy.reject_temporary_password);
         if let Some(temporary) = temporary
-            && self.verify_or_false(candidate.as_bytes(), Some(&temporary.hash)).await?
+            && self.verify_or_false(candidate.as_bytes().into(), Some(&temporary.hash)).await?
         {
             let same = PasswordViolations::single(PasswordViolation::SameAsTemporaryPassword);
             return Err(ServiceError::PasswordRejected(same));
