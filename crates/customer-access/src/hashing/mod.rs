@@ -436,8 +436,14 @@ impl HashPool {
     /// the other system hashed (as typed), and is replaced at its contact's next login.
     ///
     /// # Errors
-    /// [`HashError::Overloaded`] at once when the queue is full.
+    /// [`HashError::ParamsTooLarge`] for a hash whose cost is above this pool's limits
+    /// (parsed with looser ones): it could never be verified here; [`HashError::Overloaded`]
+    /// at once when the queue is full.
     pub async fn wrap(&self, imported: &LegacyHash) -> Result<StoredHash, HashError> {
+        let scheme = imported.scheme();
+        if LegacyScheme::from_params_text(&scheme.params_text(), &self.shared.legacy) != Ok(scheme) {
+            return Err(HashError::ParamsTooLarge);
+        }
         let (reply, answer) = oneshot::channel();
         let output = Zeroizing::new(imported.output().to_vec());
         self.submit([Job::Wrap { scheme: imported.scheme(), salt: imported.salt().to_vec(), output, reply }])?;

@@ -181,6 +181,21 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_above_the_pools_limits_is_not_wrapped() {
+        block_on(async {
+            let mut loose = LegacyHashLimits::default();
+            loose.max_pbkdf2_iterations = 10_000_000;
+            let scheme = LegacyScheme::from_params_text("pbkdf2-sha256,i=3000000,l=32", &loose).unwrap();
+            let text = format!("pbkdf2_sha256$3000000$somesalt${}", "A".repeat(43) + "=");
+            let imported = LegacyHash::parse(&text, &loose).unwrap();
+            assert_eq!(imported.scheme(), scheme);
+            let pool = pool(Peppers::none());
+            assert!(matches!(pool.wrap(&imported).await, Err(HashError::ParamsTooLarge)));
+            assert_eq!(pool.operations(), 0, "refused before any work");
+        });
+    }
+
+    #[test]
     fn only_the_text_encode_writes_is_read_back() {
         block_on(async {
             let pool = pool(Peppers::none());
