@@ -4,8 +4,8 @@
 /// refused with the row's reason, and a stored hash above them is never run.
 ///
 /// They bound more than one contact's login: while imported hashes of a scheme and cost are
-/// in use, *every* failed login runs a dummy computation of that scheme and cost, so that
-/// unknown, native and imported usernames cost the same (see the core's design notes).
+/// in use, *every* login runs that scheme and cost once per verification slot (twice), so
+/// that unknown, native and imported usernames cost the same (see the core's design notes).
 /// So each limit is a bound on what every login may cost, and the defaults admit the
 /// defaults of the ecosystems people move from, with one step of headroom, and nothing
 /// far beyond: Django 6.0's PBKDF2 (1,200,000 iterations) and Argon2 (m = 100 MiB, t = 2,
@@ -26,8 +26,9 @@ pub struct LegacyHashLimits {
     pub max_pbkdf2_iterations: u32,
     /// Highest scrypt log2(N). Default 20; the memory bound below usually binds first.
     pub max_scrypt_log_n: u8,
-    /// Most memory one scrypt computation may take (128 x N x r bytes), in KiB. Default
-    /// 131,072 (128 MiB): passlib's default takes 64 MiB, Django's 16 MiB.
+    /// Most memory one scrypt computation may take, in KiB: every buffer it allocates,
+    /// 128 x r x (N + p + 2) bytes. Default 131,072 (128 MiB): passlib's default takes
+    /// 64 MiB, Django's 16 MiB.
     pub max_scrypt_memory_kib: u32,
     /// Most scrypt lanes (p, run one after the other here). Default 16.
     pub max_scrypt_parallelism: u32,

@@ -19,6 +19,13 @@ struct Fixture {
     hash: String,
 }
 
+/// The fixtures at low cost: the tools' default-cost rows are verified in `legacy_hashes.rs`;
+/// here, where every login of every username pads to them, Django's million PBKDF2
+/// iterations alone (seconds each in a debug build) would take minutes.
+fn cheap_fixtures() -> Vec<Fixture> {
+    fixtures().into_iter().filter(|f| !f.tool.contains("default")).collect()
+}
+
 fn fixtures() -> Vec<Fixture> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legacy-hashes/legacy-hashes.jsonl");
     let text = std::fs::read_to_string(path).unwrap();
@@ -65,7 +72,7 @@ async fn upgrades_of(h: &Harness, username: &str) -> usize {
 #[tokio::test]
 async fn every_tools_hash_logs_in_once_and_is_replaced_by_argon2id() {
     let h = Harness::new().await;
-    for (i, fixture) in fixtures().iter().enumerate() {
+    for (i, fixture) in cheap_fixtures().iter().enumerate() {
         let username = format!("imported{i}");
         h.contact(&username).await;
         let wrapped = import_hash(&h, &username, &fixture.hash).await;
@@ -73,15 +80,19 @@ async fn every_tools_hash_logs_in_once_and_is_replaced_by_argon2id() {
         // A wrong password fails and leaves the wrapped hash in place.
         assert!(is_invalid(&h.login(&username, "Wrong-Pass-42").await), "{}", fixture.tool);
         assert_eq!(stored_password(&h, &username).await, wrapped, "{}", fixture.tool);
-        // The right one, as typed, logs in and replaces the hash.
+        // The right one, as typed, logs in and replaces the hash; except plain bcrypt with
+        // a password past 72 bytes, which bcrypt never read: kept, so the owner's own
+        // password (not the variant typed) keeps working.
         let outcome = h.login(&username, &fixture.password).await;
         assert!(is_authenticated(&outcome), "{}: {outcome:?}", fixture.tool);
-        let upgraded = stored_password(&h, &username).await;
-        assert!(upgraded.as_phc().starts_with("$argon2id$v=19$"), "{}: {upgraded:?}", fixture.tool);
-        assert_eq!(upgrades_of(&h, &username).await, 1, "{}: one audited upgrade", fixture.tool);
+        let plain_bcrypt = fixture.hash.starts_with("$2") || fixture.hash.starts_with("bcrypt$");
+        let upgrades = usize::from(!(plain_bcrypt && fixture.password.len() > 72));
+        let after = stored_password(&h, &username).await;
+        assert_eq!(after.as_phc().starts_with("$argon2id$v=19$"), upgrades == 1, "{}: {after:?}", fixture.tool);
+        assert_eq!(upgrades_of(&h, &username).await, upgrades, "{}: audited upgrades", fixture.tool);
         let again = h.login(&username, &fixture.password).await;
-        assert!(is_authenticated(&again), "{}: the upgraded hash verifies", fixture.tool);
-        assert_eq!(upgrades_of(&h, &username).await, 1, "{}: upgraded once", fixture.tool);
+        assert!(is_authenticated(&again), "{}: the hash verifies again", fixture.tool);
+        assert_eq!(upgrades_of(&h, &username).await, upgrades, "{}: upgraded at most once", fixture.tool);
     }
 }
 
@@ -89,9 +100,12 @@ async fn every_tools_hash_logs_in_once_and_is_replaced_by_argon2id() {
 async fn a_dump_after_import_holds_no_weak_hash() {
     let h = Harness::new().await;
     let fixtures = fixtures();
+    // Every contact first: a login after an import pads to every imported scheme.
+    for i in 0..fixtures.len() {
+        h.contact(&format!("dumped{i}")).await;
+    }
     for (i, fixture) in fixtures.iter().enumerate() {
         let username = format!("dumped{i}");
-        h.contact(&username).await;
         let legacy = LegacyHash::parse(&fixture.hash, &h.service.policy().legacy_hashes).unwrap();
         let wrapped = import_hash(&h, &username, &fixture.hash).await;
         let text = wrapped.as_phc();
@@ -119,7 +133,7 @@ async fn failed_logins_cost_the_same_for_unknown_native_and_imported_usernames()
     let h = Harness::new().await;
     h.contact("native").await;
     h.contact("imported").await;
-    let fixture = fixtures().into_iter().find(|f| f.tool.contains("pbkdf2")).expect("a PBKDF2 fixture");
+    let fixture = cheap_fixtures().into_iter().find(|f| f.tool.contains("pbkdf2")).expect("a PBKDF2 fixture");
     import_hash(&h, "imported", &fixture.hash).await;
     let mut costs = Vec::new();
     for username in ["nobody", "native", "imported"] {
@@ -145,7 +159,7 @@ async fn failed_logins_cost_the_same_for_unknown_native_and_imported_usernames()
 async fn concurrent_logins_with_an_imported_hash_upgrade_it_once() {
     let h = Harness::new().await;
     h.contact("anna").await;
-    let fixture = fixtures().into_iter().find(|f| f.tool.contains("bcrypt")).expect("a bcrypt fixture");
+    let fixture = cheap_fixtures().into_iter().find(|f| f.tool.contains("bcrypt")).expect("a bcrypt fixture");
     import_hash(&h, "anna", &fixture.hash).await;
     // As many as the back-off lets through at once (five free attempts, each reserved).
     let mut logins = tokio::task::JoinSet::new();
@@ -164,7 +178,7 @@ async fn concurrent_logins_with_an_imported_hash_upgrade_it_once() {
 async fn a_password_change_proves_the_imported_password_and_replaces_it() {
     let h = Harness::new().await;
     let anna = h.contact("anna").await;
-    let fixture = fixtures().into_iter().find(|f| f.tool.contains("django")).expect("a Django fixture");
+    let fixture = cheap_fixtures().into_iter().find(|f| f.tool.contains("django")).expect("a Django fixture");
     import_hash(&h, "anna", &fixture.hash).await;
     let new = SecretString::from("Fresh-Start-2026");
     let wrong = h.service.change_password(anna.id, &SecretString::from("Wrong-Pass-42"), &new).await;
@@ -181,7 +195,7 @@ async fn a_tampered_wrapped_hash_fails_the_login_without_running_it() {
     policy.login_backoff.free_attempts = u32::MAX;
     let h = Harness::with_policy(policy).await;
     h.contact("anna").await;
-    let fixture = fixtures().into_iter().find(|f| f.tool.contains("bcrypt")).expect("a bcrypt fixture");
+    let fixture = cheap_fixtures().into_iter().find(|f| f.tool.contains("bcrypt")).expect("a bcrypt fixture");
     let wrapped = import_hash(&h, "anna", &fixture.hash).await;
     let text = wrapped.as_phc();
     let key = h.service.policy().username.canonicalize("anna").unwrap();

@@ -1,7 +1,8 @@
 //! Argon2id hashing off the async executor, on a bounded pool of worker threads.
 //!
 //! - At most `max_concurrent_hashes` hashes run at once, one per worker thread, so memory
-//!   for hashing is bounded by workers x m.
+//!   for hashing is bounded by workers x m, plus, while imported Argon2 or scrypt hashes are
+//!   in use, workers x their own memory (bounded by `LegacyHashLimits`), allocated per job.
 //! - Each worker keeps one Argon2 memory buffer and reuses it for every hash and verify, so
 //!   no hash page-faults its 19 MiB matrix in again. The buffer is not zeroized between
 //!   uses: its blocks are one-way BLAKE2b derivatives of the password from which at most the
@@ -64,6 +65,11 @@ pub enum HashError {
     /// [`Peppers`]): a configuration error, not a wrong password.
     #[error("stored password hash needs pepper key {0:?}, which is not configured")]
     UnknownPepper(String),
+    /// The store holds hashes of more parameter sets (or unreadable prefixes) than one
+    /// census looks for (64): logins cannot be padded to all of them, so every one fails
+    /// alike until the oldest are reset.
+    #[error("too many password hash parameter sets in use to pad logins to all of them")]
+    TooManyParameterSets,
     /// The configured parameters are not valid Argon2 parameters.
     #[error("invalid Argon2 parameters: {0}")]
     Params(InvalidParams),
@@ -136,6 +142,9 @@ struct PoolShared {
     max_memory_kib: u32,
     legacy: LegacyHashLimits,
     peppers: Peppers,
+    /// Parameter sets of the hashes this pool has wrapped since it started: logins pad to
+    /// them at once, before a census of the store can have seen them.
+    wrapped_sets: std::sync::Mutex<Vec<HashParameters>>,
 }
 
 /// What a pool is built with besides its Argon2 settings and size; [`Default`] is no pepper
@@ -197,6 +206,7 @@ impl HashPool {
             max_memory_kib: settings.max_stored_memory_kib,
             legacy: options.legacy,
             peppers: options.peppers,
+            wrapped_sets: std::sync::Mutex::default(),
         };
         shared.dummy = dummy_hash(&shared.params)?;
         let shared = Arc::new(shared);
@@ -399,6 +409,29 @@ impl HashPool {
         HashParameters { legacy: None, memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() }
     }
 
+    /// The parameter sets of hashes this pool has wrapped that no census has found yet.
+    pub(crate) fn wrapped_sets(&self) -> Vec<HashParameters> {
+        self.shared.wrapped_sets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// A census found `found` in the store: from now on the census pads to those (and drops
+    /// them once their last hash is upgraded), so the pool stops remembering them.
+    pub(crate) fn census_found(&self, found: &[HashParameters]) {
+        let mut sets = self.shared.wrapped_sets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sets.retain(|set| !found.contains(set));
+    }
+
+    /// Would replacing `stored` after a login with `as_typed` adopt a password other than
+    /// the one it was made from? Plain bcrypt reads only the first 72 bytes, so a longer
+    /// typed password matches whatever follows them: keep the imported hash (the owner's
+    /// own password still works) rather than make the variant typed the only one.
+    pub(crate) fn reads_only_a_prefix(&self, stored: &StoredHash, as_typed: &[u8]) -> bool {
+        as_typed.len() > 72
+            && wrapped::is_wrapped(stored)
+            && wrapped::parse(stored, &self.shared.legacy, self.shared.max_memory_kib)
+                .is_ok_and(|w| matches!(w.scheme, LegacyScheme::Bcrypt { .. }))
+    }
+
     /// The text every hash this pool makes now starts with (the current parameters and
     /// pepper key id).
     pub fn current_prefix(&self) -> &str {
@@ -443,6 +476,14 @@ impl HashPool {
         let scheme = imported.scheme();
         if LegacyScheme::from_params_text(&scheme.params_text(), &self.shared.legacy) != Ok(scheme) {
             return Err(HashError::ParamsTooLarge);
+        }
+        // Padded to from now on, by this instance (other instances at their next census).
+        let set = HashParameters { legacy: Some(scheme), ..self.current_parameters() };
+        {
+            let mut sets = self.shared.wrapped_sets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !sets.contains(&set) {
+                sets.push(set);
+            }
         }
         let (reply, answer) = oneshot::channel();
         let output = Zeroizing::new(imported.output().to_vec());

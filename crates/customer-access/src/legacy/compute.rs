@@ -79,12 +79,17 @@ fn bcrypt_digest(cost: u32, salt: &[u8], password: &[u8]) -> Option<Zeroizing<Ve
 pub(super) fn work(scheme: &LegacyScheme) -> u64 {
     match *scheme {
         // ~0.6 us per KiB and pass, times lanes run one after the other.
-        LegacyScheme::Argon2 { memory_kib, iterations, .. } => u64::from(memory_kib) * u64::from(iterations) * 6 / 10,
+        LegacyScheme::Argon2 { memory_kib, iterations, .. } => {
+            u64::from(memory_kib).saturating_mul(u64::from(iterations)) * 6 / 10
+        }
         // Cost 12 takes about 250 ms.
         LegacyScheme::Bcrypt { cost } | LegacyScheme::DjangoBcryptSha256 { cost } => 61u64 << cost.min(40),
+
         LegacyScheme::Pbkdf2 { prf: Pbkdf2Prf::Sha1, iterations, .. } => u64::from(iterations) / 4,
         LegacyScheme::Pbkdf2 { prf: Pbkdf2Prf::Sha256, iterations, .. } => u64::from(iterations) * 4 / 10,
         // N = 2^14, r = 8 takes about 50 ms.
-        LegacyScheme::Scrypt { log_n, r, p, .. } => (1u64 << log_n.min(40)) * u64::from(r) * u64::from(p) * 4 / 10,
+        LegacyScheme::Scrypt { log_n, r, p, .. } => {
+            (1u64 << log_n.min(40)).saturating_mul(u64::from(r)).saturating_mul(u64::from(p)) * 4 / 10
+        }
     }
 }

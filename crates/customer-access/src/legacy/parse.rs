@@ -307,8 +307,11 @@ pub(super) fn check_cost(scheme: &LegacyScheme, limits: &LegacyHashLimits) -> Re
         LegacyScheme::Scrypt { log_n, r, p, output_len } => {
             high("ln", log_n.into(), limits.max_scrypt_log_n.into())?;
             high("p", p.into(), limits.max_scrypt_parallelism.into())?;
-            // 128 x N x r bytes; computed in u64 after ln is bounded, so it cannot overflow.
-            let memory_kib = (128u64 << log_n) * u64::from(r) / 1024;
+            // Every buffer scrypt allocates: V (128 x r x N bytes), B (128 x r x p) and XY
+            // (256 x r). Saturating, so no limit however wide can make this overflow.
+            let n = 1u64.checked_shl(log_n.into()).unwrap_or(u64::MAX);
+            let blocks = n.saturating_add(u64::from(p)).saturating_add(2);
+            let memory_kib = 128u64.saturating_mul(u64::from(r)).saturating_mul(blocks) / 1024;
             high("memory (KiB)", memory_kib, limits.max_scrypt_memory_kib.into())?;
             if log_n == 0 {
                 return invalid("ln", 0);

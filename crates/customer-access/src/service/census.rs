@@ -24,12 +24,15 @@ use super::AccessService;
 
 /// How often the census is taken again.
 pub const CENSUS_INTERVAL: Duration = Duration::from_secs(300);
-/// Most parameter sets looked for: each costs every login one more verification per slot,
-/// so a store with more is a deployment to fix (logged), not one to pad without bound.
-const MAX_PARAMETER_SETS: usize = 8;
-/// Most store queries per census. More than the sets: a hash whose prefix includes its salt
-/// (a PHC string without `v=`, as some imports have) is a prefix of its own without being a
-/// new parameter set.
+/// Parameter sets beyond which the census warns: each costs every login one more
+/// verification per slot, so a store with more is a deployment to fix (reset the oldest
+/// imported contacts), though every set found is still padded to: dropping one would let
+/// its usernames be told apart.
+const WARN_PARAMETER_SETS: usize = 8;
+/// Most store queries per census (each finds one prefix: a parameter set, or a hash whose
+/// prefix includes its salt, as a PHC string without `v=` has). A store with more is
+/// refused, like a missing pepper key: padding to some sets only would let the others'
+/// usernames be told apart.
 const MAX_CENSUS_QUERIES: usize = 64;
 
 /// The parameter sets in use and when they were counted.
@@ -38,6 +41,8 @@ pub(super) struct Census {
     sets: Vec<HashParameters>,
     /// A pepper key id some stored hash names but the service was not given.
     missing_pepper: Option<String>,
+    /// The store holds more prefixes than one census may look for.
+    incomplete: bool,
     taken_at: Option<Timestamp>,
 }
 
@@ -47,6 +52,7 @@ impl Census {
     fn padding(&self) -> Result<Vec<HashParameters>, ServiceError> {
         match &self.missing_pepper {
             Some(id) => Err(ServiceError::Hashing(HashError::UnknownPepper(id.clone()))),
+            None if self.incomplete => Err(ServiceError::Hashing(HashError::TooManyParameterSets)),
             None => Ok(self.sets.clone()),
         }
     }
@@ -85,6 +91,24 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// [`HashError::UnknownPepper`] while a stored hash names a pepper key the service
     /// lacks: every login fails alike until it is configured.
     pub(super) async fn hash_padding(&self) -> Result<Vec<HashParameters>, ServiceError> {
+        let mut sets = self.stored_padding().await?;
+        // Sets this instance has just imported: padded to before any census has seen them.
+        for set in self.inner.hasher.wrapped_sets() {
+            if !sets.contains(&set) {
+                sets.push(set);
+            }
+        }
+        Ok(sets)
+    }
+
+    /// A login found a hash under a pepper key this service lacks: from now on every login
+    /// fails alike, as if the census had found it, until a census finds the key given.
+    pub(super) fn pepper_missing(&self, id: String) {
+        self.inner.census.lock().missing_pepper.get_or_insert(id);
+    }
+
+    /// The census's sets, refreshed as described on [`hash_padding`](Self::hash_padding).
+    async fn stored_padding(&self) -> Result<Vec<HashParameters>, ServiceError> {
         let cell = &self.inner.census;
         let now = self.now();
         let _refreshing = {
@@ -136,12 +160,21 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     async fn take_census(&self, now: Timestamp) -> Result<Census, crate::store::StoreError> {
         let hasher = &self.inner.hasher;
         let mut prefixes = vec![hasher.current_prefix().to_owned()];
-        let mut census = Census { sets: vec![hasher.current_parameters()], missing_pepper: None, taken_at: Some(now) };
+        let mut census = Census {
+            sets: vec![hasher.current_parameters()],
+            missing_pepper: None,
+            incomplete: false,
+            taken_at: Some(now),
+        };
         for _ in 0..MAX_CENSUS_QUERIES {
-            if census.sets.len() > MAX_PARAMETER_SETS {
-                break;
-            }
             let Some(found) = self.inner.store.hash_outside(&prefixes).await? else {
+                hasher.census_found(&census.sets);
+                if census.sets.len() > WARN_PARAMETER_SETS {
+                    tracing::warn!(
+                        sets = census.sets.len(),
+                        "many hash parameter sets in use: every login pays for each; reset the oldest imported contacts"
+                    );
+                }
                 return Ok(census);
             };
             prefixes.push(found.phc_prefix().to_owned());
@@ -155,7 +188,11 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 census.sets.push(params);
             }
         }
-        tracing::warn!(sets = census.sets.len(), "more hash parameter sets in use than logins are padded to");
+        tracing::error!(
+            queries = MAX_CENSUS_QUERIES,
+            "more stored hash prefixes than a census looks for: logins refused until fixed"
+        );
+        census.incomplete = true;
         Ok(census)
     }
 }

@@ -131,6 +131,16 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         // Every parameter set in use, so the work does not depend on the username's hash (see
         // `census`); a missing pepper key fails every login alike, before anything is charged.
         let padding = self.hash_padding().await?;
+        // A hash under a pepper key this service lacks (another instance got a new key
+        // first): a configuration error, answered before anything is charged, and from now
+        // on to every username alike (only this first answer tells one bit).
+        let own_hashes = [record.credentials.password.as_ref(), record.credentials.temporary.as_ref().map(|t| &t.hash)];
+        for hash in own_hashes.into_iter().flatten().filter(|_| usable) {
+            if let Err(HashError::UnknownPepper(id)) = self.inner.hasher.check_pepper(hash) {
+                self.pepper_missing(id.clone());
+                return Err(ServiceError::Hashing(HashError::UnknownPepper(id)));
+            }
+        }
         if let Admission::Locked(retry_after) = self.reserve_attempt(&throttle).await? {
             tracing::info!("login refused: locked out");
             return Ok(LoginOutcome::LockedOut { retry_after });
@@ -150,6 +160,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let typed = Candidate::new(candidate.as_bytes(), password.expose_secret().as_bytes());
         let (current_ok, temporary_ok) = slot.verify_pair_padded(typed, current, second.as_ref(), &padding).await?;
         let (current_ok, temporary_ok) = (usable_or_false(current_ok)?, usable_or_false(temporary_ok)?);
+        // Plain bcrypt matched the first 72 bytes of a longer password: keep the imported
+        // hash rather than make the variant typed the only password.
+        let adopt = !current.is_some_and(|h| self.inner.hasher.reads_only_a_prefix(h, typed.as_typed()));
         let usable = usable.then_some(record);
 
         match (usable, current_ok, temporary_ok) {
@@ -157,7 +170,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 self.clear_attempts(&throttle).await?;
                 // Boxed, like the ticket branch: a rare path whose future (whole
                 // compare-and-swap saves) would otherwise enlarge every waiting login's.
-                Box::pin(self.authenticated(record, candidate.as_bytes(), recognised, now)).await
+                Box::pin(self.authenticated(record, candidate.as_bytes(), adopt, recognised, now)).await
             }
             (Some(record), false, true) if temporary.is_some() => {
                 self.clear_attempts(&throttle).await?;
@@ -183,6 +196,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         &self,
         record: ContactRecord,
         candidate: &[u8],
+        adopt: bool,
         recognised: bool,
         now: Timestamp,
     ) -> Result<LoginOutcome, ServiceError> {
@@ -192,7 +206,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         // below reloads (a password changed meanwhile must stand).
         let verified = record.credentials.password.clone();
         let record = self.withdraw_temporary(record, now).await?;
-        self.upgrade_if_outdated(record, verified, candidate).await;
+        if adopt {
+            self.upgrade_if_outdated(record, verified, candidate).await;
+        }
         let device = if recognised { None } else { self.remember_device(contact, version, now).await };
         tracing::info!(contact = %contact, "login succeeded");
         Ok(LoginOutcome::Authenticated { contact, credential_version: version, device })
