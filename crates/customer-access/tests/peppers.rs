@@ -107,6 +107,19 @@ async fn a_missing_key_fails_every_login_alike_not_as_a_wrong_password() {
             "{username}: {outcome:?}"
         );
     }
+    // A password change on the same instance: the same error, nothing charged either.
+    let anna =
+        h.store.contact_by_username(&h.service.policy().username.canonicalize("anna").unwrap()).await.unwrap().unwrap();
+    for _ in 0..6 {
+        let changed = forgot
+            .change_password(
+                anna.contact.id,
+                &SecretString::from("Wrong-Pass-42"),
+                &SecretString::from("Fresh-Start-2026"),
+            )
+            .await;
+        assert!(matches!(changed, Err(ServiceError::Hashing(HashError::UnknownPepper(_)))), "{changed:?}");
+    }
     // Nothing was charged for those refusals: with the key back, anna logs in at once.
     assert!(is_authenticated(&login(&peppered, "anna", "anna-Pass-1").await.unwrap()));
 }

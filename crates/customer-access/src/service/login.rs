@@ -135,7 +135,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         // first): a configuration error, answered before anything is charged, and from now
         // on to every username alike (only this first answer tells one bit).
         let own_hashes = [record.credentials.password.as_ref(), record.credentials.temporary.as_ref().map(|t| &t.hash)];
-        for hash in own_hashes.into_iter().flatten().filter(|_| usable) {
+        // Checked on the decoy too (it names no key), so the work does not depend on existence.
+        for hash in own_hashes.into_iter().flatten() {
             if let Err(HashError::UnknownPepper(id)) = self.inner.hasher.check_pepper(hash) {
                 self.pepper_missing(id.clone());
                 return Err(ServiceError::Hashing(HashError::UnknownPepper(id)));

@@ -10,7 +10,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::Clock;
 use crate::credential::{ContactRecord, CredentialVersion};
 use crate::error::ServiceError;
-use crate::hashing::Candidate;
+use crate::hashing::{Candidate, HashError};
 use crate::ids::ContactId;
 use crate::mailer::Mailer;
 use crate::state::{end_sessions, set_password, ticket_redeemable};
@@ -100,6 +100,14 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         // A new password the policy refuses is bad input: refused before any attempt is
         // charged or any hash computed (against_temporary is false, so this hashes nothing).
         let candidate = self.check_new_password(&record, new_password, false).await?;
+        // A hash under a pepper key this service lacks: a configuration error, not a wrong
+        // password, so nothing is charged for it (as at login).
+        if let Some(hash) = record.credentials.password.as_ref()
+            && let Err(HashError::UnknownPepper(id)) = self.inner.hasher.check_pepper(hash)
+        {
+            self.pepper_missing(id.clone());
+            return Err(ServiceError::Hashing(HashError::UnknownPepper(id)));
+        }
         // Counted like a login: reserved before the current password is verified.
         let key = ThrottleKey::username(&record.contact.username_key);
         if let Admission::Locked(retry_after) = self.reserve_attempt(&key).await? {
