@@ -409,6 +409,22 @@ impl HashPool {
         HashParameters { legacy: None, memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() }
     }
 
+    /// The pepper key id `stored` (or, for `None`, the dummy) names, if this pool lacks it:
+    /// read without parsing the rest, so it costs a short scan whatever the hash's shape and
+    /// a login can ask before anything is charged. A malformed id is left to verification
+    /// (that row's damage, answered as a mismatch).
+    pub(crate) fn missing_pepper(&self, stored: Option<&StoredHash>) -> Option<String> {
+        use base64ct::{Base64Unpadded, Encoding};
+        const FIELD: &str = ",keyid=";
+        let text = stored.unwrap_or(&self.shared.dummy).as_phc();
+        let rest = &text[text.find(FIELD)? + FIELD.len()..];
+        let end = rest.find(['$', ',']).unwrap_or(rest.len());
+        let mut bytes = [0u8; 8];
+        let named = Base64Unpadded::decode(&rest[..end], &mut bytes).ok()?;
+        let id = PepperId::from_stored(named)?;
+        self.shared.peppers.key(&id).is_none().then(|| id.as_str().to_owned())
+    }
+
     /// The parameter sets of hashes this pool has wrapped that no census has found yet.
     pub(crate) fn wrapped_sets(&self) -> Vec<HashParameters> {
         self.shared.wrapped_sets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()

@@ -134,13 +134,13 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         // A hash under a pepper key this service lacks (another instance got a new key
         // first): a configuration error, answered before anything is charged, and from now
         // on to every username alike (only this first answer tells one bit).
+        // Both slots are read, the pool's dummy standing in for an absent hash, with a scan
+        // whose cost does not depend on the record (the decoy's included).
         let own_hashes = [record.credentials.password.as_ref(), record.credentials.temporary.as_ref().map(|t| &t.hash)];
-        // Checked on the decoy too (it names no key), so the work does not depend on existence.
-        for hash in own_hashes.into_iter().flatten() {
-            if let Err(HashError::UnknownPepper(id)) = self.inner.hasher.check_pepper(hash) {
-                self.pepper_missing(id.clone());
-                return Err(ServiceError::Hashing(HashError::UnknownPepper(id)));
-            }
+        let missing = own_hashes.map(|hash| self.inner.hasher.missing_pepper(hash));
+        if let Some(id) = missing.into_iter().flatten().next() {
+            self.pepper_missing(id.clone());
+            return Err(ServiceError::Hashing(HashError::UnknownPepper(id)));
         }
         if let Admission::Locked(retry_after) = self.reserve_attempt(&throttle).await? {
             tracing::info!("login refused: locked out");

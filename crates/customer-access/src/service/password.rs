@@ -102,9 +102,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let candidate = self.check_new_password(&record, new_password, false).await?;
         // A hash under a pepper key this service lacks: a configuration error, not a wrong
         // password, so nothing is charged for it (as at login).
-        if let Some(hash) = record.credentials.password.as_ref()
-            && let Err(HashError::UnknownPepper(id)) = self.inner.hasher.check_pepper(hash)
-        {
+        if let Some(id) = self.inner.hasher.missing_pepper(record.credentials.password.as_ref()) {
             self.pepper_missing(id.clone());
             return Err(ServiceError::Hashing(HashError::UnknownPepper(id)));
         }
