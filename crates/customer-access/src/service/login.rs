@@ -161,6 +161,9 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         let typed = Candidate::new(candidate.as_bytes(), password.expose_secret().as_bytes());
         let (current_ok, temporary_ok) = slot.verify_pair_padded(typed, current, second.as_ref(), &padding).await?;
         let (current_ok, temporary_ok) = (usable_or_false(current_ok)?, usable_or_false(temporary_ok)?);
+        // Plain bcrypt matched the first 72 bytes of a longer password: keep the imported
+        // hash rather than make the variant typed the only password.
+        let adopt = !current.is_some_and(|h| self.inner.hasher.reads_only_a_prefix(h, typed.as_typed()));
         let usable = usable.then_some(record);
 
         match (usable, current_ok, temporary_ok) {
@@ -168,11 +171,6 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 self.clear_attempts(&throttle).await?;
                 // Boxed, like the ticket branch: a rare path whose future (whole
                 // compare-and-swap saves) would otherwise enlarge every waiting login's.
-                // Plain bcrypt matched the first 72 bytes of a longer password: keep the
-                // imported hash rather than make the variant typed the only password. (Asked
-                // only here, after the match, so failed logins never pay for the question.)
-                let verified = record.credentials.password.as_ref();
-                let adopt = !verified.is_some_and(|h| self.inner.hasher.reads_only_a_prefix(h, typed.as_typed()));
                 Box::pin(self.authenticated(record, candidate.as_bytes(), adopt, recognised, now)).await
             }
             (Some(record), false, true) if temporary.is_some() => {
