@@ -60,6 +60,25 @@ pub(super) fn decimal(text: &str) -> Option<u32> {
     if plain { text.parse().ok() } else { None }
 }
 
+/// The decimal values of `k=v,k=v` fields named `keys`, in any order, each at most once;
+/// `other` for a field of another name. Absent ones are `None`.
+fn named_values(
+    scheme: &'static str,
+    params: &str,
+    keys: [&str; 3],
+    other: LegacyHashError,
+) -> Result<[Option<u32>; 3], LegacyHashError> {
+    let mut values = [None; 3];
+    for field in params.split(',') {
+        let (key, value) = field.split_once('=').ok_or(malformed(scheme, "parameters"))?;
+        let slot = keys.iter().position(|k| *k == key).ok_or_else(|| other.clone())?;
+        if values[slot].replace(decimal(value).ok_or(malformed(scheme, "parameters"))?).is_some() {
+            return Err(malformed(scheme, "a parameter given twice"));
+        }
+    }
+    Ok(values)
+}
+
 fn malformed(scheme: &'static str, detail: &'static str) -> LegacyHashError {
     LegacyHashError::Malformed { scheme, detail }
 }
@@ -143,20 +162,9 @@ fn argon2(text: &str) -> Result<LegacyHash, LegacyHashError> {
     if version != 0x10 && version != 0x13 {
         return Err(LegacyHashError::Unsupported { scheme: S, detail: "versions other than 16 and 19" });
     }
-    let mut values = [None; 3];
-    for field in params.split(',') {
-        let (key, value) = field.split_once('=').ok_or(malformed(S, "parameters"))?;
-        let slot = match key {
-            "m" => &mut values[0],
-            "t" => &mut values[1],
-            "p" => &mut values[2],
-            // Secret keys and associated data were never used by these tools.
-            _ => return Err(LegacyHashError::Unsupported { scheme: S, detail: "parameters other than m, t, p" }),
-        };
-        if slot.replace(decimal(value).ok_or(malformed(S, "parameters"))?).is_some() {
-            return Err(malformed(S, "a parameter given twice"));
-        }
-    }
+    // Secret keys and associated data were never used by these tools.
+    let other = LegacyHashError::Unsupported { scheme: S, detail: "parameters other than m, t, p" };
+    let values = named_values(S, params, ["m", "t", "p"], other)?;
     let [Some(memory_kib), Some(iterations), Some(parallelism)] = values else {
         return Err(malformed(S, "m, t and p are all needed"));
     };
@@ -217,19 +225,7 @@ fn phc_scrypt(rest: &str) -> Result<LegacyHash, LegacyHashError> {
     let [params, salt, digest] = rest.split('$').collect::<Vec<_>>()[..] else {
         return Err(malformed(S, "expected $scrypt$ln=..,r=..,p=..$salt$digest"));
     };
-    let mut values = [None; 3];
-    for field in params.split(',') {
-        let (key, value) = field.split_once('=').ok_or(malformed(S, "parameters"))?;
-        let slot = match key {
-            "ln" => &mut values[0],
-            "r" => &mut values[1],
-            "p" => &mut values[2],
-            _ => return Err(malformed(S, "parameters other than ln, r, p")),
-        };
-        if slot.replace(decimal(value).ok_or(malformed(S, "parameters"))?).is_some() {
-            return Err(malformed(S, "a parameter given twice"));
-        }
-    }
+    let values = named_values(S, params, ["ln", "r", "p"], malformed(S, "parameters other than ln, r, p"))?;
     let [Some(log_n), Some(r), Some(p)] = values else {
         return Err(malformed(S, "ln, r and p are all needed"));
     };
