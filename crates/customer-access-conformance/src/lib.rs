@@ -27,6 +27,7 @@
 mod audit;
 mod checks;
 mod fixtures;
+mod import;
 mod lifecycle;
 mod preferences;
 mod races;
@@ -42,6 +43,7 @@ use customer_access::Store;
 
 pub use audit::*;
 pub use checks::*;
+pub use import::*;
 pub use lifecycle::*;
 pub use preferences::*;
 pub use races::*;

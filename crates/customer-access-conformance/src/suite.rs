@@ -37,6 +37,9 @@ macro_rules! __with_checks {
             budgets_hold_under_concurrency => "Budgets in the write: of concurrent budgeted saves no more succeed than the budget allows; a refused one writes nothing",
             preferences_round_trip => "Exact round trips of languages and time zones: a contact's through create and save, a retailer's replaced with its audit event in one write; an unknown retailer is NotFound and writes nothing",
             emails_follow_the_contact_then_the_retailer => "Through the service: e-mails in the contact's language and time zone, else the retailer's; staff and contact changes audited",
+            import_batches_round_trip => "Imports: a batch creates retailers and contacts under their external ids with its events, found again by import_lookup; updates are compare-and-swap",
+            import_batch_is_all_or_nothing => "Imports: a batch with a taken username or external id, a stale revision or an unknown retailer writes nothing",
+            concurrent_imports_of_one_row_have_one_winner => "Imports under concurrency: of concurrent batches creating the same rows exactly one succeeds, the others are Duplicate",
             staff_reset_budget_through_the_service => "Through the service: 20 concurrent resets from one iPad against a budget of 5 give exactly 5, the rest refused, audited and alerted",
         }
     };

@@ -12,6 +12,7 @@
 //! 5 no difference is detectable at that sample size. Hash parameters are the cheap test ones,
 //! so any difference caused by the lookup is not hidden under Argon2's cost.
 
+use customer_access::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use customer_access::store::{BudgetCheck, OverBudget, Preferences};
 use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -154,6 +155,8 @@ forward! {
     add_device(device: &DeviceRecord, keep_per_contact: u32) -> ();
     device(digest: &DeviceTokenDigest) -> Option<DeviceRecord>;
     hash_outside(prefixes: &[String]) -> Option<StoredHash>;
+    import_lookup(retailers: &[ExternalId], contacts: &[ExternalId], usernames: &[UsernameKey]) -> ImportLookup;
+    import_batch(batch: &ImportBatch) -> ImportApplied;
 }
 
 type Service<S> = AccessService<Switch<S>, RecordingMailer, ManualClock>;

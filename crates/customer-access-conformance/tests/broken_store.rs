@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use customer_access::Timestamp;
+use customer_access::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use customer_access::store::{BudgetCheck, OverBudget, Preferences};
 use customer_access::{AuditRecord, AuditScope, ChainEnds};
 use std::collections::HashMap;
@@ -181,6 +182,17 @@ impl Store for CheckThenWrite {
     }
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
         self.inner.device(digest).await
+    }
+    async fn import_lookup(
+        &self,
+        retailers: &[ExternalId],
+        contacts: &[ExternalId],
+        usernames: &[UsernameKey],
+    ) -> StoreResult<ImportLookup> {
+        self.inner.import_lookup(retailers, contacts, usernames).await
+    }
+    async fn import_batch(&self, batch: &ImportBatch) -> StoreResult<ImportApplied> {
+        self.inner.import_batch(batch).await
     }
 }
 

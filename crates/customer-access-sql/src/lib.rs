@@ -15,6 +15,7 @@
 mod audit;
 mod dialect;
 mod errors;
+mod import;
 mod migrations;
 mod rows;
 mod statements;

@@ -110,6 +110,10 @@ pub struct Statements {
     pub insert_device: Arc<str>,
     pub trim_devices: Arc<str>,
     pub device: Arc<str>,
+    /// Binds kind (`retailer` or `contact`) `$1`, external id `$2`, local id `$3`.
+    pub insert_import_id: Arc<str>,
+    /// Binds the name `$1` and the retailer `$2`; returns the id if it exists.
+    pub rename_retailer: Arc<str>,
     prefix: String,
 }
 
@@ -217,8 +221,42 @@ impl Statements {
             device: q("SELECT digest, contact_id, credential_version, issued_at, expires_at \
                  FROM {p}devices WHERE digest = $1"
                 .into()),
+            insert_import_id: q("INSERT INTO {p}import_ids (kind, external_id, local_id) VALUES ($1, $2, $3)".into()),
+            rename_retailer: q("UPDATE {p}retailers SET name = $1 WHERE id = $2 AND id <> 0 RETURNING id".into()),
             prefix: prefix.to_owned(),
         }
+    }
+
+    /// The imported retailers among `count` external ids bound as `$1..`, with their
+    /// external id. Only placeholders are formatted into the text.
+    pub(crate) fn imported_retailers(&self, count: usize) -> String {
+        let p = &self.prefix;
+        format!(
+            "SELECT i.external_id, r.id, r.name, r.locale, r.time_zone FROM {p}import_ids i \
+             JOIN {p}retailers r ON r.id = i.local_id WHERE i.kind = 'retailer' AND r.id <> 0 \
+             AND i.external_id IN ({})",
+            placeholders(count)
+        )
+    }
+
+    /// The imported contacts among `count` external ids bound as `$1..`, with their external
+    /// id.
+    pub(crate) fn imported_contacts(&self, count: usize) -> String {
+        let p = &self.prefix;
+        let columns: Vec<String> = CONTACT_FIELDS.iter().map(|f| format!("c.{f}")).collect();
+        format!(
+            "SELECT i.external_id, c.id, c.retailer_id, {} FROM {p}import_ids i \
+             JOIN {p}contacts c ON c.id = i.local_id WHERE i.kind = 'contact' AND c.id <> 0 \
+             AND i.external_id IN ({})",
+            columns.join(", "),
+            placeholders(count)
+        )
+    }
+
+    /// The contacts holding one of `count` username keys bound as `$1..` (never the decoy).
+    pub(crate) fn username_holders(&self, count: usize) -> String {
+        let p = &self.prefix;
+        format!("SELECT username_key, id FROM {p}contacts WHERE id <> 0 AND username_key IN ({})", placeholders(count))
     }
 
     /// The index of `scope` in [`audit_page`](Self::audit_page) and
@@ -259,6 +297,11 @@ impl Statements {
              WHERE h IS NOT NULL{conditions} LIMIT 1"
         )
     }
+}
+
+/// `$1, $2, ..., $count`.
+fn placeholders(count: usize) -> String {
+    (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

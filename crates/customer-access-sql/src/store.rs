@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use customer_access::i18n::Preferences;
 use customer_access::store::columns::{ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns};
+use customer_access::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use customer_access::store::{
     BudgetCheck, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord,
     OverBudget, Revision, StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey,
@@ -519,6 +520,19 @@ where
     async fn add_device(&self, device: &DeviceRecord, keep_per_contact: u32) -> StoreResult<()> {
         refuse_decoy(device.contact.get())?;
         Self::retrying(|| self.try_add_device(device, keep_per_contact)).await
+    }
+
+    async fn import_lookup(
+        &self,
+        retailers: &[ExternalId],
+        contacts: &[ExternalId],
+        usernames: &[UsernameKey],
+    ) -> StoreResult<ImportLookup> {
+        self.read_import_lookup(retailers, contacts, usernames).await
+    }
+
+    async fn import_batch(&self, batch: &ImportBatch) -> StoreResult<ImportApplied> {
+        Self::retrying(|| self.try_import_batch(batch)).await
     }
 
     async fn hash_outside(&self, prefixes: &[String]) -> StoreResult<Option<StoredHash>> {

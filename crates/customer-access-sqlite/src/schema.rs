@@ -12,7 +12,8 @@ pub(crate) const MIGRATIONS: &[MigrationSource] = &[
     (5, "email hold", include_str!("../migrations/0005_email_hold.sql")),
     (6, "audit chain", include_str!("../migrations/0006_audit_chain.sql")),
     (7, "preferences", include_str!("../migrations/0007_preferences.sql")),
+    (8, "import ids", include_str!("../migrations/0008_import_ids.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;

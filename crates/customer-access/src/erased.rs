@@ -38,6 +38,7 @@ use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::mailer::{MailError, Mailer, OutgoingMessage};
+use crate::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use crate::store::{FailureRetention, LoginFailures, NewContactRecord, Preferences, Store, StoreResult, ThrottleKey};
 
 /// A boxed, `Send` future borrowing for `'a`.
@@ -85,6 +86,12 @@ macro_rules! with_store_methods {
             add_device(device: &$lt DeviceRecord, keep_per_contact: u32) -> ();
             hash_outside(prefixes: &$lt [String]) -> Option<StoredHash>;
             device(digest: &$lt DeviceTokenDigest) -> Option<DeviceRecord>;
+            import_lookup(
+                retailers: &$lt [ExternalId],
+                contacts: &$lt [ExternalId],
+                usernames: &$lt [UsernameKey]
+            ) -> ImportLookup;
+            import_batch(batch: &$lt ImportBatch) -> ImportApplied;
         }
     };
 }

@@ -69,6 +69,7 @@ mod error;
 pub mod hashing;
 pub mod i18n;
 mod ids;
+pub mod import;
 mod input;
 mod kinded;
 pub mod legacy;
@@ -104,8 +105,8 @@ pub use memory::MemoryStore;
 pub use message::{EffectivePreferences, MessageCatalog};
 pub use recording::RecordingMailer;
 pub use service::{
-    AccessService, CENSUS_INTERVAL, LoginOutcome, MAX_AUDIT_PAGE, MAX_SAVE_ATTEMPTS, NewContact, PasswordChanged,
-    PendingReset, ResetOptions, SelfServiceOutcome, ServiceBuilder, StaffAlert, StaffResetReceipt,
+    AccessService, CENSUS_INTERVAL, Importer, LoginOutcome, MAX_AUDIT_PAGE, MAX_SAVE_ATTEMPTS, NewContact,
+    PasswordChanged, PendingReset, ResetOptions, SelfServiceOutcome, ServiceBuilder, StaffAlert, StaffResetReceipt,
 };
 pub use store::Store;
 pub use ticket::{ChangeTicket, ChangeTicketInput, MalformedTicket};

@@ -13,6 +13,7 @@ use crate::device::{DeviceRecord, DeviceTokenDigest};
 use crate::domain::Retailer;
 use crate::i18n::Preferences;
 use crate::ids::{ContactId, RetailerId, StaffId};
+use crate::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup, ImportRetailer};
 use crate::store::{
     FailureRetention, LoginFailures, NewContactRecord, Store, StoreError, StoreErrorKind, StoreResult, ThrottleKey,
 };
@@ -44,6 +45,9 @@ struct State {
     failures: HashMap<ThrottleKey, LoginFailures>,
     /// Recognised devices in insertion order (the order breaks `issued_at` ties).
     devices: Vec<DeviceRecord>,
+    /// External ids of imported retailers and contacts.
+    imported_retailers: HashMap<ExternalId, RetailerId>,
+    imported_contacts: HashMap<ExternalId, ContactId>,
     next_id: i64,
 }
 
@@ -103,6 +107,80 @@ impl State {
                 used >= check.limit as usize
             })
             .map(|check| OverBudget { check })
+    }
+
+    /// [`Store::import_batch`]: every check first, then every write, in one critical section.
+    fn import(&mut self, batch: &ImportBatch) -> StoreResult<ImportApplied> {
+        let duplicate = || StoreError::new(StoreErrorKind::Duplicate);
+        let mut keys = std::collections::HashSet::new();
+        let mut external = std::collections::HashSet::new();
+        for new in &batch.new_retailers {
+            if self.imported_retailers.contains_key(&new.external_id) || !external.insert(&new.external_id) {
+                return Err(duplicate());
+            }
+        }
+        for rename in &batch.renamed_retailers {
+            self.retailers.get(&rename.id).ok_or_else(not_found)?;
+        }
+        external.clear();
+        for new in &batch.new_contacts {
+            if let ImportRetailer::Existing(id) = new.retailer {
+                self.retailers.get(&id).ok_or_else(not_found)?;
+            }
+            let key = &new.record.username_key;
+            if self.by_key.contains_key(key) || !keys.insert(key) {
+                return Err(duplicate());
+            }
+            if self.imported_contacts.contains_key(&new.external_id) || !external.insert(&new.external_id) {
+                return Err(duplicate());
+            }
+        }
+        for update in &batch.updates {
+            let stored = self.contacts.get(&update.record.contact.id).ok_or_else(not_found)?;
+            if stored.credentials.revision != update.expected {
+                return Err(StoreError::new(StoreErrorKind::Conflict));
+            }
+            let key = &update.record.contact.username_key;
+            let taken = self.by_key.get(key).is_some_and(|holder| *holder != update.record.contact.id);
+            if taken || (*key != stored.contact.username_key && !keys.insert(key)) {
+                return Err(duplicate());
+            }
+        }
+        let mut applied = ImportApplied::default();
+        for new in &batch.new_retailers {
+            let id = RetailerId::new(self.next_id());
+            self.retailers.insert(id, Retailer { id, name: new.name.clone(), preferences: Preferences::default() });
+            self.imported_retailers.insert(new.external_id.clone(), id);
+            applied.retailers.push(id);
+        }
+        for rename in &batch.renamed_retailers {
+            if let Some(retailer) = self.retailers.get_mut(&rename.id) {
+                retailer.name.clone_from(&rename.name);
+            }
+        }
+        for new in &batch.new_contacts {
+            let id = ContactId::new(self.next_id());
+            let mut record = new.record.clone();
+            record.retailer = batch.retailer_id(new.retailer, &applied.retailers).ok_or_else(not_found)?;
+            self.by_key.insert(record.username_key.clone(), id);
+            self.contacts.insert(id, record.into_record(id));
+            self.imported_contacts.insert(new.external_id.clone(), id);
+            applied.contacts.push(id);
+        }
+        for update in &batch.updates {
+            let id = update.record.contact.id;
+            let mut record = update.record.clone();
+            if let Some(stored) = self.contacts.get(&id) {
+                record.contact.retailer = stored.contact.retailer;
+                let old_key = stored.contact.username_key.clone();
+                self.by_key.remove(&old_key);
+            }
+            self.by_key.insert(record.contact.username_key.clone(), id);
+            self.contacts.insert(id, record);
+        }
+        let events = batch.events_with_ids(&applied.retailers, &applied.contacts);
+        self.append(events);
+        Ok(applied)
     }
 
     /// The compare-and-swap of [`Store::save`], and the budgets of
@@ -344,5 +422,34 @@ impl Store for MemoryStore {
 
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
         Ok(self.lock().devices.iter().find(|d| d.digest == *digest).cloned())
+    }
+
+    async fn import_lookup(
+        &self,
+        retailers: &[ExternalId],
+        contacts: &[ExternalId],
+        usernames: &[UsernameKey],
+    ) -> StoreResult<ImportLookup> {
+        let s = self.lock();
+        let retailers = retailers
+            .iter()
+            .filter_map(|e| {
+                let id = s.imported_retailers.get(e)?;
+                Some((e.clone(), s.retailers.get(id)?.clone()))
+            })
+            .collect();
+        let contacts = contacts
+            .iter()
+            .filter_map(|e| {
+                let id = s.imported_contacts.get(e)?;
+                Some((e.clone(), s.contacts.get(id)?.clone()))
+            })
+            .collect();
+        let usernames = usernames.iter().filter_map(|k| Some((k.clone(), *s.by_key.get(k)?))).collect();
+        Ok(ImportLookup { retailers, contacts, usernames })
+    }
+
+    async fn import_batch(&self, batch: &ImportBatch) -> StoreResult<ImportApplied> {
+        self.lock().import(batch)
     }
 }

@@ -129,6 +129,16 @@ audit_kinds! {
     PreferencesChanged => "preferences_changed",
     /// Staff set a retailer's default language or time zone (no contact).
     RetailerPreferencesChanged => "retailer_preferences_changed",
+    /// A bulk import created the contact (with an imported password hash or none; no
+    /// e-mail was sent). The actor is the staff member who ran the import.
+    ContactImported => "contact_imported",
+    /// A bulk import changed the contact's display name, login or imported password hash
+    /// (an e-mail change is recorded as [`EmailChanged`](Self::EmailChanged) as well).
+    ContactReimported => "contact_reimported",
+    /// A bulk import created the retailer (the event names the staff member who ran it).
+    RetailerImported => "retailer_imported",
+    /// A bulk import changed the retailer's name.
+    RetailerRenamed => "retailer_renamed",
 }
 
 /// A stored audit code this version does not know.

@@ -145,6 +145,8 @@ struct PoolShared {
     /// Parameter sets of the hashes this pool has wrapped since it started: logins pad to
     /// them at once, before a census of the store can have seen them.
     wrapped_sets: std::sync::Mutex<Vec<HashParameters>>,
+    /// Worker threads started.
+    workers: usize,
 }
 
 /// What a pool is built with besides its Argon2 settings and size; [`Default`] is no pepper
@@ -207,6 +209,7 @@ impl HashPool {
             legacy: options.legacy,
             peppers: options.peppers,
             wrapped_sets: std::sync::Mutex::default(),
+            workers: workers.max(1),
         };
         shared.dummy = dummy_hash(&shared.params)?;
         let shared = Arc::new(shared);
@@ -223,6 +226,11 @@ impl HashPool {
                 .map_err(|_| HashError::WorkersGone)?;
         }
         Ok(Self { jobs, shared })
+    }
+
+    /// The number of worker threads: how many hashes run at once.
+    pub fn workers(&self) -> usize {
+        self.shared.workers
     }
 
     /// Argon2 computations done so far (hashes, verifies and dummy verifies alike).
@@ -521,6 +529,21 @@ impl HashPool {
             reply,
         };
         (job, answer)
+    }
+
+    /// Is `stored` a wrapped hash (not yet replaced at a login) of an imported hash with
+    /// `imported`'s scheme, cost and salt? Every tool draws a fresh salt for each hash it
+    /// makes, so this tells a re-imported unchanged hash from a changed one without the
+    /// Argon2id work of wrapping it again.
+    pub fn is_wrapped_from(&self, stored: &StoredHash, imported: &LegacyHash) -> bool {
+        wrapped::is_wrapped(stored)
+            && wrapped::parse(stored, &self.shared.legacy, self.shared.max_memory_kib)
+                .is_ok_and(|w| w.scheme == imported.scheme() && w.legacy_salt == imported.salt())
+    }
+
+    /// Is `stored` a wrapped imported hash (as opposed to this library's own Argon2id)?
+    pub fn is_wrapped(&self, stored: &StoredHash) -> bool {
+        wrapped::is_wrapped(stored)
     }
 
     /// Was `stored` made with other parameters than the current ones, or by another system?

@@ -171,7 +171,7 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
 
     /// Tell `told` (the address before the hold) of a staff e-mail change; if that fails,
     /// undo the change, so a contact's address never changes without that address being told.
-    async fn notify_email_change(
+    pub(super) async fn notify_email_change(
         &self,
         staff: &Staff,
         before: &ContactRecord,

@@ -17,7 +17,9 @@ use crate::domain::Retailer;
 pub use crate::i18n::Preferences;
 use crate::ids::{ContactId, RetailerId, StaffId};
 use crate::input::EmailAddress;
+use import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 pub mod columns;
+pub mod import;
 
 pub use crate::actor::ActorDecodeError;
 use crate::audit::ChainEnds;
@@ -346,4 +348,22 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
 
     /// The device stored under `digest`, if any (expired or not: the service decides).
     fn device(&self, digest: &DeviceTokenDigest) -> impl Future<Output = StoreResult<Option<DeviceRecord>>> + Send;
+
+    /// What exists of one import batch: the retailers and contacts imported before under
+    /// `retailers` and `contacts` (their external ids), and the contacts holding one of
+    /// `usernames`. Only what exists is returned; ids that match nothing are left out.
+    fn import_lookup(
+        &self,
+        retailers: &[ExternalId],
+        contacts: &[ExternalId],
+        usernames: &[UsernameKey],
+    ) -> impl Future<Output = StoreResult<ImportLookup>> + Send;
+
+    /// Write one import batch atomically: create its retailers and contacts (keeping their
+    /// external ids), rename retailers, apply its compare-and-swap updates, and append every
+    /// event ([`ImportBatch::events_with_ids`]), all or nothing.
+    /// [`StoreErrorKind::Duplicate`] if a username key or external id is taken,
+    /// [`StoreErrorKind::Conflict`] if an update's stored revision is not its `expected`,
+    /// [`StoreErrorKind::NotFound`] if an existing retailer or contact it names is gone.
+    fn import_batch(&self, batch: &ImportBatch) -> impl Future<Output = StoreResult<ImportApplied>> + Send;
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use customer_access::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use customer_access::store::{
     BudgetCheck, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord,
     OverBudget, Preferences, Revision, StoreResult, StoredHash, ThrottleKey, UsernameKey,
@@ -45,6 +46,8 @@ pub enum Call<'a> {
     AddDevice,
     Device,
     HashOutside,
+    ImportLookup,
+    ImportBatch,
 }
 
 /// What a test does before a call reaches the memory store; an error is the call's answer.
@@ -214,5 +217,18 @@ impl<H: Hooks> Store for Hooked<H> {
     async fn device(&self, digest: &DeviceTokenDigest) -> StoreResult<Option<DeviceRecord>> {
         self.hooks.before(&self.inner, Call::Device).await?;
         self.inner.device(digest).await
+    }
+    async fn import_lookup(
+        &self,
+        retailers: &[ExternalId],
+        contacts: &[ExternalId],
+        usernames: &[UsernameKey],
+    ) -> StoreResult<ImportLookup> {
+        self.hooks.before(&self.inner, Call::ImportLookup).await?;
+        self.inner.import_lookup(retailers, contacts, usernames).await
+    }
+    async fn import_batch(&self, batch: &ImportBatch) -> StoreResult<ImportApplied> {
+        self.hooks.before(&self.inner, Call::ImportBatch).await?;
+        self.inner.import_batch(batch).await
     }
 }
