@@ -1,4 +1,5 @@
-//! The command line: `audit verify` and `audit anchor`, each naming one store.
+//! The command line: `audit verify`, `audit anchor`, `import` and `invite-imported`, each
+//! naming one store.
 
 use std::path::PathBuf;
 
@@ -13,7 +14,8 @@ use customer_access_postgres::SchemaName;
     version,
     about = "The customer-access command-line tool.",
     long_about = "The customer-access command-line tool: checks the tamper-evident audit log of a \
-                  customer-access store (a SQLite file or a PostgreSQL schema)."
+                  customer-access store (a SQLite file or a PostgreSQL schema), and imports \
+                  retailers and contacts into one."
 )]
 pub(crate) struct Cli {
     /// What to do.
@@ -27,6 +29,111 @@ pub(crate) enum Command {
     /// The audit log: verify its hash chain, cut anchors to keep outside the database.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import retailers and contacts (with their existing password hashes) from CSV or JSON
+    /// Lines into a store, creating and migrating it if needed.
+    ///
+    /// Idempotent by external id: a second run of the same file changes nothing, a run with
+    /// changed rows updates them. Each refused row is printed to standard output with its
+    /// line and why; progress goes to standard error. Nobody is e-mailed, except the previous
+    /// address of an e-mail change (which needs --smtp; without it such rows are refused).
+    /// Exit status: 0 every row imported, 1 some refused, 2 a usage error or a failure
+    /// (the rows written so far stay; run again to go on).
+    #[command(after_help = "Columns (CSV header, in any order) or JSON fields: external_id, \
+                            retailer_external_id, retailer_name, username, email, display_name, \
+                            login_enabled (true/false) and, optionally, password_hash (Argon2, \
+                            bcrypt, PBKDF2, Django or scrypt formats). Hashes are stored wrapped \
+                            in Argon2id with the library's default parameters, and replaced at \
+                            each contact's next login.")]
+    Import {
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The file to import.
+        #[command(flatten)]
+        file: ImportFileArgs,
+        /// The sales admin running the import (named in every audit event).
+        #[arg(long, value_name = "ID")]
+        staff_id: i64,
+        /// The application's pepper, if it uses one.
+        #[command(flatten)]
+        pepper: PepperArgs,
+        /// Where notices of e-mail changes go.
+        #[command(flatten)]
+        mail: OptionalMailArgs,
+    },
+    /// E-mail a first temporary password to every imported contact without a password,
+    /// throttled so the mail server is not flooded, with progress on standard error.
+    ///
+    /// Contacts that got a password or an invitation meanwhile are skipped, so an interrupted
+    /// run can simply be started again. Exit status: 0 every invitation sent, 1 some failed,
+    /// 2 a usage error or a failure.
+    InviteImported {
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The sales admin sending the invitations.
+        #[arg(long, value_name = "ID")]
+        staff_id: i64,
+        /// Invitations sent per minute at most.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=6000))]
+        per_minute: u32,
+        /// The mail server and sender.
+        #[command(flatten)]
+        mail: MailArgs,
+    },
+}
+
+/// The file an import reads.
+#[derive(Debug, Args)]
+#[group(skip)]
+#[command(group(ArgGroup::new("file").required(true).args(["csv", "jsonl"])))]
+pub(crate) struct ImportFileArgs {
+    /// A CSV file with a header row.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) csv: Option<PathBuf>,
+    /// A JSON Lines file (one object per line).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) jsonl: Option<PathBuf>,
+}
+
+/// The application's pepper: its current key, to wrap imported hashes with.
+#[derive(Debug, Args)]
+pub(crate) struct PepperArgs {
+    /// The current pepper key's id, as the application names it.
+    #[arg(long, value_name = "ID", requires = "pepper_file")]
+    pub(crate) pepper_id: Option<String>,
+    /// A file holding the current pepper key's bytes.
+    #[arg(long, value_name = "PATH", requires = "pepper_id")]
+    pub(crate) pepper_file: Option<PathBuf>,
+}
+
+/// A mail server and sender.
+#[derive(Debug, Args)]
+pub(crate) struct MailArgs {
+    /// The SMTP server as a URL, e.g. `smtps://user@mail.example` (the password from
+    /// CUSTOMER_ACCESS_SMTP_PASSWORD, never the command line).
+    #[arg(long, value_name = "URL")]
+    pub(crate) smtp: String,
+    /// The sender's address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) from: String,
+    /// The sender's name.
+    #[arg(long, value_name = "NAME", default_value = "Customer logins")]
+    pub(crate) from_name: String,
+}
+
+/// A mail server and sender, if any.
+#[derive(Debug, Args)]
+pub(crate) struct OptionalMailArgs {
+    /// The SMTP server as a URL (see `invite-imported --help`).
+    #[arg(long, value_name = "URL", requires = "from")]
+    pub(crate) smtp: Option<String>,
+    /// The sender's address.
+    #[arg(long, value_name = "ADDRESS", requires = "smtp")]
+    pub(crate) from: Option<String>,
+    /// The sender's name.
+    #[arg(long, value_name = "NAME", default_value = "Customer logins")]
+    pub(crate) from_name: String,
 }
 
 /// `customer-access audit ...`

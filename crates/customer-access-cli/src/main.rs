@@ -11,9 +11,21 @@
 //! usage error or a database that cannot be opened or read. `audit anchor` prints the
 //! chain's head as one line, to keep outside the database and give to `verify --anchor`
 //! later. Databases are opened read-only, never created and never migrated (see `store`).
+//!
+//! ```sh
+//! customer-access import --sqlite logins.db --csv contacts.csv --staff-id 1
+//! customer-access invite-imported --sqlite logins.db --staff-id 1 --per-minute 120 \
+//!     --smtp smtp://relay.internal --from logins@shop.example
+//! ```
+//!
+//! `import` feeds a CSV or JSON Lines file through the library's importer (idempotent by
+//! external id; refused rows printed with their line); `invite-imported` e-mails a first
+//! temporary password to the imported contacts without one, throttled. Both open the store
+//! for writing, creating and migrating it if needed (see `import`).
 #![forbid(unsafe_code)]
 
 mod args;
+mod import;
 mod store;
 
 use std::path::Path;
@@ -53,6 +65,14 @@ async fn main() -> ExitCode {
             verify(store, anchor, Duration::from_secs(retention_hours.saturating_mul(3600))).await
         }
         Command::Audit(AuditCommand::Anchor { store }) => anchor(store).await,
+        Command::Import { store, file, staff_id, pepper, mail } => match target(store) {
+            Ok(target) => import::import(&target, file, staff_id, pepper, mail).await.map(written),
+            Err(e) => Err(e),
+        },
+        Command::InviteImported { store, staff_id, per_minute, mail } => match target(store) {
+            Ok(target) => import::invite(&target, staff_id, per_minute, mail).await.map(written),
+            Err(e) => Err(e),
+        },
     };
     status
         .unwrap_or_else(|e| {
@@ -60,6 +80,14 @@ async fn main() -> ExitCode {
             Status::Failed
         })
         .into()
+}
+
+/// A write command's end as an exit status: 0 complete, 1 partial.
+fn written(finished: import::Finished) -> Status {
+    match finished {
+        import::Finished::Complete => Status::Intact,
+        import::Finished::Partial => Status::Broken,
+    }
 }
 
 /// The store named by the arguments (clap has already refused every other combination).

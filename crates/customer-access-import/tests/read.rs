@@ -7,7 +7,8 @@ use customer_access::secrecy::ExposeSecret;
 use customer_access_import::{ImportRow, MAX_ROW_BYTES, ReadError, ReadRow, RowProblem, RowReader};
 use proptest::prelude::*;
 
-const HEADER: &str = "external_id,retailer_external_id,retailer_name,username,email,display_name,login_enabled,password_hash";
+const HEADER: &str =
+    "external_id,retailer_external_id,retailer_name,username,email,display_name,login_enabled,password_hash";
 const HASH: &str = "$2b$05$AFY/f.q27nomBYI4.icG3.Ld5jxVKY9W8zfxMe7h/FPbLfdTKtCiq";
 
 fn read_csv(text: &str) -> Vec<ReadRow> {
@@ -34,7 +35,10 @@ fn csv_rows_come_with_their_lines_and_bad_ones_are_skipped() {
     );
     let rows = read_csv(&text);
     assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 3, 4, 6, 7], "a quoted line break spans lines");
-    assert_eq!(problems(&rows), vec![(3, RowProblem::LoginEnabled), (6, RowProblem::FieldCount { expected: 8, found: 4 })]);
+    assert_eq!(
+        problems(&rows),
+        vec![(3, RowProblem::LoginEnabled), (6, RowProblem::FieldCount { expected: 8, found: 4 })]
+    );
     let ana = rows[0].row.as_ref().unwrap();
     assert_eq!(ana.password_hash.as_ref().unwrap().expose_secret(), HASH);
     let cy = rows[2].row.as_ref().unwrap();
@@ -49,7 +53,10 @@ fn csv_columns_in_any_order_and_the_hash_column_optional() {
                 ana,ana@example.com,Ana,TRUE,C-1,Shop,R-1\n";
     let rows = read_csv(text);
     let ana = rows[0].row.as_ref().unwrap();
-    assert_eq!((ana.external_id.as_str(), ana.retailer_external_id.as_str(), ana.username.as_str()), ("C-1", "R-1", "ana"));
+    assert_eq!(
+        (ana.external_id.as_str(), ana.retailer_external_id.as_str(), ana.username.as_str()),
+        ("C-1", "R-1", "ana")
+    );
     assert!(ana.password_hash.is_none());
 }
 

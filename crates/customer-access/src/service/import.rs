@@ -77,7 +77,7 @@ enum Decision {
     Create,
     /// Change the stored contact; `rewrap` when its stored hash is replaced by the row's.
     Update {
-        stored: ContactRecord,
+        stored: Box<ContactRecord>,
         rewrap: bool,
     },
 }
@@ -291,6 +291,10 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
             return Ok(Vec::new());
         }
         let plan = self.plan(&rows).await?;
+        if plan.batch.is_empty() {
+            // Every row refused or unchanged: nothing to write (a re-run writes nothing).
+            return Ok(plan.outcomes);
+        }
         match self.service.inner.store.import_batch(&plan.batch).await {
             Ok(_) => self.notify(plan).await,
             Err(e) if raced(e.kind()) => {
@@ -310,6 +314,9 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
         let rows = [row];
         for _ in 0..MAX_SAVE_ATTEMPTS {
             let plan = self.plan(&rows).await?;
+            if plan.batch.is_empty() {
+                return Ok(plan.outcomes);
+            }
             match self.service.inner.store.import_batch(&plan.batch).await {
                 Ok(_) => return self.notify(plan).await,
                 Err(e) if raced(e.kind()) => continue,
@@ -419,7 +426,7 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
                         let active = transition.record.credentials.email_hold.as_ref().filter(|h| h.active(now));
                         let told = active.map_or_else(|| stored.contact.email.clone(), |h| h.previous.clone());
                         let changed_to = transition.record.contact.email.clone();
-                        plan.notices.push((plan.outcomes.len(), stored.clone(), told, changed_to));
+                        plan.notices.push((plan.outcomes.len(), (*stored).clone(), told, changed_to));
                     }
                     plan.batch.updates.push(ImportedUpdate {
                         expected: stored.credentials.revision,
@@ -483,7 +490,7 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
             (true, false) => Decision::Unchanged,
             // Only the retailer's name changed: the rename is planned with the row.
             (true, true) => Decision::RenameOnly,
-            (false, _) => Decision::Update { stored, rewrap },
+            (false, _) => Decision::Update { stored: Box::new(stored), rewrap },
         }
     }
 
