@@ -11,7 +11,9 @@
 //! 3. [`service`]: a login on SQLite vs the two bare verifications it costs;
 //! 4. [`store_ops`]: a compare-and-swap save with its audit row vs the same SQL by hand,
 //!    SQLite and PostgreSQL;
-//! 5. [`child`]: overload, 10,000 concurrent logins against a pool of 2.
+//! 5. [`child`]: overload, 10,000 concurrent logins against a pool of 2;
+//! 6. [`import`]: bulk import into SQLite and PostgreSQL, with and without hashes, and its
+//!    memory.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -27,6 +29,7 @@
 
 mod child;
 mod hashing;
+mod import;
 mod report;
 mod service;
 mod store_ops;
@@ -68,6 +71,9 @@ async fn run() {
     }
     if selected(5) {
         rows.extend(overload());
+    }
+    if selected(6) {
+        import::run(&mut rows).await;
     }
     report::print(&rows);
 }

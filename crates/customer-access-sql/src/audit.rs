@@ -20,6 +20,10 @@ use crate::{Dialect, SqlStore, Statements};
 
 type Db<D> = <D as Dialect>::Database;
 
+/// Audit rows written by one INSERT (ten parameters each, well below every database's
+/// limit on parameters per statement).
+const AUDIT_ROWS_PER_INSERT: usize = 64;
+
 /// A scope the store cannot filter on (a variant added after this crate was written).
 #[derive(Debug, thiserror::Error)]
 #[error("audit scope {0} is not supported by this store")]
@@ -92,21 +96,29 @@ where
             e
         });
         let (records, head) = ends.head.extend(filled);
-        for record in &records {
-            let a = AuditColumns::from_record(record);
-            Self::query(&self.statements().insert_audit)
-                .bind(a.seq)
-                .bind(a.prev_hash)
-                .bind(a.hash)
-                .bind(a.at)
-                .bind(a.actor)
-                .bind(a.staff_id)
-                .bind(a.device_id)
-                .bind(a.retailer_id)
-                .bind(a.contact_id)
-                .bind(a.kind)
-                .execute(&mut **tx)
-                .await?;
+        // Many rows per statement: an import appends one event per contact.
+        for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
+            let sql = if chunk.len() == 1 {
+                std::sync::Arc::clone(&self.statements().insert_audit)
+            } else {
+                self.statements().insert_audit_rows(chunk.len()).into()
+            };
+            let mut query = Self::query(&sql);
+            for record in chunk {
+                let a = AuditColumns::from_record(record);
+                query = query
+                    .bind(a.seq)
+                    .bind(a.prev_hash)
+                    .bind(a.hash)
+                    .bind(a.at)
+                    .bind(a.actor)
+                    .bind(a.staff_id)
+                    .bind(a.device_id)
+                    .bind(a.retailer_id)
+                    .bind(a.contact_id)
+                    .bind(a.kind);
+            }
+            query.execute(&mut **tx).await?;
         }
         Self::query(&self.statements().set_head)
             .bind(seq_param(head.seq))

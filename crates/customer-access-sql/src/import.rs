@@ -15,6 +15,11 @@ use crate::{Dialect, SqlStore};
 
 type Db<D> = <D as Dialect>::Database;
 
+/// Contacts written by one INSERT (21 parameters each).
+const CONTACTS_PER_INSERT: usize = 64;
+/// External ids written by one INSERT (three parameters each).
+const IMPORT_IDS_PER_INSERT: usize = 256;
+
 impl<D: Dialect> SqlStore<D>
 where
     for<'c> &'c mut <Db<D> as Database>::Connection: Executor<'c, Database = Db<D>>,
@@ -74,11 +79,12 @@ where
     pub(crate) async fn try_import_batch(&self, batch: &ImportBatch) -> Result<ImportApplied, Attempt> {
         let sql = self.statements();
         let mut applied = ImportApplied::default();
+        let mut kept: Vec<(&'static str, &ExternalId, i64)> = Vec::new();
         let mut tx = self.begin().await?;
         for new in &batch.new_retailers {
             let row = Self::query(&sql.insert_retailer).bind(new.name.clone()).fetch_one(&mut *tx).await?;
             let id: i64 = row.try_get("id")?;
-            self.keep_external_id(&mut tx, "retailer", &new.external_id, id).await?;
+            kept.push(("retailer", &new.external_id, id));
             applied.retailers.push(RetailerId::new(id));
         }
         for rename in &batch.renamed_retailers {
@@ -91,21 +97,33 @@ where
                 return Err(Attempt::Store(StoreError::new(StoreErrorKind::NotFound)));
             }
         }
-        for new in &batch.new_contacts {
-            let retailer = batch
-                .retailer_id(new.retailer, &applied.retailers)
-                .ok_or_else(|| Attempt::Store(StoreError::new(StoreErrorKind::NotFound)))?;
-            if retailer.get() == customer_access::store::columns::DECOY_CONTACT_ID {
-                return Err(Attempt::Store(StoreError::new(StoreErrorKind::NotFound)));
+        // Many contacts per statement (a round trip each on PostgreSQL): the new ids come
+        // back with their username keys, which are unique.
+        for chunk in batch.new_contacts.chunks(CONTACTS_PER_INSERT) {
+            let mut query = sqlx::query(AssertSqlSafe(sql.insert_contacts(chunk.len())));
+            for new in chunk {
+                let retailer = batch
+                    .retailer_id(new.retailer, &applied.retailers)
+                    .filter(|r| r.get() != customer_access::store::columns::DECOY_CONTACT_ID)
+                    .ok_or_else(|| Attempt::Store(StoreError::new(StoreErrorKind::NotFound)))?;
+                let mut record = new.record.clone();
+                record.retailer = retailer;
+                query = query
+                    .bind_contact(ContactColumns::from_record(&record.into_record(ContactId::new(0))))
+                    .bind(retailer.get());
             }
-            let mut record = new.record.clone();
-            record.retailer = retailer;
-            let columns = ContactColumns::from_record(&record.into_record(ContactId::new(0)));
-            let row =
-                Self::query(&sql.insert_contact).bind_contact(columns).bind(retailer.get()).fetch_one(&mut *tx).await?;
-            let id: i64 = row.try_get("id")?;
-            self.keep_external_id(&mut tx, "contact", &new.external_id, id).await?;
-            applied.contacts.push(ContactId::new(id));
+            let mut ids = std::collections::HashMap::new();
+            for row in query.fetch_all(&mut *tx).await? {
+                ids.insert(row.try_get::<String, _>("username_key")?, row.try_get::<i64, _>("id")?);
+            }
+            for new in chunk {
+                let id = ids
+                    .get(new.record.username_key.as_str())
+                    .copied()
+                    .ok_or_else(|| Attempt::Store(StoreError::new(StoreErrorKind::Corrupt)))?;
+                kept.push(("contact", &new.external_id, id));
+                applied.contacts.push(ContactId::new(id));
+            }
         }
         for update in &batch.updates {
             let id = update.record.contact.id.get();
@@ -121,28 +139,19 @@ where
                 return Err(Attempt::Store(StoreError::new(kind)));
             }
         }
+        for chunk in kept.chunks(IMPORT_IDS_PER_INSERT) {
+            let mut query = sqlx::query(AssertSqlSafe(sql.insert_import_ids(chunk.len())));
+            for (kind, external, id) in chunk {
+                query = query.bind((*kind).to_owned()).bind(external.as_str().to_owned()).bind(*id);
+            }
+            query.execute(&mut *tx).await?;
+        }
         let events = batch.events_with_ids(&applied.retailers, &applied.contacts);
         self.append_chained(&mut tx, &events, None, &[])
             .await?
             .map_err(|over| Attempt::Store(StoreError::with_source(StoreErrorKind::Other, over)))?;
         tx.commit().await?;
         Ok(applied)
-    }
-
-    async fn keep_external_id(
-        &self,
-        tx: &mut sqlx::Transaction<'static, Db<D>>,
-        kind: &'static str,
-        external: &ExternalId,
-        id: i64,
-    ) -> Result<(), sqlx::Error> {
-        Self::query(&self.statements().insert_import_id)
-            .bind(kind.to_owned())
-            .bind(external.as_str().to_owned())
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
     }
 }
 

@@ -110,8 +110,6 @@ pub struct Statements {
     pub insert_device: Arc<str>,
     pub trim_devices: Arc<str>,
     pub device: Arc<str>,
-    /// Binds kind (`retailer` or `contact`) `$1`, external id `$2`, local id `$3`.
-    pub insert_import_id: Arc<str>,
     /// Binds the name `$1` and the retailer `$2`; returns the id if it exists.
     pub rename_retailer: Arc<str>,
     prefix: String,
@@ -221,10 +219,39 @@ impl Statements {
             device: q("SELECT digest, contact_id, credential_version, issued_at, expires_at \
                  FROM {p}devices WHERE digest = $1"
                 .into()),
-            insert_import_id: q("INSERT INTO {p}import_ids (kind, external_id, local_id) VALUES ($1, $2, $3)".into()),
             rename_retailer: q("UPDATE {p}retailers SET name = $1 WHERE id = $2 AND id <> 0 RETURNING id".into()),
             prefix: prefix.to_owned(),
         }
+    }
+
+    /// [`insert_audit`](Self::insert_audit) for `rows` rows in one statement, binding each
+    /// row's ten columns in turn.
+    pub(crate) fn insert_audit_rows(&self, rows: usize) -> String {
+        let p = &self.prefix;
+        format!(
+            "INSERT INTO {p}audit ({}) VALUES {}",
+            AUDIT_FIELDS.join(", "),
+            row_placeholders(rows, AUDIT_FIELDS.len())
+        )
+    }
+
+    /// [`insert_contact`](Self::insert_contact) for `rows` contacts in one statement, each
+    /// binding the contact fields and then its retailer; returns each new row's id and
+    /// username key (the order of returned rows is not guaranteed, the keys are unique).
+    pub(crate) fn insert_contacts(&self, rows: usize) -> String {
+        let p = &self.prefix;
+        format!(
+            "INSERT INTO {p}contacts ({}, retailer_id) VALUES {} RETURNING id, username_key",
+            CONTACT_FIELDS.join(", "),
+            row_placeholders(rows, CONTACT_FIELDS.len() + 1)
+        )
+    }
+
+    /// Keep `rows` external ids (kind `retailer` or `contact`, the id, the local id) in one
+    /// statement.
+    pub(crate) fn insert_import_ids(&self, rows: usize) -> String {
+        let p = &self.prefix;
+        format!("INSERT INTO {p}import_ids (kind, external_id, local_id) VALUES {}", row_placeholders(rows, 3))
     }
 
     /// The imported retailers among `count` external ids bound as `$1..`, with their
@@ -299,6 +326,16 @@ impl Statements {
     }
 }
 
+/// `($1, .., $width), ($width+1, ..), ...` for `rows` rows.
+fn row_placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            format!("({})", (r * width + 1..=r * width + width).map(|n| format!("${n}")).collect::<Vec<_>>().join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `$1, $2, ..., $count`.
 fn placeholders(count: usize) -> String {
     (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
@@ -318,5 +355,7 @@ mod tests {
         assert!(s.insert_contact.contains("$20, $21)"), "{}", s.insert_contact);
         assert!(s.contact_by_key.contains("retailer_id, username, $1 AS username_key, email"), "{}", s.contact_by_key);
         assert!(!s.retailers.contains("{p}") && s.retailers.contains("FROM ca_retailers"));
+        assert!(s.insert_import_ids(2).ends_with("VALUES ($1, $2, $3), ($4, $5, $6)"), "{}", s.insert_import_ids(2));
+        assert_eq!(s.insert_audit_rows(1), *s.insert_audit, "one row is the single-row statement");
     }
 }
