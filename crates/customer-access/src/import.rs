@@ -16,6 +16,11 @@ use crate::store::import::ExternalIdError;
 /// batch to be written first, e.g. two rows of one contact).
 pub const IMPORT_BATCH_ROWS: usize = 500;
 
+/// Imported hash schemes and costs (a scheme with its cost parameters, e.g. bcrypt at cost
+/// 12) that may be in use at once. Every login pads to each (see the design notes), so an
+/// import refuses a row that would bring one more ([`ImportRefusal::TooManyHashSettings`]).
+pub const MAX_IMPORTED_HASH_SETTINGS: usize = 8;
+
 /// One contact to import, as read from the source: every field untrusted, checked before any
 /// work. Its `Debug` form does not show the password hash.
 #[derive(Clone, Debug)]
@@ -88,12 +93,27 @@ pub enum ImportRefusal {
     /// The contact was removed; an import does not bring it back.
     #[error("the contact was removed")]
     Removed,
+    /// The row's password hash differs from the one its contact was imported with (or the
+    /// contact was imported without one). A hash comes in with its contact only: replacing
+    /// it would be staff choosing a contact's password. The contact resets it instead.
+    #[error("the contact exists with another password hash (or none); an import does not change passwords")]
+    HashChanged,
+    /// The row's external id appeared on an earlier row of this import.
+    #[error("the external id appears on an earlier row")]
+    RepeatedInFile,
+    /// The hash's scheme and cost would be one more than [`MAX_IMPORTED_HASH_SETTINGS`] in
+    /// use (every login pays for each).
+    #[error("one more hash scheme and cost than the {max} allowed in use at once")]
+    TooManyHashSettings {
+        /// The limit.
+        max: usize,
+    },
     /// The contact kept changing while the row was written; run the import again.
     #[error("the contact was changed concurrently")]
     ChangedConcurrently,
-    /// The e-mail address changed, but the notice to the previous address could not be sent,
-    /// so the change was undone (as `AccessService::update_email` does).
-    #[error("the notice of the e-mail change could not be sent; the change was undone")]
+    /// The row changes the e-mail address, but the notice to the previous address could not
+    /// be sent (it is sent before anything is written), so nothing of the row was written.
+    #[error("the notice of the e-mail change to the previous address could not be sent")]
     EmailNoticeFailed,
 }
 

@@ -155,13 +155,17 @@ async fn a_rerun_with_changed_rows_updates_them() {
     h.service.import(&h.admin, lines(vec![row("C-1", "ana"), with_hash(row("C-2", "bob"), BCRYPT)])).await.unwrap();
     let before = stored(&h, "bob").await.credentials.password.unwrap();
 
-    // The same hash again is recognised without wrapping it again; another one replaces it.
+    // The same hash again is recognised without wrapping it again; another one is refused:
+    // an import never chooses an existing contact's password.
     let same = h.service.import(&h.admin, lines(vec![with_hash(row("C-2", "bob"), BCRYPT)])).await.unwrap();
     assert_eq!(same.unchanged, 1);
     assert_eq!(stored(&h, "bob").await.credentials.password.unwrap(), before);
-    let changed = h.service.import(&h.admin, lines(vec![with_hash(row("C-2", "bob"), PBKDF2)])).await.unwrap();
-    assert_eq!(changed.updated, 1);
-    assert_ne!(stored(&h, "bob").await.credentials.password.unwrap(), before, "a changed hash is re-wrapped");
+    for other in [with_hash(row("C-2", "bob"), PBKDF2), with_hash(row("C-1", "ana"), PBKDF2)] {
+        let changed = h.service.import(&h.admin, lines(vec![other])).await.unwrap();
+        assert_eq!(changed.refused[0].result, Err(ImportRefusal::HashChanged));
+    }
+    assert_eq!(stored(&h, "bob").await.credentials.password.unwrap(), before, "nothing written");
+    assert!(stored(&h, "ana").await.credentials.password.is_none(), "nothing written");
 
     let ana = ImportRow {
         display_name: "Ana Lima".into(),

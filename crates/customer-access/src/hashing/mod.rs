@@ -116,6 +116,12 @@ enum Job {
         output: Zeroizing<Vec<u8>>,
         reply: oneshot::Sender<Result<StoredHash, HashError>>,
     },
+    /// Is `stored` the wrapped form of this imported output?
+    CheckWrap {
+        stored: StoredHash,
+        output: Zeroizing<Vec<u8>>,
+        reply: oneshot::Sender<Result<bool, HashError>>,
+    },
 }
 
 /// The pool. Cloning shares it. Workers exit when the last clone is dropped.
@@ -531,14 +537,26 @@ impl HashPool {
         (job, answer)
     }
 
-    /// Is `stored` a wrapped hash (not yet replaced at a login) of an imported hash with
-    /// `imported`'s scheme, cost and salt? Every tool draws a fresh salt for each hash it
-    /// makes, so this tells a re-imported unchanged hash from a changed one without the
-    /// Argon2id work of wrapping it again.
-    pub fn is_wrapped_from(&self, stored: &StoredHash, imported: &LegacyHash) -> bool {
-        wrapped::is_wrapped(stored)
+    /// Is `stored` the wrapped form of `imported` itself (not yet replaced at a login)? Cheap
+    /// when it is not (another scheme, cost or salt: every tool draws a fresh salt for each
+    /// hash it makes); otherwise one Argon2id over `imported`'s output with `stored`'s salt
+    /// and parameters, compared in constant time, so that a hash re-made with the same salt
+    /// (a changed password on a system that keeps salts) is told apart.
+    ///
+    /// # Errors
+    /// [`HashError::Overloaded`] when the queue is full; [`HashError::UnknownPepper`] for a
+    /// stored hash under a key this pool lacks.
+    pub async fn wraps(&self, stored: &StoredHash, imported: &LegacyHash) -> Result<bool, HashError> {
+        let same_salt = wrapped::is_wrapped(stored)
             && wrapped::parse(stored, &self.shared.legacy, self.shared.max_memory_kib)
-                .is_ok_and(|w| w.scheme == imported.scheme() && w.legacy_salt == imported.salt())
+                .is_ok_and(|w| w.scheme == imported.scheme() && w.legacy_salt == imported.salt());
+        if !same_salt {
+            return Ok(false);
+        }
+        let (reply, answer) = oneshot::channel();
+        let output = Zeroizing::new(imported.output().to_vec());
+        self.submit([Job::CheckWrap { stored: stored.clone(), output, reply }])?;
+        answer.await.map_err(|_| HashError::WorkersGone)?
     }
 
     /// Is `stored` a wrapped imported hash (as opposed to this library's own Argon2id)?
@@ -607,6 +625,10 @@ fn worker(queue: &JobQueue<Job>, shared: &PoolShared) {
             Job::Wrap { scheme, salt, output, reply } => {
                 shared.operations.fetch_add(1, Ordering::Relaxed);
                 let _ = reply.send(wrap_with(shared, &scheme, &salt, &output, &mut memory));
+            }
+            Job::CheckWrap { stored, output, reply } => {
+                shared.operations.fetch_add(1, Ordering::Relaxed);
+                let _ = reply.send(check_wrap(shared, &stored, &output, &mut memory));
             }
         }
     }
@@ -784,6 +806,20 @@ impl StoredHash {
         let p = parse(self, max_memory_kib)?.params;
         Ok(HashParameters { legacy: None, memory_kib: p.m_cost(), iterations: p.t_cost(), parallelism: p.p_cost() })
     }
+}
+
+/// Argon2id over `output` with `stored`'s own parameters and salt, compared with its output.
+fn check_wrap(
+    shared: &PoolShared,
+    stored: &StoredHash,
+    output: &[u8],
+    memory: &mut Vec<Block>,
+) -> Result<bool, HashError> {
+    let w = wrapped::parse(stored, &shared.legacy, shared.max_memory_kib)?;
+    let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
+    compute(shared, &w.params, Version::V0x13, output, &w.salt, out.as_mut_slice(), memory)?;
+    let expected = Output::new(&w.expected).map_err(|_| HashError::Malformed)?;
+    Ok(Output::new(out.as_slice()).is_ok_and(|actual| actual == expected))
 }
 
 fn verify_with(

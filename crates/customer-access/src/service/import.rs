@@ -6,6 +6,7 @@
 //! row's conflict never refuses its neighbours.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher as _;
 
 use customer_access_policy::UsernameKey;
 use secrecy::ExposeSecret;
@@ -17,9 +18,11 @@ use crate::credential::{ContactRecord, Credentials, StoredHash};
 use crate::domain::{Contact, Retailer};
 use crate::error::ServiceError;
 use crate::ids::{ContactId, RetailerId};
-use crate::import::{IMPORT_BATCH_ROWS, ImportRefusal, ImportReport, ImportRow, RowChange, RowOutcome};
+use crate::import::{
+    IMPORT_BATCH_ROWS, ImportRefusal, ImportReport, ImportRow, MAX_IMPORTED_HASH_SETTINGS, RowChange, RowOutcome,
+};
 use crate::input::{EmailAddress, InputError, check_text};
-use crate::legacy::LegacyHash;
+use crate::legacy::{LegacyHash, LegacyScheme};
 use crate::mailer::{Mailer, MessageKind};
 use crate::state::{IssueReason, Transition, change_email, set_login_enabled};
 use crate::store::import::{
@@ -40,11 +43,18 @@ pub struct Importer<'s, S, M, C> {
     service: &'s AccessService<S, M, C>,
     staff: Staff,
     pending: Vec<Checked>,
-    /// Contact external ids and username keys of `pending`: a row repeating one waits until
-    /// the rows before it are written, so the rows of a file apply in order.
+    /// Username keys of `pending`.
     pending_keys: HashSet<String>,
     /// The name each retailer had in the first row of this import naming it.
     retailer_names: HashMap<ExternalId, String>,
+    /// The contact external ids of this run's rows, as 64-bit keyed digests (8 bytes a row;
+    /// two ids share one with odds of about n^2 / 2^65, which would refuse a row wrongly as
+    /// repeated, never accept one).
+    seen: HashSet<u64>,
+    seen_keys: std::hash::RandomState,
+    /// Imported hash schemes and costs in use: those the store held when the import started,
+    /// and those this run's rows brought.
+    legacy_sets: Vec<LegacyScheme>,
 }
 
 /// A row whose every field passed its checks.
@@ -75,20 +85,14 @@ enum Decision {
     /// The contact is as the row says; its retailer's name is not.
     RenameOnly,
     Create,
-    /// Change the stored contact; `rewrap` when its stored hash is replaced by the row's.
-    Update {
-        stored: Box<ContactRecord>,
-        rewrap: bool,
-    },
+    /// Change the stored contact.
+    Update(Box<ContactRecord>),
 }
 
-/// A planned batch, and what to do once it is written.
+/// A planned batch, and what became of each row if it is written.
 struct Plan {
     batch: ImportBatch,
     outcomes: Vec<RowOutcome>,
-    /// E-mail changes to tell the previous address of: the outcome's index, the record before,
-    /// the address told and the new one.
-    notices: Vec<(usize, ContactRecord, EmailAddress, EmailAddress)>,
 }
 
 impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
@@ -101,7 +105,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// [`invite_imported`](Self::invite_imported).
     ///
     /// # Errors
-    /// [`ServiceError::Forbidden`] for an iPad user (audited).
+    /// [`ServiceError::Forbidden`] for an iPad user (audited); the configuration errors of a
+    /// login (a stored hash under a pepper key the service lacks).
     ///
     /// ```
     /// # use customer_access::*;
@@ -135,12 +140,17 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if !matches!(staff, Staff::SalesAdmin { .. }) {
             return self.deny(staff, None, None).await;
         }
+        // Every login pads to every scheme and cost in use: count them as the census does.
+        let legacy_sets = self.hash_padding().await?.into_iter().filter_map(|set| set.legacy).collect();
         Ok(Importer {
             service: self,
             staff: staff.clone(),
             pending: Vec::new(),
             pending_keys: HashSet::new(),
             retailer_names: HashMap::new(),
+            seen: HashSet::new(),
+            seen_keys: std::hash::RandomState::new(),
+            legacy_sets,
         })
     }
 
@@ -224,14 +234,13 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
             Ok(checked) => checked,
             Err(refusal) => return Ok(vec![RowOutcome { line, external_id: row.external_id, result: Err(refusal) }]),
         };
-        let contact_key = format!("c:{}", checked.external_id);
-        let username_key = format!("u:{}", checked.key.as_str());
+        // A row whose username an earlier pending row has waits for it to be written, so it
+        // is refused against the store as taken (an external id never repeats: see `check`).
         let mut decided = Vec::new();
-        if self.pending_keys.contains(&contact_key) || self.pending_keys.contains(&username_key) {
+        if self.pending_keys.contains(checked.key.as_str()) {
             decided = self.flush().await?;
         }
-        self.pending_keys.insert(contact_key);
-        self.pending_keys.insert(username_key);
+        self.pending_keys.insert(checked.key.as_str().to_owned());
         self.pending.push(checked);
         if self.pending.len() >= IMPORT_BATCH_ROWS {
             decided.extend(self.flush().await?);
@@ -269,6 +278,18 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
         if *named != row.retailer_name {
             return Err(ImportRefusal::RetailerNameDiffers);
         }
+        if let Some(scheme) = hash.as_ref().map(LegacyHash::scheme)
+            && !self.legacy_sets.contains(&scheme)
+        {
+            if self.legacy_sets.len() >= MAX_IMPORTED_HASH_SETTINGS {
+                return Err(ImportRefusal::TooManyHashSettings { max: MAX_IMPORTED_HASH_SETTINGS });
+            }
+            self.legacy_sets.push(scheme);
+        }
+        // Last: a row refused for any other reason does not count as seen.
+        if !self.seen.insert(self.seen_keys.hash_one(external_id.as_str())) {
+            return Err(ImportRefusal::RepeatedInFile);
+        }
         Ok(Checked {
             line,
             external_id,
@@ -296,7 +317,7 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
             return Ok(plan.outcomes);
         }
         match self.service.inner.store.import_batch(&plan.batch).await {
-            Ok(_) => self.notify(plan).await,
+            Ok(_) => Ok(plan.outcomes),
             Err(e) if raced(e.kind()) => {
                 tracing::debug!(rows = rows.len(), "import batch lost a race; writing its rows one by one");
                 let mut decided = Vec::with_capacity(rows.len());
@@ -318,7 +339,7 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
                 return Ok(plan.outcomes);
             }
             match self.service.inner.store.import_batch(&plan.batch).await {
-                Ok(_) => return self.notify(plan).await,
+                Ok(_) => return Ok(plan.outcomes),
                 Err(e) if raced(e.kind()) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -327,22 +348,8 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
         Ok(vec![row.outcome(Err(ImportRefusal::ChangedConcurrently))])
     }
 
-    /// Tell the previous addresses of e-mail changes just written; a change whose notice
-    /// fails is undone, and its row reported refused.
-    async fn notify(&self, plan: Plan) -> Result<Vec<RowOutcome>, ServiceError> {
-        let mut outcomes = plan.outcomes;
-        for (index, before, told, changed_to) in &plan.notices {
-            match self.service.notify_email_change(&self.staff, before, told, changed_to).await {
-                Ok(()) => {}
-                Err(ServiceError::Delivery(_)) => outcomes[*index].result = Err(ImportRefusal::EmailNoticeFailed),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(outcomes)
-    }
-
-    /// Look up what exists of `rows`, decide each, wrap the hashes that will be stored, and
-    /// build the batch.
+    /// Look up what exists of `rows`, decide each, wrap the hashes of new contacts, tell
+    /// the previous addresses of e-mail changes, and build the batch.
     async fn plan(&self, rows: &[Checked]) -> Result<Plan, ServiceError> {
         let service = self.service;
         let mut retailer_ids: Vec<ExternalId> = rows.iter().map(|r| r.retailer.clone()).collect();
@@ -355,11 +362,14 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
         let mut contacts: HashMap<ExternalId, ContactRecord> = found.contacts.into_iter().collect();
         let holders: HashMap<UsernameKey, ContactId> = found.usernames.into_iter().collect();
 
+        let stored: Vec<Option<ContactRecord>> = rows.iter().map(|row| contacts.remove(&row.external_id)).collect();
+        let same_hash = self.same_hashes(rows, &stored).await?;
         let decisions: Vec<Decision> = rows
             .iter()
-            .map(|row| {
-                let stored = contacts.remove(&row.external_id);
-                self.decide(row, retailers.get(&row.retailer), stored, holders.get(&row.key).copied())
+            .zip(stored)
+            .zip(same_hash)
+            .map(|((row, stored), same)| {
+                self.decide(row, retailers.get(&row.retailer), stored, holders.get(&row.key).copied(), same)
             })
             .collect();
         let wrapped = self.wrap_hashes(rows, &decisions).await?;
@@ -374,8 +384,7 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
             contact,
             kind,
         };
-        let mut plan =
-            Plan { batch: ImportBatch::default(), outcomes: Vec::with_capacity(rows.len()), notices: Vec::new() };
+        let mut plan = Plan { batch: ImportBatch::default(), outcomes: Vec::with_capacity(rows.len()) };
         let mut new_retailers: HashMap<&ExternalId, usize> = HashMap::new();
         let mut renamed: HashSet<RetailerId> = HashSet::new();
         for ((row, decision), hash) in rows.iter().zip(decisions).zip(wrapped) {
@@ -420,13 +429,19 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
                     });
                     RowChange::Created
                 }
-                Decision::Update { stored, .. } => {
-                    let transition = reimport(&stored, row, hash, now, &actor, hold);
+                Decision::Update(stored) => {
+                    let mut transition = reimport(&stored, row, now, &actor, hold);
                     if transition.record.contact.email != stored.contact.email {
-                        let active = transition.record.credentials.email_hold.as_ref().filter(|h| h.active(now));
-                        let told = active.map_or_else(|| stored.contact.email.clone(), |h| h.previous.clone());
-                        let changed_to = transition.record.contact.email.clone();
-                        plan.notices.push((plan.outcomes.len(), (*stored).clone(), told, changed_to));
+                        // The previous address is told before anything is written: a row
+                        // whose notice fails is refused whole, and a write that fails
+                        // after a notice leaves a false alarm, never an untold change.
+                        match self.tell_previous_address(&stored, &transition.record).await? {
+                            Some(told) => transition.events.push(told),
+                            None => {
+                                plan.outcomes.push(row.outcome(Err(ImportRefusal::EmailNoticeFailed)));
+                                continue;
+                            }
+                        }
                     }
                     plan.batch.updates.push(ImportedUpdate {
                         expected: stored.credentials.revision,
@@ -452,14 +467,71 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
         Ok(plan)
     }
 
-    /// What `row` comes to, given its retailer and contact as stored (if they exist) and
-    /// the contact holding its username key.
+    /// Send the notice of an import's e-mail change to the address a hold protects (or the
+    /// previous one): the event to store with the change, or `None` (audited) when it could
+    /// not be sent.
+    async fn tell_previous_address(
+        &self,
+        before: &ContactRecord,
+        after: &ContactRecord,
+    ) -> Result<Option<AuditEvent>, ServiceError> {
+        let now = self.service.now();
+        let active = after.credentials.email_hold.as_ref().filter(|h| h.active(now));
+        let told = active.map_or_else(|| before.contact.email.clone(), |h| h.previous.clone());
+        match self.service.send_email_change_notice(&self.staff, before, &told, &after.contact.email).await {
+            Ok(sent) => Ok(Some(sent)),
+            Err(error) => {
+                tracing::warn!(%error, contact = %before.contact.id, "e-mail change notice failed; the import row is refused");
+                let failed = AuditEvent {
+                    at: now,
+                    actor: Actor::System,
+                    retailer: Some(before.contact.retailer),
+                    contact: Some(before.contact.id),
+                    kind: AuditKind::EmailChangeNoticeFailed,
+                };
+                self.service.inner.store.append_audit(&[failed]).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// For each row, whether its hash is the one its stored contact's wrapped hash was made
+    /// from (see [`HashPool::wraps`](crate::hashing::HashPool::wraps)), checked a few at a
+    /// time like wrapping.
+    async fn same_hashes(&self, rows: &[Checked], stored: &[Option<ContactRecord>]) -> Result<Vec<bool>, ServiceError> {
+        let hasher = &self.service.inner.hasher;
+        let pairs: Vec<Option<(&StoredHash, &LegacyHash)>> = rows
+            .iter()
+            .zip(stored)
+            .map(|(row, stored)| {
+                let current = stored.as_ref()?.credentials.password.as_ref()?;
+                Some((current, row.hash.as_ref()?))
+            })
+            .collect();
+        let mut same = Vec::with_capacity(rows.len());
+        for chunk in pairs.chunks(hasher.workers().max(1) * 2) {
+            let checks = chunk.iter().map(|pair| async move {
+                match pair {
+                    Some((current, imported)) => hasher.wraps(current, imported).await,
+                    None => Ok(false),
+                }
+            });
+            for result in join_all(checks.collect()).await {
+                same.push(result?);
+            }
+        }
+        Ok(same)
+    }
+
+    /// What `row` comes to, given its retailer and contact as stored (if they exist), the
+    /// contact holding its username key, and whether its hash is the stored one.
     fn decide(
         &self,
         row: &Checked,
         retailer: Option<&Retailer>,
         stored: Option<ContactRecord>,
         holder: Option<ContactId>,
+        same_hash: bool,
     ) -> Decision {
         let Some(stored) = stored else {
             return if holder.is_some() { Decision::Refuse(ImportRefusal::UsernameTaken) } else { Decision::Create };
@@ -474,28 +546,30 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
         if contact.username_key != row.key {
             return Decision::Refuse(ImportRefusal::UsernameChanged);
         }
-        let hasher = &self.service.inner.hasher;
-        // A hash is replaced only while the stored one is still an imported one: once the
-        // contact logged in (or set a password here), its own Argon2id hash stays.
-        let rewrap = row.hash.as_ref().is_some_and(|imported| match &stored.credentials.password {
-            None => true,
-            Some(current) => hasher.is_wrapped(current) && !hasher.is_wrapped_from(current, imported),
-        });
+        // A hash comes in with its contact only. Setting or replacing one later would be
+        // staff choosing a contact's password; once the contact has its own (Argon2id, set
+        // here or upgraded at a login) the source's hash is simply out of date.
+        if row.hash.is_some() && !same_hash {
+            let own = stored.credentials.password.as_ref().is_some_and(|p| !self.service.inner.hasher.is_wrapped(p));
+            if !own {
+                return Decision::Refuse(ImportRefusal::HashChanged);
+            }
+        }
         let retailer_renamed = retailer.is_some_and(|r| r.name != row.retailer_name);
         let same = contact.username == row.username
             && contact.email == row.email
             && contact.display_name == row.display_name
             && contact.login_enabled == row.login_enabled;
-        match (same && !rewrap, retailer_renamed) {
+        match (same, retailer_renamed) {
             (true, false) => Decision::Unchanged,
             // Only the retailer's name changed: the rename is planned with the row.
             (true, true) => Decision::RenameOnly,
-            (false, _) => Decision::Update { stored: Box::new(stored), rewrap },
+            (false, _) => Decision::Update(Box::new(stored)),
         }
     }
 
-    /// The wrapped hash each row will store (`None` where none is written), wrapped a few at
-    /// a time so every hashing worker is busy without filling the queue logins share.
+    /// The wrapped hash each new contact will store (`None` where none is written), wrapped
+    /// a few at a time so every hashing worker is busy without filling the queue logins share.
     async fn wrap_hashes(
         &self,
         rows: &[Checked],
@@ -507,7 +581,7 @@ impl<S: Store, M: Mailer, C: Clock> Importer<'_, S, M, C> {
             .iter()
             .zip(decisions)
             .map(|(row, decision)| match decision {
-                Decision::Create | Decision::Update { rewrap: true, .. } => row.hash.as_ref(),
+                Decision::Create => row.hash.as_ref(),
                 _ => None,
             })
             .collect();
@@ -533,11 +607,10 @@ fn raced(kind: StoreErrorKind) -> bool {
 
 /// The contact after a row changed it: an e-mail change as staff make one (withdrawing a
 /// pending temporary password and starting the hold), login enabled or disabled as staff do
-/// it, then the display name, the username's typed form and, with `hash`, the imported hash.
+/// it, then the display name and the username's typed form.
 fn reimport(
     stored: &ContactRecord,
     row: &Checked,
-    hash: Option<StoredHash>,
     now: Timestamp,
     actor: &Actor,
     hold: std::time::Duration,
@@ -555,9 +628,6 @@ fn reimport(
     next.credentials.revision = next.credentials.revision.next();
     next.contact.display_name.clone_from(&row.display_name);
     next.contact.username.clone_from(&row.username);
-    if let Some(hash) = hash {
-        next.credentials.password = Some(hash);
-    }
     transition.events.push(AuditEvent {
         at: now,
         actor: actor.clone(),

@@ -179,28 +179,14 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         changed_to: &EmailAddress,
     ) -> Result<(), ServiceError> {
         let now = self.now();
-        let to = self.recipient_preferences(&before.contact).await;
-        let mut notice = self.inner.messages.render_email_changed(
-            &EmailChangeNotice { before: &before.contact, new_email: changed_to, changed_at: now, changed_by: staff },
-            &to,
-        );
-        notice.to = told.clone();
-        let (retailer, contact) = (before.contact.retailer, before.contact.id);
-        match self.inner.mailer.send(&notice).await {
-            Ok(()) => {
-                let event = AuditEvent {
-                    at: now,
-                    actor: Actor::System,
-                    retailer: Some(retailer),
-                    contact: Some(contact),
-                    kind: AuditKind::EmailChangeNoticeSent,
-                };
+        match self.send_email_change_notice(staff, before, told, changed_to).await {
+            Ok(event) => {
                 self.inner.store.append_audit(&[event]).await?;
                 Ok(())
             }
             Err(mail_error) => {
                 tracing::warn!(error = %mail_error, "e-mail change notice failed; undoing the change");
-                let current = self.load(contact).await?;
+                let current = self.load(before.contact.id).await?;
                 self.update(current, |current| {
                     Ok(match undo_email_change(current, told, changed_to, now) {
                         Some(t) => Step::Save(t, ()),
@@ -211,6 +197,32 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
                 Err(ServiceError::Delivery(mail_error))
             }
         }
+    }
+
+    /// Send the notice of a staff change of `before`'s address to `changed_to` to `told`,
+    /// and return the event that records it (for the caller to store with what it goes with).
+    pub(super) async fn send_email_change_notice(
+        &self,
+        staff: &Staff,
+        before: &ContactRecord,
+        told: &EmailAddress,
+        changed_to: &EmailAddress,
+    ) -> Result<AuditEvent, crate::mailer::MailError> {
+        let now = self.now();
+        let to = self.recipient_preferences(&before.contact).await;
+        let mut notice = self.inner.messages.render_email_changed(
+            &EmailChangeNotice { before: &before.contact, new_email: changed_to, changed_at: now, changed_by: staff },
+            &to,
+        );
+        notice.to = told.clone();
+        self.inner.mailer.send(&notice).await?;
+        Ok(AuditEvent {
+            at: now,
+            actor: Actor::System,
+            retailer: Some(before.contact.retailer),
+            contact: Some(before.contact.id),
+            kind: AuditKind::EmailChangeNoticeSent,
+        })
     }
 
     /// Change a contact's username. A pending temporary password is withdrawn. The change
