@@ -16,8 +16,10 @@
 //! | `staff/{staff}/{retailer}` | empty: an assignment |
 //! | `failures/{throttle key}` | `FailureColumns` as JSON |
 //! | `device/{digest}` | `DeviceColumns` as JSON |
+//! | `import/{retailer,contact}/{external id}` | the local id of an imported retailer or contact |
 #![forbid(unsafe_code)]
 
+mod import;
 pub mod kv;
 
 use customer_access::i18n::Preferences;
@@ -32,6 +34,7 @@ use customer_access::store::{
 use customer_access::{
     AuditEvent, AuditRecord, AuditScope, ChainEnds, ContactId, Retailer, RetailerId, StaffId, Store, Timestamp,
 };
+use customer_access::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use kv::{Kv, Txn};
 
 /// The store. Keep one per database (it holds the engine here; a client in real life).
@@ -594,5 +597,18 @@ impl Store for KvStore {
             (Some(bytes), _) => Ok(Some(parse::<DeviceColumns>(&bytes)?.into_record())),
             (None, _) => Ok(None),
         }
+    }
+
+    async fn import_lookup(
+        &self,
+        retailers: &[ExternalId],
+        contacts: &[ExternalId],
+        usernames: &[UsernameKey],
+    ) -> StoreResult<ImportLookup> {
+        self.lookup(retailers, contacts, usernames)
+    }
+
+    async fn import_batch(&self, batch: &ImportBatch) -> StoreResult<ImportApplied> {
+        until_committed(|| self.try_import(batch))
     }
 }
