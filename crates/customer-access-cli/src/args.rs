@@ -54,6 +54,9 @@ pub(crate) enum Command {
         /// The sales admin running the import (named in every audit event).
         #[arg(long, value_name = "ID")]
         staff_id: i64,
+        /// The application's security policy.
+        #[command(flatten)]
+        policy: PolicyArgs,
         /// The application's pepper, if it uses one.
         #[command(flatten)]
         pepper: PepperArgs,
@@ -74,6 +77,9 @@ pub(crate) enum Command {
         /// The sales admin sending the invitations.
         #[arg(long, value_name = "ID")]
         staff_id: i64,
+        /// The application's security policy.
+        #[command(flatten)]
+        policy: PolicyArgs,
         /// Invitations sent per minute at most.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=6000))]
         per_minute: u32,
@@ -94,6 +100,16 @@ pub(crate) struct ImportFileArgs {
     /// A JSON Lines file (one object per line).
     #[arg(long, value_name = "PATH")]
     pub(crate) jsonl: Option<PathBuf>,
+}
+
+/// The application's security policy, when it is not the library's default.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyArgs {
+    /// The application's `SecurityPolicy` as JSON (its serde form). Use the application's own
+    /// policy: usernames are folded by its rules, hashes wrapped with its Argon2 parameters
+    /// and checked against its limits for imported hashes. Default: the library's defaults.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) policy: Option<PathBuf>,
 }
 
 /// The application's pepper: its current key, to wrap imported hashes with.

@@ -17,7 +17,7 @@ use customer_access::{
 use customer_access_import::{Format, RowReader};
 use customer_access_smtp::{Sender, SmtpConfig, SmtpMailer};
 
-use crate::args::{ImportFileArgs, MailArgs, OptionalMailArgs, PepperArgs};
+use crate::args::{ImportFileArgs, MailArgs, OptionalMailArgs, PepperArgs, PolicyArgs};
 use crate::store::{Target, Unreadable};
 
 /// Rows between two progress lines.
@@ -56,9 +56,11 @@ pub(crate) async fn import(
     target: &Target,
     file: ImportFileArgs,
     staff_id: i64,
+    policy: &PolicyArgs,
     pepper: PepperArgs,
     mail: OptionalMailArgs,
 ) -> Result<Finished, Unreadable> {
+    let policy = read_policy(policy)?;
     let (path, format) = match (file.csv, file.jsonl) {
         (Some(path), None) => (path, Format::Csv),
         (None, Some(path)) => (path, Format::JsonLines),
@@ -169,8 +171,13 @@ pub(crate) async fn invite(
 }
 
 /// The store named by `target`, opened for writing (created and migrated if needed), and the
-/// service over it with the library's default policy.
-async fn service(target: &Target, mailer: BoxMailer, peppers: Peppers) -> Result<Service, Unreadable> {
+/// service over it with `policy`.
+async fn service(
+    target: &Target,
+    mailer: BoxMailer,
+    policy: SecurityPolicy,
+    peppers: Peppers,
+) -> Result<Service, Unreadable> {
     let store = match target {
         Target::Sqlite(path) => BoxStore::new(open_sqlite(path).await?),
         Target::Postgres { url, schema } => BoxStore::new(
@@ -180,7 +187,7 @@ async fn service(target: &Target, mailer: BoxMailer, peppers: Peppers) -> Result
         ),
     };
     AccessService::builder(store, mailer, SystemClock)
-        .policy(SecurityPolicy::default())
+        .policy(policy)
         .peppers(peppers)
         .build()
         .map_err(|e| Unreadable(format!("configuration: {e}")))
@@ -190,6 +197,16 @@ async fn open_sqlite(path: &Path) -> Result<customer_access_sqlite::SqliteStore,
     customer_access_sqlite::open(path)
         .await
         .map_err(|e| Unreadable(format!("{}: {}", path.display(), crate::store::describe(&e))))
+}
+
+/// The policy from `--policy`, checked, or the library's default.
+fn read_policy(args: &PolicyArgs) -> Result<SecurityPolicy, Unreadable> {
+    let Some(path) = &args.policy else { return Ok(SecurityPolicy::default()) };
+    let text = std::fs::read(path).map_err(|e| Unreadable(format!("--policy {}: {e}", path.display())))?;
+    let policy: SecurityPolicy =
+        serde_json::from_slice(&text).map_err(|e| Unreadable(format!("--policy {}: {e}", path.display())))?;
+    policy.check().map_err(|e| Unreadable(format!("--policy {}: {e}", path.display())))?;
+    Ok(policy)
 }
 
 fn peppers(args: &PepperArgs) -> Result<Peppers, Unreadable> {

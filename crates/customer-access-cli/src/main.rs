@@ -65,12 +65,12 @@ async fn main() -> ExitCode {
             verify(store, anchor, Duration::from_secs(retention_hours.saturating_mul(3600))).await
         }
         Command::Audit(AuditCommand::Anchor { store }) => anchor(store).await,
-        Command::Import { store, file, staff_id, pepper, mail } => match target(store) {
-            Ok(target) => import::import(&target, file, staff_id, pepper, mail).await.map(written),
+        Command::Import { store, file, staff_id, policy, pepper, mail } => match target(store) {
+            Ok(target) => import::import(&target, file, staff_id, &policy, pepper, mail).await.map(written),
             Err(e) => Err(e),
         },
-        Command::InviteImported { store, staff_id, per_minute, mail } => match target(store) {
-            Ok(target) => import::invite(&target, staff_id, per_minute, mail).await.map(written),
+        Command::InviteImported { store, staff_id, policy, per_minute, mail } => match target(store) {
+            Ok(target) => import::invite(&target, staff_id, &policy, per_minute, mail).await.map(written),
             Err(e) => Err(e),
         },
     };
