@@ -73,7 +73,7 @@ pub(crate) async fn import(
         (Some(url), Some(from)) => smtp(&url, &from, &mail.from_name)?,
         _ => BoxMailer::new(NoMailServer),
     };
-    let service = service(target, mailer, peppers(&pepper)?).await?;
+    let service = service(target, mailer, policy, peppers(&pepper)?).await?;
     let staff = Staff::SalesAdmin { staff_id: StaffId::new(staff_id) };
     let failed =
         |e: ServiceError| Unreadable(format!("{target}: import stopped: {e} (rows written so far stay; run again)"));
@@ -129,11 +129,13 @@ fn counts(report: &ImportReport, unreadable: u64, started: Instant) -> String {
 pub(crate) async fn invite(
     target: &Target,
     staff_id: i64,
+    policy: &PolicyArgs,
     per_minute: u32,
     mail: MailArgs,
 ) -> Result<Finished, Unreadable> {
+    let policy = read_policy(policy)?;
     let mailer = smtp(&mail.smtp, &mail.from, &mail.from_name)?;
-    let service = service(target, mailer, Peppers::none()).await?;
+    let service = service(target, mailer, policy, Peppers::none()).await?;
     let staff = Staff::SalesAdmin { staff_id: StaffId::new(staff_id) };
     let failed = |e: ServiceError| Unreadable(format!("{target}: {e}"));
     let mut waiting = Vec::new();

@@ -225,3 +225,33 @@ mod postgres {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_applications_policy_is_read_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("logins.db");
+    let file = csv(dir.path(), 3, 99);
+    let mut policy = SecurityPolicy::default();
+    policy.username.min_length = 6;
+    let path = dir.path().join("policy.json");
+    std::fs::write(&path, serde_json::to_vec(&policy).unwrap()).unwrap();
+    let args = |policy: &Path| {
+        let mut args = vec!["import", "--sqlite", db.to_str().unwrap(), "--csv", file.to_str().unwrap()];
+        args.extend(["--staff-id", "1", "--policy", policy.to_str().unwrap()]);
+        run(args)
+    };
+    let ran = args(&path);
+    assert_eq!(ran.code, 1, "{}", ran.output());
+    assert_eq!(
+        ran.stdout.lines().count(),
+        3,
+        "user0..user2 are too short under the application's rules: {}",
+        ran.stdout
+    );
+
+    policy.argon2.memory_kib = 8;
+    std::fs::write(&path, serde_json::to_vec(&policy).unwrap()).unwrap();
+    let refused = args(&path);
+    assert_eq!(refused.code, 2, "a policy that fails its check is refused: {}", refused.output());
+    assert!(refused.stderr.contains("--policy"), "{}", refused.stderr);
+}
