@@ -255,3 +255,47 @@ async fn the_applications_policy_is_read_and_checked() {
     assert_eq!(refused.code, 2, "a policy that fails its check is refused: {}", refused.output());
     assert!(refused.stderr.contains("--policy"), "{}", refused.stderr);
 }
+
+/// Invitations go to the imported contacts without a hash only, through the real server,
+/// spaced by `--per-minute`, with progress on standard error; a second run finds nobody.
+#[tokio::test]
+#[allow(clippy::disallowed_methods, reason = "the throttle's spacing is what is checked")]
+async fn invite_imported_mails_the_contacts_without_a_hash_throttled() {
+    let Some(server) = common::smtp::SmtpServer::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("logins.db");
+    // Rows 0 and 1 have hashes; rows 2, 3 and 4 none; row 0 is disabled (every seventh).
+    let file = csv(dir.path(), 5, 99);
+    assert_eq!(import(&["--sqlite", db.to_str().unwrap()], &file).code, 0);
+    let smtp = format!("smtp://127.0.0.1:{}?tls=none", server.port);
+    let invite = || {
+        let started = std::time::Instant::now();
+        let ran = run([
+            "invite-imported",
+            "--sqlite",
+            db.to_str().unwrap(),
+            "--staff-id",
+            "1",
+            "--per-minute",
+            "120",
+            "--smtp",
+            &smtp,
+            "--from",
+            "logins@shop.example",
+        ]);
+        (ran, started.elapsed())
+    };
+    let (first, took) = invite();
+    assert_eq!(first.code, 0, "{}", first.output());
+    assert!(first.stderr.contains("3 contacts to invite, at most 120 per minute"), "{}", first.stderr);
+    assert!(first.stderr.contains("invited 3 of 3"), "{}", first.stderr);
+    assert!(took >= Duration::from_millis(900), "two gaps of 0.5 s between three sends: {took:?}");
+    let mut to = server.recipients();
+    to.sort();
+    assert_eq!(to, vec!["user2@shop0.example", "user3@shop0.example", "user4@shop0.example"]);
+
+    let (second, _) = invite();
+    assert_eq!(second.code, 0, "{}", second.output());
+    assert!(second.stderr.contains("0 contacts to invite"), "{}", second.stderr);
+    assert_eq!(server.recipients().len(), 3, "nobody is invited twice");
+}

@@ -73,7 +73,8 @@ impl KvStore {
         for new in &batch.new_retailers {
             let id = i64::try_from(self.kv.next_number()).map_err(corrupt)?;
             add(&mut txn, import_key("retailer", &new.external_id), id.to_string().into_bytes())?;
-            let retailer = Retailer { id: RetailerId::new(id), name: new.name.clone(), preferences: Default::default() };
+            let retailer =
+                Retailer { id: RetailerId::new(id), name: new.name.clone(), preferences: Default::default() };
             txn.writes.push((retailer_key(id), Some(json(&RetailerColumns::from_retailer(&retailer)))));
             applied.retailers.push(retailer.id);
         }
@@ -86,7 +87,8 @@ impl KvStore {
             txn.writes.push((key, Some(json(&RetailerColumns::from_retailer(&retailer)))));
         }
         for new in &batch.new_contacts {
-            let retailer = batch.retailer_id(new.retailer, &applied.retailers).ok_or_else(|| err(StoreErrorKind::NotFound))?;
+            let retailer =
+                batch.retailer_id(new.retailer, &applied.retailers).ok_or_else(|| err(StoreErrorKind::NotFound))?;
             if let ImportRetailer::Existing(id) = new.retailer {
                 let key = retailer_key(id.get());
                 let (Some(_), version) = self.kv.get(&key) else { return Err(err(StoreErrorKind::NotFound)) };
@@ -99,7 +101,11 @@ impl KvStore {
             let mut record = new.record.clone();
             record.retailer = retailer;
             let record = record.into_record(id);
-            add(&mut txn, format!("username/{}", record.contact.username_key.as_str()), id.get().to_string().into_bytes())?;
+            add(
+                &mut txn,
+                format!("username/{}", record.contact.username_key.as_str()),
+                id.get().to_string().into_bytes(),
+            )?;
             add(&mut txn, import_key("contact", &new.external_id), id.get().to_string().into_bytes())?;
             txn.writes.push((contact_key(id.get()), Some(json(&ContactColumns::from_record(&record)))));
             applied.contacts.push(id);

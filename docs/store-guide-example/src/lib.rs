@@ -26,6 +26,7 @@ use customer_access::i18n::Preferences;
 use customer_access::store::columns::{
     AuditColumns, ChainColumns, ContactColumns, DECOY_CONTACT_ID, DeviceColumns, FailureColumns, RetailerColumns,
 };
+use customer_access::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use customer_access::store::{
     BudgetCheck, ContactRecord, DeviceRecord, DeviceTokenDigest, FailureRetention, LoginFailures, NewContactRecord,
     OverBudget, Revision, StoreError, StoreErrorKind, StoreResult, StoredHash, ThrottleKey, UsernameKey, device_of,
@@ -34,7 +35,6 @@ use customer_access::store::{
 use customer_access::{
     AuditEvent, AuditRecord, AuditScope, ChainEnds, ContactId, Retailer, RetailerId, StaffId, Store, Timestamp,
 };
-use customer_access::store::import::{ExternalId, ImportApplied, ImportBatch, ImportLookup};
 use kv::{Kv, Txn};
 
 /// The store. Keep one per database (it holds the engine here; a client in real life).

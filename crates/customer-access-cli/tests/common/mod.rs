@@ -1,6 +1,8 @@
 //! Running the real `customer-access` binary, and the events the tests chain.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
+pub mod smtp;
+
 use std::ffi::OsStr;
 use std::process::Command;
 
