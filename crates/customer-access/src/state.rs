@@ -36,6 +36,9 @@ pub(crate) enum IssueReason {
         /// Remove the current password at once (suspected compromise).
         revoke_current: bool,
     },
+    /// Staff invite a contact that has never had a password or a temporary password (an
+    /// imported one): issued only while that is still so.
+    Invitation,
 }
 
 fn event(at: Timestamp, actor: &Actor, record: &ContactRecord, kind: AuditKind) -> AuditEvent {
@@ -138,6 +141,7 @@ pub(crate) fn issue_temporary(
             }
             AuditKind::StaffResetIssued
         }
+        IssueReason::Invitation => AuditKind::ContactInvited,
     };
     events.insert(0, event(now, actor, &next, kind));
     Transition { record: next, events }

@@ -16,7 +16,7 @@ use customer_access::mailer::MailErrorKind;
 use customer_access::secrecy::SecretString;
 use customer_access::store::{StoreError, StoreErrorKind, StoreResult};
 use customer_access::{
-    AccessService, LoginOutcome, ManualClock, MemoryStore, RecordingMailer, Staff, StaffId, Store, Timestamp,
+    AccessService, AuditKind, LoginOutcome, ManualClock, MemoryStore, RecordingMailer, Staff, StaffId, Store, Timestamp,
 };
 
 /// Django PBKDF2-SHA256 (1000 iterations, salt `SameSaltText1234`) of `OWN_PASSWORD`, made
@@ -303,4 +303,46 @@ fn django_text(legacy: &customer_access::legacy::LegacyHash) -> String {
         std::str::from_utf8(legacy.salt()).unwrap(),
         base64ct::Base64::encode_string(legacy.output())
     )
+}
+
+/// Gives every contact without a password one, just before the next save (a password set
+/// by a concurrent staff action between `invite_imported`'s check and its write).
+#[derive(Clone, Debug, Default)]
+struct PasswordBeforeNextSave {
+    armed: Arc<AtomicBool>,
+}
+
+impl Hooks for PasswordBeforeNextSave {
+    async fn before(&self, inner: &MemoryStore, call: Call<'_>) -> StoreResult<()> {
+        if matches!(call, Call::Save { .. }) && self.armed.swap(false, Ordering::SeqCst) {
+            for record in inner.all_records().into_iter().filter(|r| r.credentials.password.is_none()) {
+                let mut next = record.clone();
+                next.credentials.password =
+                    Some(customer_access::store::StoredHash::from_phc("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA"));
+                next.credentials.revision = record.credentials.revision.next();
+                inner.save(record.credentials.revision, &next, &[]).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `invite_imported` checked "no password, no temporary password" once, then issued on
+/// whatever record its compare-and-swap retry reloaded: a password set in between still got
+/// an invitation on top. Now the check is repeated on the record the save is computed from.
+#[tokio::test]
+async fn an_invitation_racing_a_new_password_is_not_sent() {
+    let store: Hooked<PasswordBeforeNextSave> = Hooked::default();
+    let mailer = RecordingMailer::new();
+    let clock = ManualClock::new(Timestamp::from_unix_millis(1_795_828_920_000));
+    let service = AccessService::new(store.clone(), mailer.clone(), clock, fast_policy()).unwrap();
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    service.import(&admin, lines(vec![row("C-1", "ana")])).await.unwrap();
+    let key = service.policy().username.canonicalize("ana").unwrap();
+    let ana = store.contact_by_username(&key).await.unwrap().unwrap();
+    store.hooks.armed.store(true, Ordering::SeqCst);
+    assert!(!service.invite_imported(&admin, ana.contact.id).await.unwrap(), "nothing sent");
+    assert!(mailer.messages().is_empty(), "no invitation on top of the new password");
+    let kinds: Vec<AuditKind> = store.audit_log(ana.contact.id).await.unwrap().iter().map(|e| e.kind).collect();
+    assert!(!kinds.contains(&AuditKind::ContactInvited), "{kinds:?}");
 }

@@ -202,8 +202,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             return Ok(false);
         }
         let actor = Actor::Staff(staff.clone());
-        let reason = IssueReason::Staff { revoke_current: false };
-        let Some((saved, temporary, hash)) = self.issue(record, &actor, reason, &[], &Budgets::none()).await? else {
+        let issued = self.issue(record, &actor, IssueReason::Invitation, &[], &Budgets::none()).await?;
+        let Some((saved, temporary, hash)) = issued else {
             return Ok(false);
         };
         self.deliver(&saved, &temporary, &hash, MessageKind::Invitation, None).await.map_err(ServiceError::Delivery)?;

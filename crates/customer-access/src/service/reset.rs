@@ -257,12 +257,16 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
             .update_within(record, budgets, |current| {
                 let throttled = reason == IssueReason::SelfService
                     && !reset_allowed(&current.credentials.reset_window, now, &policy.reset_throttle);
-                if !current.contact.login_enabled || throttled {
+                // An invitation goes only to a contact that still has no secret at all: a
+                // password or temporary one given meanwhile (a reset, a login) stands.
+                let invited = reason == IssueReason::Invitation
+                    && (current.credentials.password.is_some() || current.credentials.temporary.is_some());
+                if !current.contact.login_enabled || throttled || invited {
                     return Ok(Step::Stop(None));
                 }
                 // The hold is checked again on the record this save is computed from: an
                 // e-mail change that won a race with this reset must still hold it.
-                if let (IssueReason::Staff { .. }, false, Some(hold)) =
+                if let (IssueReason::Staff { .. } | IssueReason::Invitation, false, Some(hold)) =
                     (reason, approved, current.credentials.email_hold.as_ref().filter(|h| h.active(now)))
                 {
                     return Err(ServiceError::SecondApprovalRequired { until: hold.until });
