@@ -30,8 +30,12 @@ where
     for<'e> String: Encode<'e, Db<D>> + Decode<'e, Db<D>> + Type<Db<D>>,
     for<'e> Option<String>: Encode<'e, Db<D>>,
     for<'e> bool: Encode<'e, Db<D>> + Decode<'e, Db<D>> + Type<Db<D>>,
+    Db<D>: sqlx::database::HasStatementCache,
 {
-    /// [`Store::import_lookup`](customer_access::Store::import_lookup).
+    /// [`Store::import_lookup`](customer_access::Store::import_lookup). The reads are not
+    /// prepared once and cached: PostgreSQL would soon keep one generic plan for them, made
+    /// while the tables were small (a scan), and each batch of a large import would then
+    /// read every row imported before it. Planned each time, they use the indexes.
     pub(crate) async fn read_import_lookup(
         &self,
         retailers: &[ExternalId],
@@ -40,7 +44,8 @@ where
     ) -> StoreResult<ImportLookup> {
         let mut found = ImportLookup::default();
         if !retailers.is_empty() {
-            let mut query = sqlx::query(AssertSqlSafe(self.statements().imported_retailers(retailers.len())));
+            let mut query =
+                sqlx::query(AssertSqlSafe(self.statements().imported_retailers(retailers.len()))).persistent(false);
             for id in retailers {
                 query = query.bind(id.as_str().to_owned());
             }
@@ -50,7 +55,8 @@ where
             }
         }
         if !contacts.is_empty() {
-            let mut query = sqlx::query(AssertSqlSafe(self.statements().imported_contacts(contacts.len())));
+            let mut query =
+                sqlx::query(AssertSqlSafe(self.statements().imported_contacts(contacts.len()))).persistent(false);
             for id in contacts {
                 query = query.bind(id.as_str().to_owned());
             }
@@ -60,7 +66,8 @@ where
             }
         }
         if !usernames.is_empty() {
-            let mut query = sqlx::query(AssertSqlSafe(self.statements().username_holders(usernames.len())));
+            let mut query =
+                sqlx::query(AssertSqlSafe(self.statements().username_holders(usernames.len()))).persistent(false);
             for key in usernames {
                 query = query.bind(key.as_str().to_owned());
             }

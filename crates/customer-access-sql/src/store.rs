@@ -372,6 +372,7 @@ where
     for<'e> String: Encode<'e, Db<D>> + Decode<'e, Db<D>> + Type<Db<D>>,
     for<'e> Option<String>: Encode<'e, Db<D>>,
     for<'e> bool: Encode<'e, Db<D>> + Decode<'e, Db<D>> + Type<Db<D>>,
+    Db<D>: sqlx::database::HasStatementCache,
 {
     async fn create_retailer(&self, name: &str) -> StoreResult<Retailer> {
         let row = Self::query(&self.sql.insert_retailer)
