@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoA
 
 use crate::errors::map;
 use crate::rows::{BindContact, ReadColumns};
-use crate::store::Attempt;
+use crate::store::{Attempt, refuse_decoy};
 use crate::{Dialect, SqlStore};
 
 type Db<D> = <D as Dialect>::Database;
@@ -111,8 +111,9 @@ where
             for new in chunk {
                 let retailer = batch
                     .retailer_id(new.retailer, &applied.retailers)
-                    .filter(|r| r.get() != customer_access::store::columns::DECOY_CONTACT_ID)
-                    .ok_or_else(|| Attempt::Store(StoreError::new(StoreErrorKind::NotFound)))?;
+                    .ok_or_else(|| StoreError::new(StoreErrorKind::NotFound))
+                    .and_then(|r| refuse_decoy(r.get()).map(|()| r))
+                    .map_err(Attempt::Store)?;
                 let mut record = new.record.clone();
                 record.retailer = retailer;
                 query = query

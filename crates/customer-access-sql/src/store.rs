@@ -109,7 +109,7 @@ const TRIM_EVERY: u64 = 64;
 
 /// The decoy's retailer and contact rows satisfy foreign keys and the username lookup, but
 /// they are no retailer or contact: nothing may reference them.
-fn refuse_decoy(id: i64) -> StoreResult<()> {
+pub(crate) fn refuse_decoy(id: i64) -> StoreResult<()> {
     if id == DECOY_CONTACT_ID {
         return Err(StoreError::new(StoreErrorKind::NotFound));
     }

@@ -825,6 +825,17 @@ fn check_wrap(
     memory: &mut Vec<Block>,
 ) -> Result<bool, HashError> {
     let w = wrapped::parse(stored, &shared.legacy, shared.max_memory_kib)?;
+    wrapped_output_matches(shared, &w, output, memory)
+}
+
+/// Does Argon2id over `output` (a legacy scheme's output), with the wrapped hash's own
+/// parameters and salt, give the wrapped hash's output? `Output` compares in constant time.
+fn wrapped_output_matches(
+    shared: &PoolShared,
+    w: &wrapped::Wrapped,
+    output: &[u8],
+    memory: &mut Vec<Block>,
+) -> Result<bool, HashError> {
     let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
     compute(shared, &w.params, Version::V0x13, output, &w.salt, out.as_mut_slice(), memory)?;
     let expected = Output::new(&w.expected).map_err(|_| HashError::Malformed)?;
@@ -842,11 +853,7 @@ fn verify_with(
         // The other system's output for the password as it was typed (wiped on drop), then
         // Argon2id over it, as when it was wrapped.
         let legacy = w.scheme.compute(password.as_typed(), &w.legacy_salt).map_err(|_| HashError::Malformed)?;
-        let mut out = Zeroizing::new([0u8; OUTPUT_BYTES]);
-        compute(shared, &w.params, Version::V0x13, &legacy, &w.salt, out.as_mut_slice(), memory)?;
-        // `Output` compares in constant time.
-        let expected = Output::new(&w.expected).map_err(|_| HashError::Malformed)?;
-        return Ok(Output::new(out.as_slice()).is_ok_and(|actual| actual == expected));
+        return wrapped_output_matches(shared, &w, &legacy, memory);
     }
     let parsed = parse(stored, shared.max_memory_kib)?;
     let mut out = Zeroizing::new(vec![0u8; parsed.expected.len()]);
