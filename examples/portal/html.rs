@@ -9,6 +9,16 @@ pub(crate) fn escape(s: &str) -> String {
 
 /// A whole page in language `lang` (a BCP 47 tag: screen readers pick their voice, browsers
 /// their hyphenation and translation offers by it).
+/// `s` percent-encoded for a URL query value (every byte but the unreserved ones).
+pub(crate) fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub(crate) fn page(lang: &str, title: &str, flash: Option<&str>, body: &str) -> String {
     let flash = flash.map(|f| format!(r#"<p class="flash" id="flash">{}</p>"#, escape(f))).unwrap_or_default();
     format!(

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use customer_access::secrecy::SecretString;
 use customer_access::store::TemporaryCredential;
 use customer_access::{
-    AccessService, Actor, Clock, ContactId, DeviceId, LoginOutcome, NewContact, RecordingMailer, ResetOptions,
+    AccessService, Actor, Clock, ContactId, ContactQuery, ContactSearch, DeviceId, LoginOutcome, NewContact, RecordingMailer, ResetOptions,
     RetailerId, SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
 };
 use customer_access_sqlite::SqliteStore;
@@ -147,16 +147,34 @@ async fn act_as(State(app): Shared, headers: HeaderMap, Form(form): Form<ActAs>)
 }
 
 #[derive(Deserialize)]
-struct RetailerQuery {
-    id: i64,
+pub(crate) struct RetailerQuery {
+    pub(crate) id: i64,
+    /// Search text: name, username or e-mail.
+    #[serde(default)]
+    pub(crate) q: String,
+    /// The page starts after this contact id.
+    pub(crate) after: Option<i64>,
 }
 
-async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<RetailerQuery>) -> Response {
+/// Contacts shown per page of a retailer.
+const CONTACTS_PER_PAGE: u32 = 25;
+
+/// The page of contacts `q` asks for: a search when `q.q` holds text.
+fn contact_query(q: &RetailerQuery) -> Result<ContactQuery, customer_access::InputError> {
+    let query = ContactQuery::new(CONTACTS_PER_PAGE).after(q.after.map(ContactId::new));
+    if q.q.trim().is_empty() { Ok(query) } else { Ok(query.matching(ContactSearch::parse(&q.q)?)) }
+}
+
+pub(crate) async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<RetailerQuery>) -> Response {
     let (id, cookie) = app.sessions.open(&headers);
     let (token, staff, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.staff.clone(), s.flash.take()));
     let Some(staff) = staff else { return respond(cookie, Redirect::to("/staff")) };
-    let contacts = match app.service.list_contacts(&staff, RetailerId::new(q.id)).await {
-        Ok(c) => c,
+    let page = match contact_query(&q) {
+        Ok(query) => app.service.contacts_page(&staff, RetailerId::new(q.id), &query).await,
+        Err(e) => Err(e.into()),
+    };
+    let (contacts, next) = match page {
+        Ok(page) => (page.contacts, page.next),
         Err(e) => {
             return respond(
                 cookie,
@@ -187,8 +205,20 @@ async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<Retail
             email = html::escape(c.email.as_str()),
         ));
     }
+    let search = format!(
+        r#"<form method="get" action="/staff/retailer" role="search"><input type="hidden" name="id" value="{rid}"><label for="q">Find a contact (name, username or e-mail)</label> <input id="q" name="q" type="search" value="{text}" maxlength="100"> <button id="search">Search</button></form>"#,
+        rid = q.id,
+        text = html::escape(&q.q)
+    );
+    let more = next.map_or_else(String::new, |after| {
+        format!(
+            r#"<p><a id="next-page" href="/staff/retailer?id={rid}&amp;q={text}&amp;after={after}">Next contacts</a></p>"#,
+            rid = q.id,
+            text = html::url_encode(&q.q)
+        )
+    });
     let body = format!(
-        r#"<p>Acting as {}. <a href="/staff">Back</a></p><table id="contacts"><tr><th>Name</th><th>Username</th><th>E-mail</th><th colspan="4">Login</th></tr>{rows}</table>"#,
+        r#"<p>Acting as {}. <a href="/staff">Back</a></p>{search}<table id="contacts"><tr><th>Name</th><th>Username</th><th>E-mail</th><th colspan="4">Login</th></tr>{rows}</table>{more}"#,
         html::escape(&staff_name(&staff))
     );
     respond(cookie, Html(html::page(STAFF_LANG, "Contacts", flash.as_deref(), &body)))

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use customer_access::i18n::{Locale, Preferences, TimeZoneName};
 use customer_access::secrecy::ExposeSecret;
 use customer_access::{
-    AccessService, ContactId, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, SystemClock,
+    AccessService, ContactId, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, Store, SystemClock,
 };
 
 use crate::account::{self, ChangeForm};
@@ -19,6 +19,7 @@ use crate::cookie::CookieMode;
 use crate::home::{PreferencesForm, home, save_preferences};
 use crate::i18n::Pages;
 use crate::session::Sessions;
+use crate::staff::{self, RetailerQuery};
 use crate::{App, LoginForm, NewPasswordForm, PortalMailer, login, login_page, set_password, set_password_page};
 
 /// Anna's password in the demo data.
@@ -341,4 +342,25 @@ async fn a_lockout_is_named_in_german_with_the_right_plural() {
         return;
     }
     panic!("twenty wrong passwords did not lock the username");
+}
+
+#[tokio::test]
+async fn staff_find_a_contact_by_search_and_page_on() {
+    let p = portal(CookieMode::Http).await;
+    let id = p.first_visit().await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    p.app.sessions.with(&id, |s| s.staff = Some(admin));
+    let anna = p.anna().await;
+    let shop = p.app.service.store().contact(anna).await.unwrap().contact.retailer;
+    let query = |q: &str, after: Option<i64>| RetailerQuery { id: shop.get(), q: q.into(), after };
+
+    let found = body(staff::retailer(p.state(), p.cookie(&id), Query(query("OKAFOR", None))).await).await;
+    assert!(found.contains("ben.okafor") && !found.contains("anna.berg"), "only the match: {found}");
+    assert!(!found.contains("next-page"), "one page holds every match");
+    let everyone = body(staff::retailer(p.state(), p.cookie(&id), Query(query("", None))).await).await;
+    assert!(everyone.contains("ben.okafor") && everyone.contains("anna.berg"), "no search lists all: {everyone}");
+    let after_anna = body(staff::retailer(p.state(), p.cookie(&id), Query(query("", Some(anna.get())))).await).await;
+    assert!(!after_anna.contains("anna.berg") && after_anna.contains("ben.okafor"), "pages start after the cursor");
+    let refused = body(staff::retailer(p.state(), p.cookie(&id), Query(query("a\u{7}b", None))).await).await;
+    assert!(refused.contains("control characters"), "a bad search is named: {refused}");
 }

@@ -26,6 +26,7 @@
 
 mod audit;
 mod checks;
+mod directory;
 mod fixtures;
 mod import;
 mod lifecycle;
@@ -43,6 +44,7 @@ use customer_access::Store;
 
 pub use audit::*;
 pub use checks::*;
+pub use directory::*;
 pub use import::*;
 pub use lifecycle::*;
 pub use preferences::*;

@@ -40,6 +40,8 @@ macro_rules! __with_checks {
             import_batches_round_trip => "Imports: a batch creates retailers and contacts under their external ids with its events, found again by import_lookup; updates are compare-and-swap",
             import_batch_is_all_or_nothing => "Imports: a batch with a taken username or external id, a stale revision or an unknown retailer writes nothing",
             concurrent_imports_of_one_row_have_one_winner => "Imports under concurrency: of concurrent batches creating the same rows exactly one succeeds, the others are Duplicate",
+            contacts_page_by_keyset => "contacts_after: one retailer's contacts in id order, strictly after the given id, at most `limit`; never another retailer's or the decoy",
+            contact_search_stays_in_scope => "Through the service: contact search by name, username or e-mail, any case, page by page; never outside an iPad user's retailers",
             staff_reset_budget_through_the_service => "Through the service: 20 concurrent resets from one iPad against a budget of 5 give exactly 5, the rest refused, audited and alerted",
         }
     };

@@ -65,6 +65,9 @@ pub struct Statements {
     /// costs the same too.
     pub contact_by_key: Arc<str>,
     pub contacts_of_retailer: Arc<str>,
+    /// Binds the retailer as `$1`, the id to start after as `$2` (0 for the first page) and
+    /// the page size as `$3`: read from the `(retailer_id, id)` index.
+    pub contacts_after: Arc<str>,
     /// Binds the contact fields as `$1..$20`, the id as `$21` and the expected revision as
     /// `$22`; returns the id only if the row was updated.
     pub update_contact: Arc<str>,
@@ -152,6 +155,9 @@ impl Statements {
             )),
             contacts_of_retailer: q(format!(
                 "SELECT {columns} FROM {{p}}contacts WHERE retailer_id = $1 AND id <> 0 ORDER BY id"
+            )),
+            contacts_after: q(format!(
+                "SELECT {columns} FROM {{p}}contacts WHERE retailer_id = $1 AND id > $2 ORDER BY id LIMIT $3"
             )),
             update_contact: q(format!(
                 "UPDATE {{p}}contacts SET {assignments} WHERE id = ${after} AND revision = ${} AND id <> 0 RETURNING id",

@@ -433,6 +433,23 @@ where
         rows.iter().map(Self::contact_record).collect()
     }
 
+    async fn contacts_after(
+        &self,
+        retailer: RetailerId,
+        after: Option<ContactId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactRecord>> {
+        // Ids are positive and the decoy's is 0, so "after 0" is the first page without it.
+        let rows = Self::query(&self.sql.contacts_after)
+            .bind(retailer.get())
+            .bind(after.map_or(0, ContactId::get))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map::<D>)?;
+        rows.iter().map(Self::contact_record).collect()
+    }
+
     async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {
         Self::retrying(|| self.try_save(expected, record, events, &[]))
             .await?

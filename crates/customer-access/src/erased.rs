@@ -61,6 +61,7 @@ macro_rules! with_store_methods {
             contact(id: ContactId) -> ContactRecord;
             contact_by_username(key: &$lt UsernameKey) -> Option<ContactRecord>;
             contacts_of_retailer(retailer: RetailerId) -> Vec<ContactRecord>;
+            contacts_after(retailer: RetailerId, after: Option<ContactId>, limit: u32) -> Vec<ContactRecord>;
             save(expected: Revision, record: &$lt ContactRecord, events: &$lt [AuditEvent]) -> ();
             append_audit(events: &$lt [AuditEvent]) -> ();
             audit_log(contact: ContactId) -> Vec<AuditEvent>;

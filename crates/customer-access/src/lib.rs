@@ -63,6 +63,7 @@ mod audit;
 mod clock;
 mod credential;
 mod device;
+mod directory;
 mod domain;
 mod erased;
 mod error;
@@ -95,6 +96,7 @@ pub use audit::{
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use credential::CredentialVersion;
 pub use device::{DeviceToken, MalformedDeviceToken};
+pub use directory::{CONTACT_SCAN_LIMIT, ContactPage, ContactQuery, ContactSearch, MAX_CONTACT_PAGE, MAX_SEARCH_LEN};
 pub use domain::{Contact, Retailer};
 pub use erased::{BoxMailer, BoxStore};
 pub use error::ServiceError;

@@ -2,6 +2,7 @@
 //! conformance suite; it keeps nothing across restarts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use customer_access_policy::UsernameKey;
@@ -280,6 +281,18 @@ impl Store for MemoryStore {
 
     async fn contacts_of_retailer(&self, retailer: RetailerId) -> StoreResult<Vec<ContactRecord>> {
         Ok(self.lock().contacts.values().filter(|r| r.contact.retailer == retailer).cloned().collect())
+    }
+
+    async fn contacts_after(
+        &self,
+        retailer: RetailerId,
+        after: Option<ContactId>,
+        limit: u32,
+    ) -> StoreResult<Vec<ContactRecord>> {
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let s = self.lock();
+        let page = s.contacts.range((from, Bound::Unbounded)).map(|(_, r)| r);
+        Ok(page.filter(|r| r.contact.retailer == retailer).take(limit as usize).cloned().collect())
     }
 
     async fn save(&self, expected: Revision, record: &ContactRecord, events: &[AuditEvent]) -> StoreResult<()> {

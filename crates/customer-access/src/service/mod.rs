@@ -5,6 +5,7 @@ mod audit;
 mod budget;
 mod builder;
 mod census;
+mod directory;
 mod import;
 mod login;
 mod password;

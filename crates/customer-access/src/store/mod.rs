@@ -251,6 +251,34 @@ pub trait Store: Send + Sync + fmt::Debug + 'static {
         retailer: RetailerId,
     ) -> impl Future<Output = StoreResult<Vec<ContactRecord>>> + Send;
 
+    /// One keyset page of a retailer's contacts: at most `limit` of them whose id is above
+    /// `after` (from the first when `None`), ordered by id, removed contacts' tombstones
+    /// included (the service leaves them out). Empty if there are none or the retailer does
+    /// not exist.
+    ///
+    /// A page should cost the same wherever it starts and however many contacts other
+    /// retailers have: the bundled SQL stores read it from an index on `(retailer_id, id)`.
+    /// The default reads every contact of the retailer with
+    /// [`contacts_of_retailer`](Self::contacts_of_retailer) and keeps the page: correct, but
+    /// its cost grows with the retailer, so override it in a store that holds large
+    /// retailers.
+    fn contacts_after(
+        &self,
+        retailer: RetailerId,
+        after: Option<ContactId>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<ContactRecord>>> + Send {
+        async move {
+            let mut all = self.contacts_of_retailer(retailer).await?;
+            all.sort_by_key(|r| r.contact.id);
+            Ok(all
+                .into_iter()
+                .filter(|r| after.is_none_or(|after| r.contact.id > after))
+                .take(limit as usize)
+                .collect())
+        }
+    }
+
     /// Replace the record whose id is `record.contact.id` if its stored revision is
     /// `expected`, and append `events`, atomically (see the contract above). The retailer of
     /// a contact never changes through `save`.
