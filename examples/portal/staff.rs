@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use customer_access::secrecy::SecretString;
 use customer_access::store::TemporaryCredential;
 use customer_access::{
-    AccessService, Actor, Clock, ContactId, ContactQuery, ContactSearch, DeviceId, LoginOutcome, NewContact, RecordingMailer, ResetOptions,
-    RetailerId, SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
+    AccessService, Actor, Clock, ContactId, ContactQuery, ContactSearch, DeviceId, LoginOutcome, NewContact,
+    RecordingMailer, ResetOptions, RetailerId, SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
 };
 use customer_access_sqlite::SqliteStore;
 use serde::Deserialize;

@@ -81,10 +81,8 @@ pub async fn contact_search_stays_in_scope<S: Store>(store: S) {
     assert!(everyone.iter().all(|c| c.retailer == shop.id), "only the retailer's own contacts");
 
     // An iPad user who manages `shop` only.
-    let rep = Staff::IpadUser {
-        staff_id: StaffId::new(7),
-        device_id: customer_access::DeviceId::parse("ipad-7:B").unwrap(),
-    };
+    let rep =
+        Staff::IpadUser { staff_id: StaffId::new(7), device_id: customer_access::DeviceId::parse("ipad-7:B").unwrap() };
     service.store().assign_retailer(rep.staff_id(), shop.id).await.unwrap();
     let mine = pages(&service, &rep, shop.id, ContactQuery::new(50).matching(berg.clone())).await;
     assert!(mine.iter().all(|c| c.retailer == shop.id), "an iPad user's search stays in their retailers");
@@ -98,7 +96,8 @@ pub async fn contact_search_stays_in_scope<S: Store>(store: S) {
             "a search outside an iPad user's retailers is Forbidden whatever it would find: {refused:?}"
         );
     }
-    let oversized = service.contacts_page(&admin, shop.id, &ContactQuery::new(customer_access::MAX_CONTACT_PAGE + 1)).await;
+    let oversized =
+        service.contacts_page(&admin, shop.id, &ContactQuery::new(customer_access::MAX_CONTACT_PAGE + 1)).await;
     assert!(matches!(oversized, Err(ServiceError::Input(_))), "a page size over the maximum is refused: {oversized:?}");
 }
 

@@ -68,3 +68,4 @@ impl Schemas {
         }
     }
 }
+pub mod cluster;
