@@ -20,6 +20,10 @@
 //!   [`StoreErrorKind::Unavailable`](customer_access::store::StoreErrorKind::Unavailable).
 //! - **Foreign keys on**: a contact cannot point at a missing retailer.
 //! - **Writes start with `BEGIN IMMEDIATE`**, so two writers never deadlock on a lock upgrade.
+//! - **A full disk is [`Unavailable`](customer_access::store::StoreErrorKind::Unavailable)**
+//!   (`SQLITE_FULL`): the write is rolled back whole, reads go on, and writes work again once
+//!   space is freed. A connection that SQLite's own rollback left out of step with sqlx is
+//!   closed rather than reused (`tests/disk_full.rs` fills a small tmpfs mid-write).
 //! - **Owner-only files** (unix): [`open`] creates the database file with mode
 //!   `0600` before SQLite opens it, so its `-wal`, `-shm` and `-journal` files get that mode
 //!   too, and removes group and other permissions from an existing file and its companions.
@@ -45,6 +49,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use customer_access_sql::SqlStore;
+use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use customer_access_sql::OpenError;
@@ -97,12 +102,35 @@ pub async fn open_with(options: SqliteConnectOptions, pool: SqlitePoolOptions) -
     let narrow = |path: &Path| files::narrow(path).map_err(|e| OpenError::Connect(Box::new(e)));
     let path = options.get_filename().to_owned();
     narrow(&path)?;
-    let pool = pool.connect_with(options).await.map_err(|e| OpenError::Connect(Box::new(e)))?;
+    let pool =
+        recycle_stuck_transactions(pool).connect_with(options).await.map_err(|e| OpenError::Connect(Box::new(e)))?;
     // Again: SQLite may have just created the file (and its WAL) with the umask's mode.
     narrow(&path)?;
     let store = SqlStore::new(pool, SqliteDialect);
     store.migrate().await?;
     Ok(store)
+}
+
+/// `pool`, closing instead of reusing a connection that sqlx still counts as inside a
+/// transaction when it is next acquired.
+///
+/// After some errors (a full disk: `SQLITE_FULL`) SQLite rolls the transaction back by
+/// itself; sqlx does not notice, its `ROLLBACK` then fails, and it keeps counting the
+/// connection as inside a transaction for good, so every later `BEGIN IMMEDIATE` on it fails
+/// (`InvalidSavePointStatement`). A ping first lets a rollback still queued on the
+/// connection run; a connection still counted inside a transaction after that is dropped
+/// from the pool, and the pool opens a fresh one. Replaces any `before_acquire` hook the
+/// caller set.
+fn recycle_stuck_transactions(pool: SqlitePoolOptions) -> SqlitePoolOptions {
+    pool.before_acquire(|conn, _meta| {
+        Box::pin(async move {
+            if !conn.is_in_transaction() {
+                return Ok(true);
+            }
+            conn.ping().await?;
+            Ok(!conn.is_in_transaction())
+        })
+    })
 }
 
 /// A throwaway in-memory database (one connection, gone when the store is dropped).
