@@ -364,3 +364,75 @@ async fn staff_find_a_contact_by_search_and_page_on() {
     let refused = body(staff::retailer(p.state(), p.cookie(&id), Query(query("a\u{7}b", None))).await).await;
     assert!(refused.contains("control characters"), "a bad search is named: {refused}");
 }
+
+// Attacks on the staff page's search (issue 20, against 02da134). Both pass: regression
+// tests for defences that hold.
+
+/// Passes. A search text full of HTML and URL syntax is escaped in the search box and
+/// percent-encoded in the "next" link: no markup gets into the page and the link carries
+/// no extra parameter (`after`, `id`) or fragment of the attacker's choosing.
+#[tokio::test]
+async fn a_search_text_with_markup_and_url_syntax_stays_text() {
+    use customer_access::import::ImportRow;
+    let p = portal(CookieMode::Http).await;
+    let id = p.first_visit().await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    p.app.sessions.with(&id, |s| s.staff = Some(admin.clone()));
+    let evil = r#"x'"><svg onload=alert(1)>&id=1&after=999#"#;
+    let rows = (0..30).map(|i| {
+        let row = ImportRow {
+            external_id: format!("C-{i}"),
+            retailer_external_id: "R-EVIL".into(),
+            retailer_name: "Evil Names".into(),
+            username: format!("evil{i}"),
+            email: format!("evil{i}@evil.example"),
+            display_name: format!("Evil {i} {evil}"),
+            login_enabled: true,
+            password_hash: None,
+        };
+        (i + 1, row)
+    });
+    p.app.service.import(&admin, rows).await.unwrap();
+    let shop = p.app.service.manageable_retailers(&admin).await.unwrap().into_iter().find(|r| r.name == "Evil Names");
+    let shop = shop.unwrap().id;
+
+    let query = RetailerQuery { id: shop.get(), q: evil.into(), after: None };
+    let page = body(staff::retailer(p.state(), p.cookie(&id), Query(query)).await).await;
+    assert!(page.contains("evil0") && page.contains("next-page"), "25 of 30 matches and a next link: {page}");
+    assert!(!page.contains("<svg"), "no markup from the search or the names: {page}");
+    let href = page.split_once(r#"id="next-page" href=""#).unwrap().1.split_once('"').unwrap().0;
+    let query_string = href.strip_prefix("/staff/retailer?").unwrap().replace("&amp;", "&");
+    let params: Vec<(&str, &str)> = query_string.split('&').map(|kv| kv.split_once('=').unwrap()).collect();
+    let names: Vec<&str> = params.iter().map(|(k, _)| *k).collect();
+    assert_eq!(names, ["id", "q", "after"], "exactly the page's own parameters: {href}");
+    assert!(!href.contains('#') && !href.contains('\'') && !href.contains('<'), "{href}");
+    assert_eq!(params[0].1, shop.get().to_string());
+    assert_eq!(params[1].1, crate::html::url_encode(evil));
+}
+
+/// Passes. On the staff page an iPad user sees the same page for a retailer outside theirs
+/// whether it exists (and whether the search would match there) or not.
+#[tokio::test]
+async fn an_ipad_user_cannot_tell_a_foreign_retailer_from_a_missing_one_on_the_page() {
+    let p = portal(CookieMode::Http).await;
+    let id = p.first_visit().await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let ipad = Staff::IpadUser {
+        staff_id: StaffId::new(2),
+        device_id: customer_access::DeviceId::parse("ipad-demo").unwrap(),
+    };
+    p.app.sessions.with(&id, |s| s.staff = Some(ipad.clone()));
+    let mine = p.app.service.manageable_retailers(&ipad).await.unwrap();
+    let all = p.app.service.manageable_retailers(&admin).await.unwrap();
+    let foreign = all.iter().find(|r| !mine.iter().any(|m| m.id == r.id)).expect("a retailer the iPad user lacks");
+    let missing = all.iter().map(|r| r.id.get()).max().unwrap() + 1000;
+    let mut pages = Vec::new();
+    for (retailer, q) in
+        [(foreign.id.get(), "a"), (foreign.id.get(), "zz-nobody"), (foreign.id.get(), ""), (missing, "a")]
+    {
+        let query = RetailerQuery { id: retailer, q: q.into(), after: None };
+        pages.push(body(staff::retailer(p.state(), p.cookie(&id), Query(query)).await).await);
+    }
+    assert!(pages.iter().all(|page| *page == pages[0]), "{pages:?}");
+    assert!(!pages[0].contains(r#"id="contacts""#), "refused: {}", pages[0]);
+}
