@@ -162,7 +162,13 @@ const CONTACTS_PER_PAGE: u32 = 25;
 /// The page of contacts `q` asks for: a search when `q.q` holds text.
 fn contact_query(q: &RetailerQuery) -> Result<ContactQuery, customer_access::InputError> {
     let query = ContactQuery::new(CONTACTS_PER_PAGE).after(q.after.map(ContactId::new));
-    if q.q.trim().is_empty() { Ok(query) } else { Ok(query.matching(ContactSearch::parse(&q.q)?)) }
+    // Blank means no search, but only within the length a search may have: the text is
+    // echoed back into the page and the next page's link.
+    if q.q.trim().is_empty() && q.q.len() <= customer_access::MAX_SEARCH_LEN {
+        Ok(query)
+    } else {
+        Ok(query.matching(ContactSearch::parse(&q.q)?))
+    }
 }
 
 pub(crate) async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<RetailerQuery>) -> Response {

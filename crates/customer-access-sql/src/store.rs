@@ -439,10 +439,11 @@ where
         after: Option<ContactId>,
         limit: u32,
     ) -> StoreResult<Vec<ContactRecord>> {
-        // Ids are positive and the decoy's is 0, so "after 0" is the first page without it.
+        // Ids are positive and the decoy's is 0, so "after 0" is the first page without it;
+        // a negative cursor must not reach the decoy either.
         let rows = Self::query(&self.sql.contacts_after)
             .bind(retailer.get())
-            .bind(after.map_or(0, ContactId::get))
+            .bind(after.map_or(0, ContactId::get).max(0))
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await

@@ -1,6 +1,6 @@
 //! Attack on issue 20's `Store::contacts_after` (SQL stores), against 02da134.
 //!
-//! FAILS on 02da134: `a_negative_cursor_does_not_list_the_decoy`. The SQL reads
+//! Failed on 02da134 (fixed since): `a_negative_cursor_does_not_list_the_decoy`. The SQL reads
 //! `id > $2` with `$2 = after.map_or(0, ..)`, relying on "ids are positive"; a cursor below
 //! zero (the service passes any `ContactId` it is given, the portal any `after=` number)
 //! lists the decoy row (contact 0 of retailer 0), which the store contract says is never

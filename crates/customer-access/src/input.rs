@@ -44,6 +44,9 @@ pub enum InputError {
         /// The largest page.
         max: u32,
     },
+    /// A page cursor no page can have returned (a negative contact id).
+    #[error("invalid page cursor")]
+    PageCursor,
     /// An audit retention shorter than the longest staff reset budget window, which must
     /// still count the events it would remove.
     #[error("audit retention must be at least {min_secs} s (the longest reset budget window)")]

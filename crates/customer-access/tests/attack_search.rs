@@ -1,7 +1,7 @@
 //! Attacks on issue 20's contact search and keyset pages (`AccessService::contacts_page`),
 //! against 02da134.
 //!
-//! FAILS on 02da134:
+//! Failed on 02da134 (fixed since):
 //!
 //! - `a_one_contact_page_over_tombstones_takes_a_few_store_reads`: without a search the
 //!   service reads the store `limit` rows at a time, so a page of one contact over a run of
@@ -102,7 +102,7 @@ impl Setup {
     }
 }
 
-/// FAILS on 02da134. A retailer whose first 300 contacts were removed, then one live
+/// Failed on 02da134 (fixed since). A retailer whose first 300 contacts were removed, then one live
 /// contact: a page of one costs a store round trip per tombstone.
 #[tokio::test]
 async fn a_one_contact_page_over_tombstones_takes_a_few_store_reads() {
@@ -175,8 +175,8 @@ async fn a_foreign_retailer_is_refused_alike_whatever_a_search_would_find_there(
     assert_eq!(seen[0], ["AssignedRetailers", "AppendAudit"], "nothing of the retailer is read");
 }
 
-/// Passes. A page size outside `1..=MAX_CONTACT_PAGE` is a typed error before any store
-/// call (no authorisation read, no audit, nothing of the retailer).
+/// Passes. A page size outside `1..=MAX_CONTACT_PAGE`, or a negative cursor, is a typed
+/// error before any store call (no authorisation read, no audit, nothing of the retailer).
 #[tokio::test]
 async fn bad_page_sizes_are_refused_before_any_store_call() {
     let s = setup();
@@ -195,6 +195,13 @@ async fn bad_page_sizes_are_refused_before_any_store_call() {
             );
             assert!(calls.is_empty(), "{limit}: no store call before the size is checked: {calls:?}");
         }
+        // A negative cursor (no page returns one) likewise; it would reach below the decoy.
+        let query = ContactQuery::new(10).after(Some(customer_access::ContactId::new(-1)));
+        s.store.start();
+        let result = s.service.contacts_page(staff, shop.id, &query).await;
+        let calls = s.store.stop();
+        assert!(matches!(result, Err(ServiceError::Input(InputError::PageCursor))), "{result:?}");
+        assert!(calls.is_empty(), "no store call before the cursor is checked: {calls:?}");
     }
 }
 

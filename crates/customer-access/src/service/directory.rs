@@ -11,7 +11,7 @@ use crate::store::Store;
 
 use super::AccessService;
 
-/// How many contacts a search reads from the store at a time.
+/// How many contacts a page reads from the store at a time (at least).
 const SEARCH_CHUNK: u32 = 250;
 
 impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
@@ -52,8 +52,8 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
     /// ```
     ///
     /// # Errors
-    /// [`InputError::PageSize`] unless `1 <= query.limit <= MAX_CONTACT_PAGE` (before any
-    /// read); [`ServiceError::Forbidden`]; [`ServiceError::RetailerNotFound`]; store
+    /// [`InputError::PageSize`] unless `1 <= query.limit <= MAX_CONTACT_PAGE`, and
+    /// [`InputError::PageCursor`] for a negative `query.after` (both before any read); [`ServiceError::Forbidden`]; [`ServiceError::RetailerNotFound`]; store
     /// failures.
     #[tracing::instrument(skip_all, name = "contacts_page", fields(retailer = %retailer))]
     pub async fn contacts_page(
@@ -65,15 +65,21 @@ impl<S: Store, M: Mailer, C: Clock> AccessService<S, M, C> {
         if !(1..=MAX_CONTACT_PAGE).contains(&query.limit) {
             return Err(InputError::PageSize { max: MAX_CONTACT_PAGE }.into());
         }
+        if query.after.is_some_and(|id| id.get() < 0) {
+            return Err(InputError::PageCursor.into());
+        }
         self.authorize(staff, retailer, None).await?;
         self.require_retailer(retailer).await?;
         let wanted = query.limit as usize;
-        // Without a search only tombstones are skipped, so a page's worth is usually enough.
-        let chunk = if query.search.is_some() { SEARCH_CHUNK } else { query.limit };
+        // Never fewer rows a read than a search reads: a small page behind many removed
+        // contacts must not cost one store read per removed contact.
+        let chunk = query.limit.max(SEARCH_CHUNK);
         let mut contacts = Vec::with_capacity(wanted);
         let mut cursor = query.after;
         let mut read = 0u32;
         loop {
+            // The last read of a call stops at the scan limit exactly.
+            let chunk = chunk.min(CONTACT_SCAN_LIMIT - read);
             let rows = self.inner.store.contacts_after(retailer, cursor, chunk).await?;
             let last_chunk = rows.len() < chunk as usize;
             let count = rows.len();
