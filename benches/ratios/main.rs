@@ -13,7 +13,9 @@
 //!    SQLite and PostgreSQL;
 //! 5. [`child`]: overload, 10,000 concurrent logins against a pool of 2;
 //! 6. [`import`]: bulk import into SQLite and PostgreSQL, with and without hashes, and its
-//!    memory.
+//!    memory;
+//! 7. [`scale`]: operations on 1,000,000 contacts and 10,000,000 audit events against the
+//!    same on 1,000 contacts, SQLite and PostgreSQL, and the database size per row.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -31,6 +33,7 @@ mod child;
 mod hashing;
 mod import;
 mod report;
+mod scale;
 mod service;
 mod store_ops;
 
@@ -74,6 +77,9 @@ async fn run() {
     }
     if selected(6) {
         import::run(&mut rows).await;
+    }
+    if selected(7) {
+        scale::run(&mut rows).await;
     }
     report::print(&rows);
 }

@@ -18,10 +18,11 @@ pub(crate) const MIGRATIONS: &[MigrationSource] = &[
     (6, "audit chain", include_str!("../migrations/0006_audit_chain.sql")),
     (7, "preferences", include_str!("../migrations/0007_preferences.sql")),
     (8, "import ids", include_str!("../migrations/0008_import_ids.sql")),
+    (9, "budget indexes", include_str!("../migrations/0009_budget_indexes.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// A PostgreSQL schema to hold the tables, so they can live beside an application's own:
 /// 1 to 63 characters of `a-z`, `0-9` and `_`, not starting with a digit.

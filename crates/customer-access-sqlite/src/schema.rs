@@ -13,7 +13,8 @@ pub(crate) const MIGRATIONS: &[MigrationSource] = &[
     (6, "audit chain", include_str!("../migrations/0006_audit_chain.sql")),
     (7, "preferences", include_str!("../migrations/0007_preferences.sql")),
     (8, "import ids", include_str!("../migrations/0008_import_ids.sql")),
+    (9, "budget indexes", include_str!("../migrations/0009_budget_indexes.sql")),
 ];
 
 /// The newest schema version this crate knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
