@@ -46,11 +46,20 @@ pub struct SqlStore<D: Dialect> {
     pool: Pool<D::Database>,
     dialect: D,
     sql: Arc<Statements>,
+    /// New failure entries this store (and its clones) inserted: every [`TRIM_EVERY`]th
+    /// trims the table. Per store, not per process: with a process-wide count, two stores
+    /// taking turns left every trim to one of them and the other's table grew unbounded.
+    failure_inserts: Arc<AtomicU64>,
 }
 
 impl<D: Dialect> Clone for SqlStore<D> {
     fn clone(&self) -> Self {
-        Self { pool: self.pool.clone(), dialect: self.dialect.clone(), sql: Arc::clone(&self.sql) }
+        Self {
+            pool: self.pool.clone(),
+            dialect: self.dialect.clone(),
+            sql: Arc::clone(&self.sql),
+            failure_inserts: Arc::clone(&self.failure_inserts),
+        }
     }
 }
 
@@ -59,7 +68,7 @@ impl<D: Dialect> SqlStore<D> {
     /// [`migrate`](Self::migrate), or open through the driver crate, which does.
     pub fn new(pool: Pool<D::Database>, dialect: D) -> Self {
         let sql = Arc::new(Statements::new(&dialect.table_prefix()));
-        Self { pool, dialect, sql }
+        Self { pool, dialect, sql, failure_inserts: Arc::new(AtomicU64::new(0)) }
     }
 
     /// The connection pool (to run your own queries beside the store's tables).
@@ -101,10 +110,8 @@ impl From<sqlx::Error> for Attempt {
 #[error("the stored decoy contact (id 0) differs from customer_access::store::columns::ContactColumns::decoy")]
 struct DecoyAltered;
 
-/// New failure entries inserted, in this process: every [`TRIM_EVERY`]th one trims the table.
-static FAILURE_INSERTS: AtomicU64 = AtomicU64::new(0);
-/// Trimming to `max_entries` reads the whole age index, so it runs on one insert in this
-/// many; the table overshoots the cap by at most this many rows per process.
+/// Trimming to `max_entries` reads the whole age index, so it runs on one new entry in this
+/// many; the table overshoots the cap by at most this many rows per store instance.
 const TRIM_EVERY: u64 = 64;
 
 /// The decoy's retailer and contact rows satisfy foreign keys and the username lookup, but
@@ -329,7 +336,7 @@ where
         retention: FailureRetention,
     ) -> Result<(), sqlx::Error> {
         Self::query(&self.sql.prune_failures).bind(retention.forget_before.unix_millis()).execute(&mut **tx).await?;
-        if FAILURE_INSERTS.fetch_add(1, Ordering::Relaxed).is_multiple_of(TRIM_EVERY) {
+        if self.failure_inserts.fetch_add(1, Ordering::Relaxed).is_multiple_of(TRIM_EVERY) {
             let keep = i64::try_from(retention.max_entries.saturating_sub(1)).unwrap_or(i64::MAX);
             Self::query(&self.sql.trim_failures).bind(keep).bind(i64::MAX).execute(&mut **tx).await?;
         }
