@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use axum::extract::{Form, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use customer_access::ServiceError;
 use customer_access::secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::{App, Shared, contact_words, forbidden, html, respond, signed_in, wording};
+use crate::{App, Shared, contact_words, forbidden, html, limits, respond, signed_in, wording};
 
 /// `/change-password`: the form (logged-in contacts only) and its submission.
 pub(crate) fn routes() -> axum::Router<Arc<App>> {
@@ -62,7 +62,12 @@ pub(crate) async fn change_password(State(app): Shared, headers: HeaderMap, Form
             Err(ServiceError::PasswordRejected(v)) => wording::violations(&t, &v),
             Err(ServiceError::InvalidCredentials | ServiceError::Input(_)) => vec![t.get("current-password-wrong")],
             Err(ServiceError::LockedOut { retry_after }) => vec![wording::locked_out(&t, retry_after)],
-            Err(ServiceError::Overloaded) => vec![t.get("busy")],
+            Err(ServiceError::Overloaded) => {
+                let token = app.sessions.with(&id, |s| s.csrf.clone());
+                let page = html::change_password(&t, &token, &[t.get("busy")]);
+                let page = html::localized(&t, "change-password-title", None, &page);
+                return respond(cookie, limits::unavailable(Html(page).into_response()));
+            }
             Err(e) => {
                 eprintln!("password change failed: {e}");
                 vec![t.get("something-went-wrong")]

@@ -29,6 +29,7 @@ pub(crate) const MESSAGE_IDS: &[&str] = &[
     "new-password-label",
     "back-link",
     "busy",
+    "busy-title",
     "something-went-wrong",
     "forbidden-title",
     "forbidden-body",

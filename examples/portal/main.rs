@@ -35,6 +35,10 @@ Settings (environment variables):
   PORTAL_DATA=portal-data     folder for the SQLite file and the .eml outbox
   PORTAL_SMTP_URL=smtp://...  send mail over SMTP instead of writing .eml files
   PORTAL_SECURE_COOKIES=1     served over HTTPS: __Host- cookie with Secure
+  PORTAL_MAX_CONNECTIONS=1024 connections served at once; more are answered 503
+  PORTAL_MAX_IN_FLIGHT=256    requests handled at once; more are answered 503
+  PORTAL_REQUEST_TIMEOUT_SECS=10  a request's deadline (503 after it), and an idle
+                              connection's (closed after it)
 ";
 
 mod account;
@@ -42,6 +46,7 @@ mod cookie;
 mod home;
 mod html;
 mod i18n;
+mod limits;
 mod session;
 mod staff;
 #[cfg(test)]
@@ -50,7 +55,7 @@ mod wording;
 
 use std::sync::Arc;
 
-use axum::extract::{Form, State};
+use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -65,6 +70,7 @@ use serde::Deserialize;
 
 use cookie::{CookieMode, SECURE_COOKIES_VAR};
 use i18n::{Pages, Words};
+use limits::{Limits, RequestLimits};
 use session::Sessions;
 
 /// The outbox by default, SMTP when configured.
@@ -95,6 +101,8 @@ struct App {
     sessions: Sessions,
     /// The words of the contacts' pages, in every shipped language.
     pages: Pages,
+    /// How many requests may be handled at once, and for how long each.
+    requests: RequestLimits,
 }
 
 type Shared = State<Arc<App>>;
@@ -113,6 +121,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&data)?;
     let port: u16 = std::env::var("PORTAL_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let cookie_mode = CookieMode::from_setting(std::env::var(SECURE_COOKIES_VAR).ok().as_deref())?;
+    let limits = Limits::from_env()?;
     // A page without its English words would show message ids: refuse to start. A message
     // another language lacks shows in English; say which, so a translator can fill it in.
     let pages = Pages::shipped()?;
@@ -127,16 +136,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = customer_access_sqlite::open(data.join("portal.db")).await?;
     staff::seed_demo_data(&store).await?;
     let service = AccessService::new(store, mailer, SystemClock, SecurityPolicy::default())?;
-    let app = Arc::new(App { service, sessions: Sessions::new(cookie_mode), pages });
-    let router = axum::Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/forgot", get(forgot_page).post(forgot))
-        .route("/set-password", get(set_password_page).post(set_password))
-        .merge(home::routes())
-        .merge(account::routes())
-        .merge(staff::routes())
-        .with_state(app);
+    let app =
+        Arc::new(App { service, sessions: Sessions::new(cookie_mode), pages, requests: RequestLimits::new(&limits) });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!(
         "portal listening on http://{}  (data in {}, cookie {})",
@@ -144,8 +145,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         data.display(),
         cookie_mode.name()
     );
-    axum::serve(listener, router).await?;
+    limits::serve(listener, app, limits).await;
     Ok(())
+}
+
+/// Every route, each request guarded by [`limits::guard`].
+fn router(app: Arc<App>) -> axum::Router {
+    axum::Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/forgot", get(forgot_page).post(forgot))
+        .route("/set-password", get(set_password_page).post(set_password))
+        .merge(home::routes())
+        .merge(account::routes())
+        .merge(staff::routes())
+        .layer(DefaultBodyLimit::max(limits::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), limits::guard))
+        .with_state(app)
 }
 
 /// Respond with `body`, setting the session cookie if the session is new.
@@ -250,7 +266,12 @@ async fn login(State(app): Shared, headers: HeaderMap, Form(form): Form<LoginFor
         Ok(LoginOutcome::TemporaryPasswordExpired { .. }) => t.get("temporary-password-expired"),
         Ok(LoginOutcome::LockedOut { retry_after }) => wording::locked_out(&t, retry_after),
         Ok(_) | Err(ServiceError::Input(_)) => t.get("invalid-login"),
-        Err(ServiceError::Overloaded) => t.get("busy"),
+        // Answered at once, on the login page (the form is kept for the retry).
+        Err(ServiceError::Overloaded) => {
+            let token = app.sessions.with(&id, |s| s.csrf.clone());
+            let page = html::localized(&t, "login-title", Some(&t.get("busy")), &html::login(&t, &token));
+            return respond(cookie, limits::unavailable(Html(page).into_response()));
+        }
         Err(e) => {
             eprintln!("login failed: {e}");
             t.get("something-went-wrong")
@@ -353,7 +374,11 @@ async fn set_password(State(app): Shared, headers: HeaderMap, Form(form): Form<N
             });
             return respond(cookie, Redirect::to("/login"));
         }
-        Err(ServiceError::Overloaded) => vec![t.get("busy")],
+        Err(ServiceError::Overloaded) => {
+            let token = app.sessions.with(&id, |s| s.csrf.clone());
+            let page = set_password_html(&app, &t, &token, &[t.get("busy")]);
+            return respond(cookie, limits::unavailable(Html(page).into_response()));
+        }
         // The details are for the log, not for the contact.
         Err(e) => {
             eprintln!("setting a new password failed: {e}");

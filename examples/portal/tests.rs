@@ -18,6 +18,7 @@ use crate::account::{self, ChangeForm};
 use crate::cookie::CookieMode;
 use crate::home::{PreferencesForm, home, save_preferences};
 use crate::i18n::Pages;
+use crate::limits::{Limits, RequestLimits};
 use crate::session::Sessions;
 use crate::staff::{self, RetailerQuery};
 use crate::{App, LoginForm, NewPasswordForm, PortalMailer, login, login_page, set_password, set_password_page};
@@ -26,22 +27,30 @@ use crate::{App, LoginForm, NewPasswordForm, PortalMailer, login, login_page, se
 const ANNA: &str = "Anna-Start-2026";
 const NEW_PASSWORD: &str = "Plum-Kettle-4242";
 
-struct Portal {
-    app: Arc<App>,
+pub(crate) struct Portal {
+    pub(crate) app: Arc<App>,
     mode: CookieMode,
     mailer: RecordingMailer,
     _dir: tempfile::TempDir,
 }
 
 async fn portal(mode: CookieMode) -> Portal {
+    portal_with(mode, Limits::default(), SecurityPolicy::default()).await
+}
+
+/// A portal whose requests are held to `limits`, its service to `policy`.
+pub(crate) async fn portal_with(mode: CookieMode, limits: Limits, policy: SecurityPolicy) -> Portal {
     let dir = tempfile::tempdir().unwrap();
     let store = customer_access_sqlite::open(dir.path().join("portal.db")).await.unwrap();
     crate::staff::seed_demo_data(&store).await.unwrap();
     let mailer = RecordingMailer::new();
-    let service =
-        AccessService::new(store, PortalMailer::Recording(mailer.clone()), SystemClock, SecurityPolicy::default())
-            .unwrap();
-    let app = Arc::new(App { service, sessions: Sessions::new(mode), pages: Pages::shipped().unwrap() });
+    let service = AccessService::new(store, PortalMailer::Recording(mailer.clone()), SystemClock, policy).unwrap();
+    let app = Arc::new(App {
+        service,
+        sessions: Sessions::new(mode),
+        pages: Pages::shipped().unwrap(),
+        requests: RequestLimits::new(&limits),
+    });
     Portal { app, mode, mailer, _dir: dir }
 }
 

@@ -12,6 +12,7 @@ password-label = Passwort
 new-password-label = Neues Passwort
 back-link = Zurück
 busy = Wir sind gerade ausgelastet. Bitte versuchen Sie es gleich noch einmal.
+busy-title = Ausgelastet
 something-went-wrong = Etwas ist schiefgelaufen. Bitte versuchen Sie es noch einmal.
 forbidden-title = Nicht erlaubt
 forbidden-body = Ungültiges Formular-Token. Bitte gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch einmal.

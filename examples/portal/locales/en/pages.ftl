@@ -15,6 +15,7 @@ password-label = Password
 new-password-label = New password
 back-link = Back
 busy = We are busy; please try again in a moment.
+busy-title = Busy
 something-went-wrong = Something went wrong; please try again.
 forbidden-title = Forbidden
 forbidden-body = Invalid form token. Please go back, reload the page and try again.

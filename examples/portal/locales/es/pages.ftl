@@ -12,6 +12,7 @@ password-label = Contraseña
 new-password-label = Nueva contraseña
 back-link = Volver
 busy = En este momento estamos muy ocupados; vuelva a intentarlo en un momento.
+busy-title = Servicio ocupado
 something-went-wrong = Se ha producido un error; vuelva a intentarlo.
 forbidden-title = Acceso denegado
 forbidden-body = El token del formulario no es válido. Vuelva atrás, recargue la página e inténtelo de nuevo.

@@ -12,6 +12,7 @@ password-label = Mot de passe
 new-password-label = Nouveau mot de passe
 back-link = Retour
 busy = Nous sommes très sollicités ; veuillez réessayer dans un instant.
+busy-title = Service très sollicité
 something-went-wrong = Une erreur s’est produite ; veuillez réessayer.
 forbidden-title = Accès refusé
 forbidden-body = Jeton de formulaire non valide. Veuillez revenir en arrière, recharger la page et réessayer.

@@ -12,6 +12,7 @@ password-label = Wachtwoord
 new-password-label = Nieuw wachtwoord
 back-link = Terug
 busy = Het is op dit moment erg druk; probeer het zo nog eens.
+busy-title = Druk
 something-went-wrong = Er is iets misgegaan; probeer het nog eens.
 forbidden-title = Niet toegestaan
 forbidden-body = Ongeldig formuliertoken. Ga terug, laad de pagina opnieuw en probeer het nog eens.
