@@ -4,9 +4,9 @@
 //! Screenshots of every page land in `target/portal-screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+
+mod common;
 
 /// Are the browser, its driver and selenium's webdriver all there? (The webdriver module,
 /// not just a `selenium` directory, and executable files, not just paths.)
@@ -25,22 +25,6 @@ fn executable(path: &str) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0 && m.permissions().mode() & 0o111 != 0)
 }
 
-/// The portal binary cargo built beside this test (`target/<profile>/examples/portal`).
-fn portal_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir.join("examples").join("portal")
-}
-
-struct Portal(std::process::Child);
-
-impl Drop for Portal {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn portal_in_headless_chromium() {
     if !available() {
@@ -51,24 +35,10 @@ fn portal_in_headless_chromium() {
         eprintln!("\n*** SKIPPED: needs chromium, chromium-driver and python3-selenium (apt-get install ...). ***\n");
         return;
     }
-    let binary = portal_binary();
-    assert!(binary.exists(), "build the example first: cargo build --example portal ({})", binary.display());
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _portal = Portal(
-        Command::new(&binary)
-            .env("PORTAL_DATA", data.path())
-            .env("PORTAL_PORT", port.to_string())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let ready = (0..300).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    assert!(ready, "the portal did not start");
+    let portal = common::Portal::start(data.path(), &[], Stdio::inherit());
+    let url = format!("http://127.0.0.1:{}", portal.port);
+    let binary = common::portal_binary();
     let screenshots = binary.parent().unwrap().parent().unwrap().parent().unwrap().join("portal-screenshots");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/portal_browser.py");
     let output = Command::new("/usr/bin/python3")
