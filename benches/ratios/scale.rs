@@ -22,7 +22,7 @@ use customer_access::{
     ResetOptions, RetailerId, SelfServiceOutcome, Staff, StaffId, Store, SystemClock,
 };
 use customer_access_postgres::{PostgresStore, SchemaName};
-use customer_access_sqlite::SqliteStore;
+use customer_access_sql::Dialect as _;
 
 use crate::report::{Row, quick};
 
@@ -51,7 +51,7 @@ fn policy() -> SecurityPolicy {
 
 /// How a database generates rows: the SQL differences between SQLite and PostgreSQL.
 struct Dialect {
-    /// Table name prefix (`ca_` or `"schema".`).
+    /// Table name prefix (`ca_` or `"schema".`), as the store's own dialect writes it.
     prefix: String,
     postgres: bool,
 }
@@ -315,25 +315,35 @@ fn large_size() -> Size {
     Size { contacts: contacts.max(SMALL) }
 }
 
+/// A service on `store`, its empty database filled with `size` by SQL run on `pool`.
+async fn filled<S, DB>(engine: &str, store: S, pool: sqlx::Pool<DB>, dialect: &Dialect, size: Size) -> Service<S>
+where
+    S: Store,
+    DB: sqlx::Database,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    for<'p> &'p sqlx::Pool<DB>: sqlx::Executor<'p, Database = DB>,
+{
+    let service = AccessService::new(store, RecordingMailer::new(), SystemClock, policy()).unwrap();
+    let exec = move |sql: String| -> futures_like::BoxFuture<'static> {
+        let pool = pool.clone();
+        Box::pin(async move {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+        })
+    };
+    let started = Instant::now();
+    generate(&service, &exec, size.contacts > SMALL, dialect, size).await;
+    eprintln!("{engine}: {} contacts generated in {:.0} s", size.contacts, started.elapsed().as_secs_f64());
+    service
+}
+
 async fn sqlite(rows: &mut Vec<Row>, big: Size) {
     let dir = tempfile::tempdir().unwrap();
     let mut services = Vec::new();
     for (file, size) in [("small.db", Size { contacts: SMALL }), ("large.db", big)] {
         let store = customer_access_sqlite::open(dir.path().join(file)).await.unwrap();
-        let service: Service<SqliteStore> =
-            AccessService::new(store.clone(), RecordingMailer::new(), SystemClock, policy()).unwrap();
-        let dialect = Dialect { prefix: "ca_".to_owned(), postgres: false };
+        let dialect = Dialect { prefix: store.dialect().table_prefix(), postgres: false };
         let pool = store.pool().clone();
-        let exec = |sql: String| -> futures_like::BoxFuture<'static> {
-            let pool = pool.clone();
-            Box::pin(async move {
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
-            })
-        };
-        let started = Instant::now();
-        generate(&service, &exec, size.contacts > SMALL, &dialect, size).await;
-        eprintln!("SQLite: {} contacts generated in {:.0} s", size.contacts, started.elapsed().as_secs_f64());
-        services.push(service);
+        services.push(filled("SQLite", store, pool, &dialect, size).await);
     }
     compare(rows, "SQLite file", &services[0], &services[1], big).await;
     let pool = services[1].store().pool().clone();
@@ -374,19 +384,9 @@ async fn postgres(rows: &mut Vec<Row>, big: Size) {
                 return;
             }
         };
-        let service = AccessService::new(store.clone(), RecordingMailer::new(), SystemClock, policy()).unwrap();
-        let dialect = Dialect { prefix: format!("\"{}\".", schema.as_str()), postgres: true };
+        let dialect = Dialect { prefix: store.dialect().table_prefix(), postgres: true };
         let pool = store.pool().clone();
-        let exec = |sql: String| -> futures_like::BoxFuture<'static> {
-            let pool = pool.clone();
-            Box::pin(async move {
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
-            })
-        };
-        let started = Instant::now();
-        generate(&service, &exec, size.contacts > SMALL, &dialect, size).await;
-        eprintln!("PostgreSQL: {} contacts generated in {:.0} s", size.contacts, started.elapsed().as_secs_f64());
-        services.push(service);
+        services.push(filled("PostgreSQL", store, pool, &dialect, size).await);
         schemas.push(schema);
     }
     compare(rows, "PostgreSQL", &services[0], &services[1], big).await;
