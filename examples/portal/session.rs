@@ -26,6 +26,11 @@ impl Session {
     fn new(now: Instant) -> Self {
         Self { csrf: random_hex(32), user: None, ticket: None, staff: None, flash: None, last_seen: now }
     }
+
+    /// Holds nothing a person would lose by its eviction but a form token and a flash.
+    fn is_anonymous(&self) -> bool {
+        self.user.is_none() && self.ticket.is_none() && self.staff.is_none()
+    }
 }
 
 /// A session unused this long is gone: its login, ticket and CSRF token with it.
@@ -138,21 +143,35 @@ fn insert_new(map: &mut HashMap<String, Session>, session: Session, now: Instant
     id
 }
 
-/// Drop expired sessions once the map is full, then, if it still is, the least recently used
-/// [`EVICTED_AT_ONCE`]: in a batch, so that a flood of cookie-less requests (each a new
-/// session) pays one pass over the map per batch, not one per request under the lock.
+/// Drop expired sessions once the map is full; if it still is, the least recently used
+/// [`EVICTED_AT_ONCE`], anonymous ones first (no login, change ticket or staff member): a
+/// flood of cookie-less requests, each a new anonymous session, then displaces only other
+/// anonymous sessions, never a logged-in contact. In a batch, so that such a flood pays one
+/// pass over the map per batch, not one per request under the lock.
 fn make_room(map: &mut HashMap<String, Session>, now: Instant) {
     if map.len() < MAX_SESSIONS {
         return;
     }
     map.retain(|_, s| now.duration_since(s.last_seen) < IDLE_LIMIT);
-    if map.len() >= MAX_SESSIONS {
-        let mut last_seen: Vec<Instant> = map.values().map(|s| s.last_seen).collect();
-        let cut = EVICTED_AT_ONCE.min(last_seen.len().saturating_sub(1));
-        let (_, newest_evicted, _) = last_seen.select_nth_unstable(cut);
-        let newest_evicted = *newest_evicted;
-        map.retain(|_, s| s.last_seen > newest_evicted);
+    if map.len() < MAX_SESSIONS {
+        return;
     }
+    let dropped = evict(map, EVICTED_AT_ONCE, Session::is_anonymous);
+    if dropped < EVICTED_AT_ONCE {
+        evict(map, EVICTED_AT_ONCE - dropped, |_| true);
+    }
+}
+
+/// Drop the `count` least recently used of the sessions `eligible` picks (more on equal
+/// last-use times, all of them if fewer); how many went.
+fn evict(map: &mut HashMap<String, Session>, count: usize, eligible: impl Fn(&Session) -> bool) -> usize {
+    let mut last_seen: Vec<Instant> = map.values().filter(|s| eligible(s)).map(|s| s.last_seen).collect();
+    let (Some(last), Some(nth)) = (last_seen.len().checked_sub(1), count.checked_sub(1)) else { return 0 };
+    let (_, newest_evicted, _) = last_seen.select_nth_unstable(nth.min(last));
+    let newest_evicted = *newest_evicted;
+    let before = map.len();
+    map.retain(|_, s| !eligible(s) || s.last_seen > newest_evicted);
+    before - map.len()
 }
 
 /// How many sessions a full map drops at once (at least; more on equal last-use times).
@@ -188,11 +207,50 @@ mod tests {
         }
         let map = sessions.lock();
         assert!(map.len() < MAX_SESSIONS, "{}", map.len());
-        assert!(map.len() >= MAX_SESSIONS - EVICTED_AT_ONCE - 1, "one batch went, not more: {}", map.len());
+        assert_eq!(map.len(), MAX_SESSIONS - EVICTED_AT_ONCE + 1, "one batch went, then one came");
         assert!(!map.contains_key(&first), "the least recently used went first");
         let oldest_kept = map.values().map(|s| s.last_seen).min().unwrap();
-        let newest_gone = t0 + Duration::from_millis(u64::try_from(EVICTED_AT_ONCE).unwrap());
+        let newest_gone = t0 + Duration::from_millis(u64::try_from(EVICTED_AT_ONCE - 1).unwrap());
         assert!(oldest_kept > newest_gone, "exactly the least recently used went");
+    }
+
+    #[test]
+    fn a_flood_of_new_sessions_never_evicts_a_logged_in_one() {
+        let sessions = Sessions::default();
+        let t0 = now();
+        let contact = (ContactId::new(1), CredentialVersion(0));
+        // The oldest sessions of all are a logged-in contact, a change ticket and a staff member.
+        let (user, _) = sessions.open_at(None, t0);
+        sessions.with(&user, |s| s.user = Some(contact));
+        let (ticket, _) = sessions.open_at(None, t0);
+        sessions.with(&ticket, |s| s.ticket = Some(SecretString::from("ticket")));
+        let (staff, _) = sessions.open_at(None, t0);
+        sessions.with(&staff, |s| s.staff = Some(Staff::SalesAdmin { staff_id: customer_access::StaffId::new(1) }));
+        let (anonymous, _) = sessions.open_at(None, t0);
+        // Then three times the bound of cookie-less requests.
+        for i in 1..=3 * MAX_SESSIONS {
+            sessions.open_at(None, t0 + Duration::from_millis(u64::try_from(i).unwrap()));
+        }
+        let map = sessions.lock();
+        assert!(map.len() <= MAX_SESSIONS);
+        assert!(map.contains_key(&user) && map.contains_key(&ticket) && map.contains_key(&staff));
+        assert!(!map.contains_key(&anonymous), "an anonymous session is fair game");
+    }
+
+    #[test]
+    fn logged_in_sessions_alone_are_still_bounded() {
+        let sessions = Sessions::default();
+        let t0 = now();
+        let contact = (ContactId::new(1), CredentialVersion(0));
+        let mut ids = Vec::new();
+        for i in 0..=MAX_SESSIONS {
+            let (id, _) = sessions.open_at(None, t0 + Duration::from_millis(u64::try_from(i).unwrap()));
+            sessions.with(&id, |s| s.user = Some(contact));
+            ids.push(id);
+        }
+        let map = sessions.lock();
+        assert!(map.len() <= MAX_SESSIONS);
+        assert!(!map.contains_key(&ids[0]) && map.contains_key(&ids[MAX_SESSIONS]), "the least recently used went");
     }
 
     #[test]
