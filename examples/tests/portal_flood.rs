@@ -13,6 +13,7 @@
 //! twice the clients):
 //!
 //! ```sh
+//! cargo build --release --example portal
 //! CUSTOMER_ACCESS_FLOOD_CLIENTS=2000 CUSTOMER_ACCESS_FLOOD_SECONDS=60 \
 //!     cargo test --release -p customer-access-examples --test portal_flood -- --nocapture
 //! ```
