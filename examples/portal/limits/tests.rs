@@ -185,3 +185,211 @@ async fn a_full_hash_queue_answers_the_login_503_with_the_form_kept() {
     }
     assert!(answers.iter().all(|(a, _)| a.status == 503 || a.status == 303), "{answers:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Attack review (branch attack-flood): what an attacker can do against these limits.
+// ---------------------------------------------------------------------------------------
+
+/// A new session's cookie and CSRF token, from the login page.
+async fn login_session(addr: SocketAddr) -> (String, String) {
+    let mut connection = Connection::open(addr).await.unwrap();
+    let page = connection.send("GET", "/login", &[], "").await.unwrap();
+    let cookie = page.cookies().next().unwrap().to_owned();
+    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (cookie, csrf)
+}
+
+/// One login POST on a new connection (`None` when the connection failed).
+async fn post_login(addr: SocketAddr, cookie: &str, csrf: &str, username: &str, password: &str) -> Option<Answer> {
+    let mut connection = Connection::open(addr).await.ok()?;
+    let form = format!("csrf={csrf}&username={username}&password={password}");
+    connection.send("POST", "/login", &[("cookie", cookie)], &form).await.ok()
+}
+
+/// ATTACK: lock a contact out without ever guessing at their password.
+///
+/// The library reserves (charges) a login attempt against the username's back-off *before*
+/// the password is verified, and refunds it only when the verification succeeds; it takes
+/// care that a login refused as `Overloaded` is never charged, because "it would lock the
+/// owner out after a load spike". The portal's new request timeout brings that back: a
+/// login that is admitted to the hash queue, charged, and then cut off by
+/// `tokio::time::timeout` while it waits for a worker keeps its charge, even though the
+/// password was right (the worker still computes the verification for nobody). An attacker
+/// keeps the hash queue long with logins for made-up usernames; the real owner, typing the
+/// right password and retrying on each 503, is charged every time and soon sees "Too many
+/// attempts" for a password they never got wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_correct_login_cut_off_by_the_request_timeout_does_not_lock_its_owner_out() {
+    // One hashing thread and a queue deep enough that nothing is refused as Overloaded
+    // (an Overloaded refusal is not charged): every login is admitted and waits.
+    let mut policy = SecurityPolicy::default();
+    policy.max_concurrent_hashes = 1;
+    policy.hash_queue_depth = 1000;
+    let (_portal, addr) = serving(limits(512, 256, Duration::from_secs(1)), policy).await;
+    let until = Instant::now() + Duration::from_secs(4);
+
+    // The flood: 30 clients posting logins for unknown usernames, each cut off after 1 s
+    // and sent again, so the queue only grows while the owner tries.
+    let (junk_cookie, junk_csrf) = login_session(addr).await;
+    let mut flood = tokio::task::JoinSet::new();
+    for client in 0..30 {
+        let (cookie, csrf) = (junk_cookie.clone(), junk_csrf.clone());
+        flood.spawn(async move {
+            let mut round = 0;
+            while Instant::now() < until {
+                round += 1;
+                let name = format!("nobody-{client}-{round}");
+                let _ = post_login(addr, &cookie, &csrf, &name, "Wrong-guess-1").await;
+            }
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The owner, with the right password, tries every 150 ms (a browser's retry on 503).
+    let (cookie, csrf) = login_session(addr).await;
+    let mut tries = tokio::task::JoinSet::new();
+    while Instant::now() + Duration::from_millis(500) < until {
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        tries.spawn(async move { post_login(addr, &cookie, &csrf, "anna.berg", "Anna-Start-2026").await });
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let answers: Vec<Answer> = tries.join_all().await.into_iter().flatten().collect();
+    flood.join_all().await;
+    let statuses: Vec<(u16, Option<&str>)> = answers.iter().map(|a| (a.status, a.header("location"))).collect();
+    assert!(!answers.is_empty(), "the owner's logins were answered");
+    // A right password is answered 303 to "/" (logged in) or 503 (busy): never back to the
+    // login page, which here can only mean "Too many attempts".
+    let sent_back = answers.iter().filter(|a| a.status == 303 && a.header("location") == Some("/login")).count();
+    let mut page = Connection::open(addr).await.unwrap();
+    let flash = page.send("GET", "/login", &[("cookie", &cookie)], "").await.unwrap().body;
+    let flash = flash.split("Too many attempts").nth(1).map(|rest| rest.chars().take(40).collect::<String>());
+    assert_eq!(
+        sent_back, 0,
+        "the owner, who never typed a wrong password, was locked out (flash: Too many attempts{flash:?}); \
+         answers {statuses:?}"
+    );
+}
+
+/// ATTACK: slow read. A client pipelines requests and never reads the answers (with a tiny
+/// receive window). Once the portal's socket buffer is full, hyper waits to write with no
+/// deadline: the header read timeout never starts (no head is being read) and the request
+/// timeout ended with the handler. The connection is held until `CONNECTION_LIFETIME`
+/// (120 s) plus the graceful-shutdown grace (the request timeout), 13 times the 10 s a
+/// slowloris client gets; `connections` such clients shut every other client out (503) for
+/// two minutes at the cost of a few KiB each. Expected: a client that does not take its
+/// answers for the request timeout loses its connection like one that does not send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_a_client_that_never_reads_its_answers_frees_its_connection_after_the_timeout() {
+    let (_portal, addr) = serving(limits(1, 16, Duration::from_secs(1)), SecurityPolicy::default()).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(1024).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    // 2,000 pipelined page loads (each answered with a few KiB), written in the background.
+    let requests = "GET /login HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".repeat(2000);
+    let (_reader, mut writer) = stream.into_split();
+    let writing = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let _ = writer.write_all(requests.as_bytes()).await;
+        writer // kept open: the connection must not end by the client's doing
+    });
+    // Three request timeouts: by now the non-reader's connection should be gone.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut next = Connection::open(addr).await.unwrap();
+    let answer = next.send("GET", "/login", &[], "").await.unwrap();
+    assert_eq!(
+        answer.status, 200,
+        "the only served connection is still held by a client that has read nothing for 3 s \
+         (it is kept up to 120 s + the timeout): {} {:?}",
+        answer.status,
+        answer.header("retry-after")
+    );
+    writing.abort();
+}
+
+/// ATTACK: connections that send nothing. The refusal path waits up to 2 s for a request
+/// head before answering 503, and the served path up to the request timeout, so an
+/// attacker who only opens idle sockets (no request, no bytes) fills the served bounds and
+/// then the refusal bound; from then on every real client's connection is closed
+/// unanswered (no 503, no Retry-After), contrary to "overload answered 503 at once".
+/// Here the bound is 1 served + 1 refusing: two idle sockets are enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_idle_sockets_over_both_bounds_still_leave_real_clients_a_503() {
+    let (_portal, addr) = serving(limits(1, 16, Duration::from_secs(10)), SecurityPolicy::default()).await;
+    let _idle_served = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _idle_refused = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let mut real = Connection::open(addr).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(5), real.send("GET", "/login", &[], "")).await;
+    match answer {
+        Ok(Ok(answer)) => assert_busy(&answer, "busy"),
+        Ok(Err(e)) => panic!("the real client got no answer but {e} after {:?}", started.elapsed()),
+        Err(_) => panic!("the real client got no answer within 5 s"),
+    }
+}
+
+/// Start a form POST whose body never finishes: the head promises `length` bytes, one is sent.
+async fn stalled_post(addr: SocketAddr, path: &str, length: usize) -> Connection {
+    let mut connection = Connection::open(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-www-form-urlencoded\r\n\
+         content-length: {length}\r\n\r\nc"
+    );
+    connection.write_raw(head.as_bytes()).await.unwrap();
+    connection
+}
+
+/// CHECK (not a defect): a client trickling a form's BODY (the head complete, so hyper's
+/// header read timeout does not apply) is cut off by the request timeout, since the body is
+/// read by the `Form` extractor inside the guarded handler: 503 after the timeout, and the
+/// connection is closed (the unread rest of the body is not waited for).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_a_body_trickled_byte_by_byte_is_cut_off_by_the_request_timeout() {
+    let (_portal, addr) = serving(limits(4, 16, Duration::from_secs(1)), SecurityPolicy::default()).await;
+    let (cookie, _) = login_session(addr).await;
+    let mut connection = Connection::open(addr).await.unwrap();
+    let head = format!(
+        "POST /login HTTP/1.1\r\nhost: 127.0.0.1\r\ncookie: {cookie}\r\n\
+         content-type: application/x-www-form-urlencoded\r\ncontent-length: 1000\r\n\r\n"
+    );
+    connection.write_raw(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let trickle = async {
+        loop {
+            if connection.write_raw(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    // Trickle for at most 3 s; then read what came back.
+    let _ = tokio::time::timeout(Duration::from_secs(3), trickle).await;
+    let answer = connection.read_answer().await.unwrap();
+    assert_eq!(answer.status, 503, "{answer:?}");
+    // The trickle stopped because the portal closed the connection, well before 3 s.
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    // Then closed (cleanly or by a reset, the client having written into a closed socket).
+    let closed = tokio::time::timeout(Duration::from_secs(2), connection.read_to_close()).await;
+    assert!(closed.is_ok_and(|rest| rest.map_or(true, |r| r.is_empty())), "then closed");
+}
+
+/// ATTACK: slow POST (R.U.D.Y.). A form POST whose head is complete but whose body is
+/// trickled holds one of the `PORTAL_MAX_IN_FLIGHT` (256) permits for the whole request
+/// timeout (10 s), because the guard takes the permit before the body is read: 256
+/// connections sending a byte every few seconds (a quarter of the connection bound, no
+/// hashing, almost no bandwidth) answer every other client's every request 503. A request
+/// should not hold a handler slot while its (at most 16 KiB) body is still on the wire.
+/// Here the in-flight bound is 2: two stalled uploads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_stalled_form_bodies_do_not_take_every_in_flight_permit() {
+    let (_portal, addr) = serving(limits(64, 2, Duration::from_secs(10)), SecurityPolicy::default()).await;
+    let _stalled = [stalled_post(addr, "/login", 200).await, stalled_post(addr, "/forgot", 200).await];
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut real = Connection::open(addr).await.unwrap();
+    let answer = real.send("GET", "/login", &[], "").await.unwrap();
+    assert_eq!(
+        answer.status, 200,
+        "two uploads that sent one body byte each hold every in-flight permit: a real page load is refused"
+    );
+}
