@@ -1,29 +1,31 @@
 //! What keeps the portal answering under a flood: every resource a client can hold is
-//! bounded, and what is over a bound is answered `503 Service Unavailable` with
-//! `Retry-After` at once instead of waiting in a queue without end.
+//! bounded, and what is over a bound is answered at once (`503 Service Unavailable` with
+//! `Retry-After` when the portal is busy) instead of waiting in a queue without end.
 //!
-//! - **Connections**: at most [`Limits::connections`] are served. One more is read, answered
-//!   503 by a tiny HTTP service of its own and closed (up to as many again; past that a
-//!   connection is closed unanswered): the client learns at once, and its request bytes are
-//!   read first, so the close does not reset the connection before the answer arrives.
+//! - **Connections** (`accept.rs`): at most [`Limits::connections`] are served. One more is
+//!   answered 503 the moment it is accepted, before its request is read, and closed after
+//!   reading what it sent for at most a second (closing with a request unread would reset
+//!   the connection under the answer); four times as many are refused that way at once, and past
+//!   that the answer is written if the socket takes it and the connection closed.
 //! - **Request heads**: a connection must send its next request head within
 //!   [`Limits::request_timeout`] (hyper's header read timeout), so an idle keep-alive client
-//!   or one sending a head byte by byte (slowloris) frees its connection; each connection
-//!   ends gracefully after [`CONNECTION_LIFETIME`] (a client that never reads its answers
-//!   cannot keep one for good), and hyper buffers at most [`READ_BUFFER`] bytes of it.
-//! - **Requests in flight**: at most [`Limits::in_flight`]; one more gets 503 at once.
-//! - **Each request** (reading its form, the service call, the page) gets 503 after
-//!   [`Limits::request_timeout`]; dropping the handler cancels the call (the library's
-//!   store writes are transactions, so a cancelled one leaves nothing half done).
-//! - **Bodies**: forms are small; anything over [`MAX_BODY`] bytes is refused (413).
+//!   or one sending a head byte by byte (slowloris) frees its connection; hyper buffers at
+//!   most [`READ_BUFFER`] bytes of it.
+//! - **Answers**: a write to the client must proceed within the same deadline
+//!   (`write_deadline.rs`), so a client that stops reading its answers (slow read) frees its
+//!   connection too; and every connection ends gracefully after [`CONNECTION_LIFETIME`].
+//! - **Bodies** ([`guard`]): a form is read whole (at most [`MAX_BODY`] bytes, else 413)
+//!   within the deadline (else 408) before the request takes a handler slot, so a client
+//!   trickling its body holds only its own connection.
+//! - **Requests in flight** ([`guard`]): at most [`Limits::in_flight`]; one more gets 503 at
+//!   once. A handler past the deadline gets its request answered 503 and finishes on its own
+//!   (never cancelled halfway through a library call).
 //!
 //! Beside these the library bounds its own queues: its hash pool answers `Overloaded` when
 //! `hash_queue_depth` requests wait, which the handlers turn into the same 503 page, and the
 //! in-memory sessions are bounded by `session::MAX_SESSIONS`.
 
-use std::convert::Infallible;
 use std::fmt::Display;
-use std::io;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -33,11 +35,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
 use crate::App;
 use crate::html;
@@ -118,19 +116,48 @@ impl RequestLimits {
     }
 }
 
-/// Middleware for every route: 503 at once when [`Limits::in_flight`] requests are being
-/// handled, 503 when this one outlives [`Limits::request_timeout`].
+/// Middleware for every route. The form body is read first, within the deadline and before a
+/// handler slot is taken (a client trickling its form holds only its own connection; 408
+/// when it is too slow, 413 when too long); then 503 at once when [`Limits::in_flight`]
+/// requests are being handled, and 503 when the handler outlives the deadline.
+///
+/// A handler past its deadline is not cancelled: it finishes in a task of its own, holding
+/// its slot, and its answer is dropped. Cancelling it could stop a library call halfway, e.g.
+/// a login after its attempt was charged against the username's back-off but before the
+/// right password was verified (which refunds it): enough such logins would lock the owner
+/// out without a wrong password.
 pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    // The 503 is in the browser's language; keep that header, the request moves on.
+    // The answers here are in the browser's language; keep that header, the request moves on.
     let mut language = HeaderMap::new();
     if let Some(value) = request.headers().get(header::ACCEPT_LANGUAGE) {
         language.insert(header::ACCEPT_LANGUAGE, value.clone());
     }
-    let Ok(_permit) = Arc::clone(&app.requests.in_flight).try_acquire_owned() else {
+    let (parts, body) = request.into_parts();
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let body = match tokio::time::timeout(app.requests.timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => bytes,
+        // Longer than it said, or the connection broke: nothing to answer sensibly.
+        Ok(Err(_)) => return StatusCode::BAD_REQUEST.into_response(),
+        Err(_elapsed) => return (StatusCode::REQUEST_TIMEOUT, [(header::CONNECTION, "close")]).into_response(),
+    };
+    let Ok(permit) = Arc::clone(&app.requests.in_flight).try_acquire_owned() else {
         return busy(&app.pages.for_browser(&language));
     };
-    match tokio::time::timeout(app.requests.timeout, next.run(request)).await {
-        Ok(response) => response,
+    let request = Request::from_parts(parts, axum::body::Body::from(body));
+    let handler = tokio::spawn(async move {
+        let response = next.run(request).await;
+        drop(permit);
+        response
+    });
+    match tokio::time::timeout(app.requests.timeout, handler).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(panicked)) => {
+            eprintln!("a request handler failed: {panicked}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
         Err(_elapsed) => busy(&app.pages.for_browser(&language)),
     }
 }
@@ -152,69 +179,9 @@ pub(crate) fn unavailable(mut response: Response) -> Response {
     response
 }
 
-/// Serve `router` on `listener` within `limits` until accepting fails for good.
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, limits: Limits) {
-    let router = crate::router(Arc::clone(&app));
-    let served = Arc::new(Semaphore::new(limits.connections));
-    let refusing = Arc::new(Semaphore::new(limits.connections));
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.request_timeout).max_buf_size(READ_BUFFER);
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                accept_failed(&e).await;
-                continue;
-            }
-        };
-        if let Ok(permit) = Arc::clone(&served).try_acquire_owned() {
-            let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
-            let timeout = limits.request_timeout;
-            tokio::spawn(async move {
-                let mut connection = std::pin::pin!(connection);
-                tokio::select! {
-                    _ = connection.as_mut() => {}
-                    () = tokio::time::sleep(CONNECTION_LIFETIME) => {
-                        connection.as_mut().graceful_shutdown();
-                        let _ = tokio::time::timeout(timeout, connection).await;
-                    }
-                }
-                drop(permit);
-            });
-        } else if let Ok(permit) = Arc::clone(&refusing).try_acquire_owned() {
-            tokio::spawn(refuse(stream, Arc::clone(&app), permit));
-        }
-        // Else over both bounds: dropping `stream` closes it unanswered.
-    }
-}
-
-/// Answer the connection's first request 503 and close it, within two seconds.
-async fn refuse(stream: TcpStream, app: Arc<App>, permit: OwnedSemaphorePermit) {
-    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        let response = busy(&app.pages.for_browser(request.headers()));
-        std::future::ready(Ok::<_, Infallible>(response))
-    });
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(REFUSAL_TIME).max_buf_size(READ_BUFFER).keep_alive(false);
-    let _ = tokio::time::timeout(REFUSAL_TIME, http.serve_connection(TokioIo::new(stream), service)).await;
-    drop(permit);
-}
-
-/// The longest a refused connection is kept.
-const REFUSAL_TIME: Duration = Duration::from_secs(2);
-
-/// A failed accept: a connection that went away before it was accepted is nothing; out of
-/// file descriptors (or any other failure) waits a moment rather than spinning.
-async fn accept_failed(e: &io::Error) {
-    if matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionRefused
-    ) {
-        return;
-    }
-    eprintln!("accepting a connection failed: {e}");
-    tokio::time::sleep(Duration::from_millis(100)).await;
-}
-
+mod accept;
 #[cfg(test)]
 mod tests;
+mod write_deadline;
+
+pub(crate) use accept::serve;
