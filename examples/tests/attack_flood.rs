@@ -9,7 +9,6 @@ mod common;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
-use std::time::Duration;
 
 use customer_access_examples::loopback_http::{Answer, Connection};
 

@@ -307,7 +307,8 @@ async fn attack_a_client_that_never_reads_its_answers_frees_its_connection_after
     let mut next = Connection::open(addr).await.unwrap();
     let answer = next.send("GET", "/login", &[], "").await.unwrap();
     assert_eq!(
-        answer.status, 200,
+        answer.status,
+        200,
         "the only served connection is still held by a client that has read nothing for 3 s \
          (it is kept up to 120 s + the timeout): {} {:?}",
         answer.status,
@@ -404,4 +405,20 @@ async fn attack_stalled_form_bodies_do_not_take_every_in_flight_permit() {
         answer.status, 200,
         "two uploads that sent one body byte each hold every in-flight permit: a real page load is refused"
     );
+}
+
+/// CHECK (refusal path, reset vs clean close): a refused client whose form body arrives a
+/// moment after its head (as a browser may send it) still reads its 503, although the
+/// refusal answers after the head and closes with the body unread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_a_refused_post_whose_body_comes_later_still_reads_its_503() {
+    let (_portal, addr) = serving(limits(1, 16, Duration::from_secs(10)), SecurityPolicy::default()).await;
+    let mut held = Connection::open(addr).await.unwrap();
+    assert_eq!(held.send("GET", "/login", &[], "").await.unwrap().status, 200);
+    let mut refused = stalled_post(addr, "/login", 60).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = refused.write_raw(&[b'x'; 59]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answer = refused.read_answer().await;
+    assert!(answer.as_ref().is_ok_and(|a| a.status == 503), "the 503 was lost: {answer:?}");
 }
