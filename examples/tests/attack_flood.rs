@@ -99,3 +99,56 @@ async fn attack_a_password_change_answered_503_has_not_happened() {
         new.is_ok()
     );
 }
+
+/// ATTACK (file descriptors): the connection bound (default 1,024 served + 1,024 refusing)
+/// is only a bound if the process may hold that many sockets. Nothing checks it against
+/// `RLIMIT_NOFILE` (a soft limit of 1,024 is the common default, e.g. under systemd), and
+/// nothing raises it: once descriptors run out, `accept` fails with EMFILE, the accept loop
+/// sleeps and retries, and every further client waits in the kernel's listen backlog with
+/// no answer at all (not 503 at once) until some connection ends, up to the request timeout
+/// later for idle ones. Here the portal runs with 64 descriptors and its default limits;
+/// 80 idle sockets use them up. Expected: the portal refuses to start with bounds it
+/// cannot hold, or clamps them, so the over-bound client is answered 503 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_running_out_of_file_descriptors_still_answers_503_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "ulimit -n 64 && exec \"$0\""])
+        .arg(common::portal_binary())
+        .env("PORTAL_DATA", data.path())
+        .env("PORTAL_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut ready = false;
+    for _ in 0..300 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if let Ok(mut probe) = Connection::open(addr).await {
+            ready = probe.send("GET", "/login", &[], "").await.is_ok();
+            break;
+        }
+    }
+    assert!(ready, "the portal did not start");
+
+    let mut idle = Vec::new();
+    for _ in 0..80 {
+        idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let mut real = Connection::open(addr).await.unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(3), real.send("GET", "/login", &[], "")).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    match answer {
+        Ok(Ok(answer)) => assert!(answer.status == 503 || answer.status == 200, "{answer:?}"),
+        Ok(Err(e)) => panic!("no answer but {e} after {:?}", started.elapsed()),
+        Err(_) => panic!(
+            "no answer within 3 s: with 64 descriptors and PORTAL_MAX_CONNECTIONS=1024 the bound never \
+             engages; the client waits in the listen backlog (accept fails with EMFILE)"
+        ),
+    }
+}
