@@ -30,6 +30,8 @@ pub(crate) const MESSAGE_IDS: &[&str] = &[
     "back-link",
     "busy",
     "busy-title",
+    "still-working-title",
+    "still-working",
     "something-went-wrong",
     "forbidden-title",
     "forbidden-body",

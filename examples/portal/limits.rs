@@ -5,7 +5,7 @@
 //! - **Connections** (`accept.rs`): at most [`Limits::connections`] are served. One more is
 //!   answered 503 the moment it is accepted, before its request is read, and closed after
 //!   reading what it sent for at most a second (closing with a request unread would reset
-//!   the connection under the answer); four times as many are refused that way at once, and past
+//!   the connection under the answer); twice as many are refused that way at once, and past
 //!   that the answer is written if the socket takes it and the connection closed.
 //! - **Request heads**: a connection must send its next request head within
 //!   [`Limits::request_timeout`] (hyper's header read timeout), so an idle keep-alive client
@@ -18,8 +18,12 @@
 //!   within the deadline (else 408) before the request takes a handler slot, so a client
 //!   trickling its body holds only its own connection.
 //! - **Requests in flight** ([`guard`]): at most [`Limits::in_flight`]; one more gets 503 at
-//!   once. A handler past the deadline gets its request answered 503 and finishes on its own
-//!   (never cancelled halfway through a library call).
+//!   once. A handler past the deadline gets its request answered 503 ("still working: what you
+//!   sent may still go through") and finishes on its own, never cancelled halfway through a
+//!   library call.
+//!
+//! - **Open files**: the connection bounds are lowered to fit the process's open-file limit
+//!   ([`Limits::within_open_files`]), so accepting never fails for want of a descriptor.
 //!
 //! Beside these the library bounds its own queues: its hash pool answers `Overloaded` when
 //! `hash_queue_depth` requests wait, which the handlers turn into the same 503 page, and the
@@ -90,6 +94,48 @@ impl Limits {
     }
 }
 
+/// Open files the portal needs beside its connections: the SQLite file and its journals
+/// for each pooled connection, the SMTP pool, the listener, the standard streams.
+pub(crate) const OTHER_FILES: u64 = 64;
+/// Connections refused at once (each for at most a second), per connection served.
+pub(crate) const REFUSALS_PER_CONNECTION: usize = 2;
+
+impl Limits {
+    /// These limits within an open-file limit of `max_files` (`None`: unknown, unchanged):
+    /// the connections served, and refused at once, are sockets, and over the limit
+    /// accepting fails, so clients would wait unanswered in the listen backlog instead of
+    /// getting their 503 at once. Lowered to fit beside [`OTHER_FILES`], with a note saying
+    /// so; an error when not even one connection fits.
+    pub(crate) fn within_open_files(self, max_files: Option<u64>) -> Result<(Self, Option<String>), String> {
+        let Some(max_files) = max_files else { return Ok((self, None)) };
+        let per_connection = u64::try_from(1 + REFUSALS_PER_CONNECTION).unwrap_or(u64::MAX);
+        let fits = usize::try_from(max_files.saturating_sub(OTHER_FILES) / per_connection).unwrap_or(usize::MAX);
+        if fits == 0 {
+            return Err(format!(
+                "the open-file limit ({max_files}) leaves no room for connections beside the {OTHER_FILES} files \
+                 the portal needs: raise it (ulimit -n)"
+            ));
+        }
+        if fits >= self.connections {
+            return Ok((self, None));
+        }
+        let note = format!(
+            "the open-file limit ({max_files}) fits {fits} connections, not {}: serving {fits} \
+             (raise ulimit -n for more)",
+            self.connections
+        );
+        Ok((Self { connections: fits, ..self }, Some(note)))
+    }
+}
+
+/// The process's soft limit of open files (Linux, from `/proc/self/limits`); `None` when it
+/// cannot be read or is unlimited.
+pub(crate) fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.trim_start_matches("Max open files").split_whitespace().next()?.parse().ok()
+}
+
 /// Variable `name`'s number, `default` when unset; an error naming it when out of `range`.
 fn setting<T: FromStr + PartialOrd + Display>(
     lookup: impl Fn(&str) -> Option<String>,
@@ -158,8 +204,20 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: N
             eprintln!("a request handler failed: {panicked}");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-        Err(_elapsed) => busy(&app.pages.for_browser(&language)),
+        // Not "busy, try again": the handler goes on and may yet do what was asked.
+        Err(_elapsed) => still_working(&app.pages.for_browser(&language)),
     }
+}
+
+/// The answer to a request whose handler is past the deadline: 503 with `Retry-After`,
+/// saying that what was sent may still take effect (a password change may complete).
+pub(crate) fn still_working(t: &Words<'_>) -> Response {
+    let body = format!(
+        r#"<p>{}</p><p><a href="/">{}</a></p>"#,
+        html::escape(&t.get("still-working")),
+        html::escape(&t.get("back-link"))
+    );
+    unavailable(Html(html::localized(t, "still-working-title", None, &body)).into_response())
 }
 
 /// The busy page: 503 with `Retry-After`, in the language of `t`.

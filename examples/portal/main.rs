@@ -121,7 +121,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&data)?;
     let port: u16 = std::env::var("PORTAL_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let cookie_mode = CookieMode::from_setting(std::env::var(SECURE_COOKIES_VAR).ok().as_deref())?;
-    let limits = Limits::from_env()?;
+    let (limits, note) = Limits::from_env()?.within_open_files(limits::open_file_limit())?;
+    if let Some(note) = note {
+        eprintln!("portal: {note}");
+    }
     // A page without its English words would show message ids: refuse to start. A message
     // another language lacks shows in English; say which, so a translator can fill it in.
     let pages = Pages::shipped()?;

@@ -13,14 +13,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::write_deadline::WriteDeadline;
-use super::{CONNECTION_LIFETIME, Limits, READ_BUFFER, RETRY_AFTER_SECONDS};
+use super::{CONNECTION_LIFETIME, Limits, READ_BUFFER, REFUSALS_PER_CONNECTION, RETRY_AFTER_SECONDS};
 use crate::{App, html};
 
 /// The longest a refused connection is kept (its answer written, what the client sends
 /// read and dropped).
 const REFUSAL_TIME: Duration = Duration::from_secs(1);
-/// Refusals under way at once, per connection served.
-const REFUSALS_PER_CONNECTION: usize = 4;
 
 /// Serve `app` on `listener` within `limits`, for as long as the process runs.
 pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, limits: Limits) {

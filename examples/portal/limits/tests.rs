@@ -60,6 +60,19 @@ fn limits_come_from_the_environment_within_bounds() {
     }
 }
 
+#[test]
+fn the_connection_bounds_fit_the_open_file_limit() {
+    let asked = Limits::default();
+    assert_eq!(asked.within_open_files(None), Ok((asked, None)), "unknown: unchanged");
+    assert_eq!(asked.within_open_files(Some(100_000)), Ok((asked, None)), "room enough: unchanged");
+    // 1,024 files: 64 for the rest, then 3 sockets per connection (1 served, 2 refused).
+    let (fitted, note) = asked.within_open_files(Some(1024)).unwrap();
+    assert_eq!(fitted, Limits { connections: 320, ..asked });
+    assert!(note.unwrap().contains("fits 320 connections, not 1024"));
+    let error = asked.within_open_files(Some(super::OTHER_FILES + 2)).unwrap_err();
+    assert!(error.contains("raise it"), "{error}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_over_the_bound_is_answered_503_at_once_and_closed() {
     let (_portal, addr) = serving(limits(1, 16, Duration::from_secs(10)), SecurityPolicy::default()).await;
@@ -255,7 +268,8 @@ async fn a_login_past_its_deadline_still_completes() {
 /// deadline runs to its end, holding its slot until then.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handler_past_its_deadline_finishes_holding_its_slot() {
-    let portal = portal_with(CookieMode::Http, limits(16, 1, Duration::from_millis(200)), SecurityPolicy::default()).await;
+    let portal =
+        portal_with(CookieMode::Http, limits(16, 1, Duration::from_millis(200)), SecurityPolicy::default()).await;
     let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = Arc::clone(&finished);
     let slow = axum::Router::new()
