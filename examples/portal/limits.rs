@@ -52,8 +52,9 @@ pub(crate) struct Limits {
     pub(crate) connections: usize,
     /// Requests being handled at once (`PORTAL_MAX_IN_FLIGHT`, default 256).
     pub(crate) in_flight: usize,
-    /// The longest a request may take, and the longest a connection may wait for its next
-    /// request head (`PORTAL_REQUEST_TIMEOUT_SECS`, default 10).
+    /// The longest a request may take to arrive, and to be answered; the longest a
+    /// connection may wait for its next request head, and a write to its client may wait
+    /// (`PORTAL_REQUEST_TIMEOUT_SECS`, default 10).
     pub(crate) request_timeout: Duration,
 }
 

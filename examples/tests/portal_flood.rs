@@ -65,6 +65,10 @@ struct Tally {
     connect_failures: usize,
     /// Pages that said something went wrong (a store or mail failure behind them).
     errors_shown: usize,
+    /// 503s that closed the connection (over the connection bound).
+    refused_connections: usize,
+    /// 503s to a login whose hash queue was full (`Overloaded`, the login form kept).
+    queue_full: usize,
 }
 
 /// The demo data's contact for the check after the flood (never guessed at during it).
@@ -107,6 +111,8 @@ async fn the_portal_answers_a_flood_within_its_bounds() {
         tally.outcomes.extend(t.outcomes);
         tally.connect_failures += t.connect_failures;
         tally.errors_shown += t.errors_shown;
+        tally.refused_connections += t.refused_connections;
+        tally.queue_full += t.queue_full;
     }
     let report = Report::of(&tally, elapsed, clients, connections, idle_rss, peak_rss, &rss_samples);
     println!("{report}");
@@ -189,6 +195,11 @@ async fn flood_client(addr: SocketAddr, client: usize, until: Instant) -> Tally 
             connection = None;
         }
         if answer.status == 503 {
+            if answer.closes() {
+                tally.refused_connections += 1;
+            } else if path == "/login" && method == "POST" {
+                tally.queue_full += 1;
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -246,6 +257,8 @@ struct Report {
     served: usize,
     busy: usize,
     unexpected: usize,
+    refused_connections: usize,
+    queue_full: usize,
     hung: usize,
     failed: usize,
     p50: Duration,
@@ -299,6 +312,8 @@ impl Report {
             served: served.len(),
             busy: busy.len(),
             unexpected,
+            refused_connections: tally.refused_connections,
+            queue_full: tally.queue_full,
             hung,
             failed,
             p50: quantile(&mut all, 500),
@@ -333,11 +348,15 @@ impl std::fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "  requests {} ({:.0}/s): served (200/303) {}, busy (503) {}, other {}, hung {}, failed {}",
+            "  requests {} ({:.0}/s): served (200/303) {}, busy (503) {} (connection refused {}, hash queue \
+             full {}, requests in flight {}), other {}, hung {}, failed {}",
             self.total,
             self.total as f64 / self.seconds,
             self.served,
             self.busy,
+            self.refused_connections,
+            self.queue_full,
+            self.busy - self.refused_connections - self.queue_full,
             self.unexpected,
             self.hung,
             self.failed
