@@ -34,6 +34,13 @@ impl Answer {
         self.headers.iter().filter(|(n, _)| n == "set-cookie").filter_map(|(_, v)| v.split(';').next()).map(str::trim)
     }
 
+    /// The value of the first form field named `name` in the body (`name="NAME"
+    /// value="..."`, as the portal writes its hidden fields), e.g. the CSRF token.
+    pub fn form_value(&self, name: &str) -> Option<&str> {
+        let rest = self.body.split(&format!(r#"name="{name}" value=""#)).nth(1)?;
+        rest.split('"').next()
+    }
+
     /// Does the server close the connection after this answer?
     pub fn closes(&self) -> bool {
         self.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))

@@ -17,8 +17,7 @@ const ANNA: (&str, &str) = ("anna.berg", "Anna-Start-2026");
 const NEW_PASSWORD: &str = "Harbour-Lantern-4417";
 
 fn csrf_of(answer: &Answer) -> String {
-    let rest = answer.body.split(r#"name="csrf" value=""#).nth(1).expect("a form with a CSRF token");
-    rest.split('"').next().unwrap().to_owned()
+    answer.form_value("csrf").expect("a form with a CSRF token").to_owned()
 }
 
 /// A fresh session logged in as `username`: its cookie (`name=value`), or where the portal

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use customer_access_examples::loopback_http::{Answer, Connection};
+use customer_access_examples::loopback_http::Connection;
 
 /// The portal's request deadline (its default); nothing may take longer than this and a
 /// little scheduling slack.
@@ -188,7 +188,7 @@ async fn flood_client(addr: SocketAddr, client: usize, until: Instant) -> Tally 
         if let Some(new) = answer.cookies().find(|c| c.starts_with("portal_session=")) {
             session = Some((new.to_owned(), session.map(|(_, csrf)| csrf).unwrap_or_default()));
         }
-        if let (Some(csrf), Some(held)) = (csrf_of(&answer), session.as_mut()) {
+        if let (Some(csrf), Some(held)) = (answer.form_value("csrf").map(str::to_owned), session.as_mut()) {
             held.1 = csrf;
         }
         if answer.closes() {
@@ -206,17 +206,12 @@ async fn flood_client(addr: SocketAddr, client: usize, until: Instant) -> Tally 
     tally
 }
 
-fn csrf_of(answer: &Answer) -> Option<String> {
-    let rest = answer.body.split(r#"name="csrf" value=""#).nth(1)?;
-    rest.split('"').next().map(str::to_owned)
-}
-
 /// Log in as `who` on a new connection: where the portal sends the browser next.
 async fn log_in(addr: SocketAddr, (username, password): (&str, &str)) -> std::io::Result<String> {
     let mut connection = Connection::open(addr).await?;
     let page = connection.send("GET", "/login", &[], "").await?;
     let cookie = page.cookies().next().unwrap_or_default().to_owned();
-    let csrf = csrf_of(&page).unwrap_or_default();
+    let csrf = page.form_value("csrf").unwrap_or_default();
     let form = format!("csrf={csrf}&username={username}&password={password}");
     let answer = connection.send("POST", "/login", &[("cookie", &cookie)], &form).await?;
     Ok(format!("{}{}", if answer.status == 303 { "" } else { "status " }, answer.header("location").unwrap_or("")))

@@ -179,7 +179,7 @@ async fn a_full_hash_queue_answers_the_login_503_with_the_form_kept() {
             let mut connection = Connection::open(addr).await.unwrap();
             let page = connection.send("GET", "/login", &[], "").await.unwrap();
             let cookie = page.cookies().next().unwrap().to_owned();
-            let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+            let csrf = page.form_value("csrf").unwrap().to_owned();
             let form = format!("csrf={csrf}&username=nobody{i}&password=wrong-guess-{i}");
             let started = Instant::now();
             let answer = connection.send("POST", "/login", &[("cookie", &cookie)], &form).await.unwrap();
@@ -209,7 +209,7 @@ async fn login_session(addr: SocketAddr) -> (String, String) {
     let mut connection = Connection::open(addr).await.unwrap();
     let page = connection.send("GET", "/login", &[], "").await.unwrap();
     let cookie = page.cookies().next().unwrap().to_owned();
-    let csrf = page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let csrf = page.form_value("csrf").unwrap().to_owned();
     (cookie, csrf)
 }
 
