@@ -213,22 +213,23 @@ pub(crate) async fn guard(State(app): State<Arc<App>>, request: Request, next: N
 /// The answer to a request whose handler is past the deadline: 503 with `Retry-After`,
 /// saying that what was sent may still take effect (a password change may complete).
 pub(crate) fn still_working(t: &Words<'_>) -> Response {
-    let body = format!(
-        r#"<p>{}</p><p><a href="/">{}</a></p>"#,
-        html::escape(&t.get("still-working")),
-        html::escape(&t.get("back-link"))
-    );
-    unavailable(Html(html::localized(t, "still-working-title", None, &body)).into_response())
+    unavailable_page(t, "still-working-title", "still-working", "/")
 }
 
 /// The busy page: 503 with `Retry-After`, in the language of `t`.
 pub(crate) fn busy(t: &Words<'_>) -> Response {
+    unavailable_page(t, "busy-title", "busy", "/login")
+}
+
+/// A 503 page in the language of `t`: message `message` under title `title`, and a link
+/// back to `back`.
+fn unavailable_page(t: &Words<'_>, title: &str, message: &str, back: &str) -> Response {
     let body = format!(
-        r#"<p>{}</p><p><a href="/login">{}</a></p>"#,
-        html::escape(&t.get("busy")),
+        r#"<p>{}</p><p><a href="{back}">{}</a></p>"#,
+        html::escape(&t.get(message)),
         html::escape(&t.get("back-link"))
     );
-    unavailable(Html(html::localized(t, "busy-title", None, &body)).into_response())
+    unavailable(Html(html::localized(t, title, None, &body)).into_response())
 }
 
 /// `response` (a page saying the service is busy) as a 503 with `Retry-After`.

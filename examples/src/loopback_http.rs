@@ -47,6 +47,16 @@ impl Answer {
     }
 }
 
+/// A portal session as a browser holds it: the session cookie (`name=value`) and the CSRF
+/// token its forms carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The `Cookie` header value naming the session.
+    pub cookie: String,
+    /// The token the session's forms carry.
+    pub csrf: String,
+}
+
 /// A connection to a loopback server.
 #[derive(Debug)]
 pub struct Connection {
@@ -81,6 +91,27 @@ impl Connection {
         request.push_str(body);
         self.write_raw(request.as_bytes()).await?;
         self.read_answer().await
+    }
+
+    /// Load the portal's login page as a browser without a cookie: the session it is given.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send); [`io::ErrorKind::InvalidData`] when the page sets no cookie
+    /// or carries no CSRF token.
+    pub async fn visit_login(&mut self) -> io::Result<Session> {
+        let page = self.send("GET", "/login", &[], "").await?;
+        let cookie = page.cookies().next().ok_or_else(|| malformed("the login page set no cookie"))?.to_owned();
+        let csrf = page.form_value("csrf").ok_or_else(|| malformed("the login page has no CSRF token"))?.to_owned();
+        Ok(Session { cookie, csrf })
+    }
+
+    /// Post the portal's login form in `session`.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn post_login(&mut self, session: &Session, username: &str, password: &str) -> io::Result<Answer> {
+        let form = format!("csrf={}&username={username}&password={password}", session.csrf);
+        self.send("POST", "/login", &[("cookie", &session.cookie)], &form).await
     }
 
     /// Write `bytes` as they are (a partial request, say).

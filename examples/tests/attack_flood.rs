@@ -24,12 +24,10 @@ fn csrf_of(answer: &Answer) -> String {
 /// sent the browser instead.
 async fn log_in(addr: SocketAddr, username: &str, password: &str) -> Result<String, String> {
     let mut connection = Connection::open(addr).await.unwrap();
-    let page = connection.send("GET", "/login", &[], "").await.unwrap();
-    let cookie = page.cookies().next().unwrap().to_owned();
-    let form = format!("csrf={}&username={username}&password={password}", csrf_of(&page));
-    let answer = connection.send("POST", "/login", &[("cookie", &cookie)], &form).await.unwrap();
+    let session = connection.visit_login().await.unwrap();
+    let answer = connection.post_login(&session, username, password).await.unwrap();
     match (answer.status, answer.header("location")) {
-        (303, Some("/")) => Ok(answer.cookies().next().unwrap_or(&cookie).to_owned()),
+        (303, Some("/")) => Ok(answer.cookies().next().unwrap_or(&session.cookie).to_owned()),
         (status, location) => Err(format!("{status} {location:?}")),
     }
 }
@@ -107,26 +105,8 @@ async fn a_password_change_past_its_deadline_completes_and_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attack_running_out_of_file_descriptors_still_answers_503_at_once() {
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = std::process::Command::new("sh")
-        .args(["-c", "ulimit -n 256 && exec \"$0\""])
-        .arg(common::portal_binary())
-        .env("PORTAL_DATA", data.path())
-        .env("PORTAL_PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut ready = false;
-    for _ in 0..300 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if let Ok(mut probe) = Connection::open(addr).await {
-            ready = probe.send("GET", "/login", &[], "").await.is_ok();
-            break;
-        }
-    }
-    assert!(ready, "the portal did not start");
+    let portal = common::Portal::start_with_open_files(data.path(), 256);
+    let addr: SocketAddr = ([127, 0, 0, 1], portal.port).into();
 
     let mut idle = Vec::new();
     for _ in 0..80 {
@@ -136,8 +116,7 @@ async fn attack_running_out_of_file_descriptors_still_answers_503_at_once() {
     let started = std::time::Instant::now();
     let mut real = Connection::open(addr).await.unwrap();
     let answer = tokio::time::timeout(std::time::Duration::from_secs(3), real.send("GET", "/login", &[], "")).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(portal);
     match answer {
         Ok(Ok(answer)) => {
             assert_eq!(answer.status, 503, "{answer:?}");

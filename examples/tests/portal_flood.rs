@@ -209,11 +209,8 @@ async fn flood_client(addr: SocketAddr, client: usize, until: Instant) -> Tally 
 /// Log in as `who` on a new connection: where the portal sends the browser next.
 async fn log_in(addr: SocketAddr, (username, password): (&str, &str)) -> std::io::Result<String> {
     let mut connection = Connection::open(addr).await?;
-    let page = connection.send("GET", "/login", &[], "").await?;
-    let cookie = page.cookies().next().unwrap_or_default().to_owned();
-    let csrf = page.form_value("csrf").unwrap_or_default();
-    let form = format!("csrf={csrf}&username={username}&password={password}");
-    let answer = connection.send("POST", "/login", &[("cookie", &cookie)], &form).await?;
+    let session = connection.visit_login().await?;
+    let answer = connection.post_login(&session, username, password).await?;
     Ok(format!("{}{}", if answer.status == 303 { "" } else { "status " }, answer.header("location").unwrap_or("")))
 }
 

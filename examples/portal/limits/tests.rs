@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use customer_access::SecurityPolicy;
-use customer_access_examples::loopback_http::{Answer, Connection};
+use customer_access_examples::loopback_http::{Answer, Connection, Session};
 
 use super::{Limits, serve};
 use crate::cookie::CookieMode;
@@ -156,8 +156,7 @@ async fn a_connection_sending_no_whole_request_head_is_closed_after_the_timeout(
 async fn a_form_over_the_body_bound_is_refused_before_any_work() {
     let (_portal, addr) = serving(limits(16, 16, Duration::from_secs(10)), SecurityPolicy::default()).await;
     let mut connection = Connection::open(addr).await.unwrap();
-    let page = connection.send("GET", "/login", &[], "").await.unwrap();
-    let cookie = page.cookies().next().unwrap().to_owned();
+    let cookie = connection.visit_login().await.unwrap().cookie;
     let padding = "x".repeat(super::MAX_BODY);
     let answer = connection
         .send("POST", "/forgot", &[("cookie", &cookie)], &format!("csrf=0&username={padding}"))
@@ -177,12 +176,10 @@ async fn a_full_hash_queue_answers_the_login_503_with_the_form_kept() {
     for i in 0..12 {
         logins.spawn(async move {
             let mut connection = Connection::open(addr).await.unwrap();
-            let page = connection.send("GET", "/login", &[], "").await.unwrap();
-            let cookie = page.cookies().next().unwrap().to_owned();
-            let csrf = page.form_value("csrf").unwrap().to_owned();
-            let form = format!("csrf={csrf}&username=nobody{i}&password=wrong-guess-{i}");
+            let session = connection.visit_login().await.unwrap();
             let started = Instant::now();
-            let answer = connection.send("POST", "/login", &[("cookie", &cookie)], &form).await.unwrap();
+            let answer =
+                connection.post_login(&session, &format!("nobody{i}"), &format!("wrong-guess-{i}")).await.unwrap();
             (answer, started.elapsed())
         });
     }
@@ -204,20 +201,14 @@ async fn a_full_hash_queue_answers_the_login_503_with_the_form_kept() {
 // Attack review (branch attack-flood): what an attacker can do against these limits.
 // ---------------------------------------------------------------------------------------
 
-/// A new session's cookie and CSRF token, from the login page.
-async fn login_session(addr: SocketAddr) -> (String, String) {
-    let mut connection = Connection::open(addr).await.unwrap();
-    let page = connection.send("GET", "/login", &[], "").await.unwrap();
-    let cookie = page.cookies().next().unwrap().to_owned();
-    let csrf = page.form_value("csrf").unwrap().to_owned();
-    (cookie, csrf)
+/// A new session, from the login page.
+async fn login_session(addr: SocketAddr) -> Session {
+    Connection::open(addr).await.unwrap().visit_login().await.unwrap()
 }
 
 /// One login POST on a new connection (`None` when the connection failed).
-async fn post_login(addr: SocketAddr, cookie: &str, csrf: &str, username: &str, password: &str) -> Option<Answer> {
-    let mut connection = Connection::open(addr).await.ok()?;
-    let form = format!("csrf={csrf}&username={username}&password={password}");
-    connection.send("POST", "/login", &[("cookie", cookie)], &form).await.ok()
+async fn post_login(addr: SocketAddr, session: &Session, username: &str, password: &str) -> Option<Answer> {
+    Connection::open(addr).await.ok()?.post_login(session, username, password).await.ok()
 }
 
 /// ATTACK (found by the attack review): lock a contact out without guessing at their
@@ -237,21 +228,21 @@ async fn a_login_past_its_deadline_still_completes() {
     policy.hash_queue_depth = 1000;
     let (_portal, addr) = serving(limits(512, 256, Duration::from_secs(1)), policy).await;
     // The queue made long: 40 logins for made-up usernames at once.
-    let (junk_cookie, junk_csrf) = login_session(addr).await;
+    let junk = login_session(addr).await;
     let mut flood = tokio::task::JoinSet::new();
     for i in 0..40 {
-        let (cookie, csrf) = (junk_cookie.clone(), junk_csrf.clone());
-        flood.spawn(async move { post_login(addr, &cookie, &csrf, &format!("nobody-{i}"), "Wrong-guess-1").await });
+        let junk = junk.clone();
+        flood.spawn(async move { post_login(addr, &junk, &format!("nobody-{i}"), "Wrong-guess-1").await });
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (cookie, csrf) = login_session(addr).await;
-    let answer = post_login(addr, &cookie, &csrf, "anna.berg", "Anna-Start-2026").await.unwrap();
+    let owner = login_session(addr).await;
+    let answer = post_login(addr, &owner, "anna.berg", "Anna-Start-2026").await.unwrap();
     assert_eq!(answer.status, 503, "the owner's login waits behind the queue past the deadline: {answer:?}");
     // Once the queue drains, the owner's login has completed: its session was rotated away.
     let completed = async {
         loop {
             let mut connection = Connection::open(addr).await.unwrap();
-            let page = connection.send("GET", "/login", &[("cookie", &cookie)], "").await.unwrap();
+            let page = connection.send("GET", "/login", &[("cookie", &owner.cookie)], "").await.unwrap();
             if page.cookies().next().is_some() {
                 break;
             }
@@ -373,7 +364,7 @@ async fn stalled_post(addr: SocketAddr, path: &str, length: usize) -> Connection
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_a_body_trickled_byte_by_byte_is_cut_off_by_the_request_timeout() {
     let (_portal, addr) = serving(limits(4, 16, Duration::from_secs(1)), SecurityPolicy::default()).await;
-    let (cookie, _) = login_session(addr).await;
+    let cookie = login_session(addr).await.cookie;
     let mut connection = Connection::open(addr).await.unwrap();
     let head = format!(
         "POST /login HTTP/1.1\r\nhost: 127.0.0.1\r\ncookie: {cookie}\r\n\

@@ -25,14 +25,29 @@ impl Portal {
     /// environment `env`, its standard error into `stderr`; return once it accepts
     /// connections.
     pub(crate) fn start(data: &Path, env: &[(&str, String)], stderr: Stdio) -> Self {
+        let mut command = Command::new(portal_binary());
+        command.envs(env.iter().map(|(name, value)| (name, value))).stderr(stderr);
+        Self::spawn(command, data)
+    }
+
+    /// [`start`](Self::start) with the default settings in a process that may hold at most
+    /// `open_files` files (`ulimit -n`), its standard error discarded.
+    pub(crate) fn start_with_open_files(data: &Path, open_files: u32) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", &format!("ulimit -n {open_files} && exec \"$0\"")])
+            .arg(portal_binary())
+            .stderr(Stdio::null());
+        Self::spawn(command, data)
+    }
+
+    /// Run `command` (which starts the portal) with its data in `data` on a free loopback
+    /// port; return once it accepts connections.
+    fn spawn(mut command: Command, data: &Path) -> Self {
         let binary = portal_binary();
         assert!(binary.exists(), "build the example first: cargo build --example portal ({})", binary.display());
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut command = Command::new(&binary);
-        command.env("PORTAL_DATA", data).env("PORTAL_PORT", port.to_string()).stdout(Stdio::null()).stderr(stderr);
-        for (name, value) in env {
-            command.env(name, value);
-        }
+        command.env("PORTAL_DATA", data).env("PORTAL_PORT", port.to_string()).stdout(Stdio::null());
         let portal = Self { child: command.spawn().unwrap(), port };
         let ready = (0..300).any(|_| {
             std::thread::sleep(Duration::from_millis(100));
