@@ -15,7 +15,9 @@
 //! 6. [`import`]: bulk import into SQLite and PostgreSQL, with and without hashes, and its
 //!    memory;
 //! 7. [`scale`]: operations on 1,000,000 contacts and 10,000,000 audit events against the
-//!    same on 1,000 contacts, SQLite and PostgreSQL, and the database size per row.
+//!    same on 1,000 contacts, SQLite and PostgreSQL, and the database size per row;
+//! 8. [`web`]: a logged-in request through `customer-access-axum`'s layer vs the same behind
+//!    sessions alone, SQLite and PostgreSQL, and the layer's added cost vs one verification.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -36,6 +38,7 @@ mod report;
 mod scale;
 mod service;
 mod store_ops;
+mod web;
 
 use report::Row;
 
@@ -80,6 +83,9 @@ async fn run() {
     }
     if selected(7) {
         scale::run(&mut rows).await;
+    }
+    if selected(8) {
+        web::run(&mut rows).await;
     }
     report::print(&rows);
 }

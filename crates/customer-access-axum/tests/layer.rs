@@ -314,3 +314,69 @@ async fn logging_out_deletes_the_session(w: World) {
     replay.cookie = Some(id);
     assert_eq!(replay.get("/orders").await.location(), Some(&*format!("{PREFIX}/login")));
 }
+
+/// A burst larger than the hashing pool and its queue: the logins beyond it are answered at
+/// once with `503` and `Retry-After`, the form kept, nothing charged; the rest log in.
+async fn a_burst_past_the_hashing_queue_is_answered_busy(db: Db) {
+    let mut policy = support::policy();
+    policy.argon2 = customer_access::policy::Argon2Settings::default();
+    policy.max_concurrent_hashes = 1;
+    policy.hash_queue_depth = 1;
+    let Some(w) = support::world_with(db, policy, |b| b.retry_after(std::time::Duration::from_secs(3))).await else {
+        return;
+    };
+    let mut clients = Vec::new();
+    for _ in 0..12 {
+        let mut c = w.client();
+        let token = c.csrf().await;
+        clients.push((c, token));
+    }
+    let attempts = clients.into_iter().map(|(mut c, token)| {
+        tokio::spawn(async move {
+            c.post_form_with(
+                &format!("{PREFIX}/login"),
+                Some(&token),
+                &[("username", "anna.berg"), ("password", PASSWORD)],
+            )
+            .await
+        })
+    });
+    let mut busy = 0;
+    let mut in_ = 0;
+    for answer in futures_join(attempts).await {
+        match answer.status {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(answer.headers.get("retry-after").unwrap(), "3");
+                assert!(answer.body.contains("We are busy right now"), "{}", answer.body);
+                assert!(answer.body.contains(r#"value="anna.berg""#), "the form is kept");
+            }
+            StatusCode::SEE_OTHER => {
+                assert_eq!(answer.location(), Some("/orders"));
+                in_ += 1;
+            }
+            other => panic!("unexpected {other}: {}", answer.body),
+        }
+    }
+    assert!(busy > 0 && in_ > 0, "{busy} busy, {in_} logged in");
+    // Busy answers charged nothing: the owner is not locked out.
+    assert_eq!(w.client().log_in("anna.berg", PASSWORD).await.location(), Some("/orders"));
+}
+
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for h in handles.collect::<Vec<_>>() {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_past_the_hashing_queue_is_answered_busy_on_sqlite() {
+    a_burst_past_the_hashing_queue_is_answered_busy(Db::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_past_the_hashing_queue_is_answered_busy_on_postgres() {
+    a_burst_past_the_hashing_queue_is_answered_busy(Db::Postgres).await;
+}

@@ -81,11 +81,11 @@ pub const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A fresh world on `db`, or `None` (loudly) when PostgreSQL is missing and not required.
 pub async fn world(db: Db) -> Option<World> {
-    world_with(db, |b| b).await
+    world_with(db, policy(), |b| b).await
 }
 
-/// As [`world`], with the builder adjusted by `adjust`.
-pub async fn world_with(db: Db, adjust: impl FnOnce(Builder) -> Builder) -> Option<World> {
+/// As [`world`], under `policy`, with the builder adjusted by `adjust`.
+pub async fn world_with(db: Db, policy: SecurityPolicy, adjust: impl FnOnce(Builder) -> Builder) -> Option<World> {
     match db {
         Db::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -93,7 +93,7 @@ pub async fn world_with(db: Db, adjust: impl FnOnce(Builder) -> Builder) -> Opti
             let sessions = SqliteSessionStore::new(store.pool().clone());
             sessions.migrate().await.unwrap();
             let service =
-                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy()).unwrap();
+                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy.clone()).unwrap();
             Some(World::new(service, Backend::Sqlite(sessions), Some(dir), adjust).await)
         }
         Db::Postgres => {
@@ -123,7 +123,7 @@ pub async fn world_with(db: Db, adjust: impl FnOnce(Builder) -> Builder) -> Opti
             let sessions = PostgresSessionStore::new(pool, schema.clone());
             sessions.migrate().await.unwrap();
             let service =
-                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy()).unwrap();
+                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy.clone()).unwrap();
             Some(World::new(service, Backend::Postgres(sessions, schema), None, adjust).await)
         }
     }
