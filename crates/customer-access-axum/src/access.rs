@@ -95,6 +95,7 @@ pub struct CustomerAccessBuilder<S, M, C> {
     after_login: String,
     templates: Box<dyn Templates>,
     settings: Settings,
+    cookie_name: Option<String>,
 }
 
 impl<S, M, C> std::fmt::Debug for CustomerAccessBuilder<S, M, C> {
@@ -166,10 +167,14 @@ impl<S, M, C> CustomerAccessBuilder<S, M, C> {
         self
     }
 
-    /// The session cookie's name (default `customer_access`).
+    /// The session cookie's name (default `__Host-customer_access` with
+    /// [`secure_cookie`](Self::secure_cookie), `customer_access` without: the `__Host-`
+    /// prefix makes the browser refuse a cookie of that name that is not `Secure`, has a
+    /// `Domain` or another `Path`, so a sibling subdomain or a network attacker cannot plant
+    /// a session id). The recognised-device cookie is named after it, with `_device`.
     #[must_use]
     pub fn cookie_name(mut self, name: &str) -> Self {
-        name.clone_into(&mut self.settings.cookie_name);
+        self.cookie_name = Some(name.to_owned());
         self
     }
 
@@ -177,8 +182,11 @@ impl<S, M, C> CustomerAccessBuilder<S, M, C> {
     ///
     /// # Errors
     /// [`BuildError`] for an unusable path, body limit or cookie name.
-    pub fn build(self) -> Result<CustomerAccess<S, M, C>, BuildError> {
+    pub fn build(mut self) -> Result<CustomerAccess<S, M, C>, BuildError> {
         let paths = Paths::new(&self.prefix, &self.after_login)?;
+        self.settings.cookie_name = self.cookie_name.take().unwrap_or_else(|| {
+            if self.settings.secure_cookie { "__Host-customer_access" } else { "customer_access" }.to_owned()
+        });
         if !(1024..=1024 * 1024).contains(&self.settings.body_limit) {
             return Err(BuildError::BodyLimit(self.settings.body_limit));
         }
@@ -205,8 +213,9 @@ impl<S, M, C> CustomerAccess<S, M, C> {
                 retry_after: DEFAULT_RETRY_AFTER,
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 secure_cookie: true,
-                cookie_name: "customer_access".to_owned(),
+                cookie_name: String::new(),
             },
+            cookie_name: None,
         }
     }
 

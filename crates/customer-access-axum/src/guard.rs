@@ -24,9 +24,10 @@ pub(crate) async fn guard<S: Store, M: Mailer, C: Clock>(
     next: Next,
 ) -> Response {
     let api = access.paths().is_api(request.uri().path()) || wants_json(request.headers());
+    let language = respond::accept_language(request.headers()).to_owned();
     let mut response = match admit(&access, &session, request).await {
         Ok(request) => next.run(request).await,
-        Err(refusal) => respond::refusal(&access, refusal, api),
+        Err(refusal) => respond::refusal(&access, refusal, api, &language),
     };
     respond::security_headers(response.headers_mut());
     response

@@ -203,6 +203,7 @@ mod tests {
     fn the_forced_change_form_carries_the_username_for_password_managers() {
         let rules = PasswordRules { min_length: 8, require_digit: true, require_letter: true };
         let page = PasswordPage {
+            accept_language: "",
             action: "/set-password",
             csrf: "t",
             current: false,

@@ -49,6 +49,7 @@
 mod access;
 mod context;
 pub mod csrf;
+mod device;
 mod guard;
 mod html;
 mod paths;

@@ -25,7 +25,12 @@ pub(crate) enum Refusal {
 }
 
 /// The answer to `refusal`, as JSON when `api`.
-pub(crate) fn refusal<S, M, C>(access: &CustomerAccess<S, M, C>, refusal: Refusal, api: bool) -> Response {
+pub(crate) fn refusal<S, M, C>(
+    access: &CustomerAccess<S, M, C>,
+    refusal: Refusal,
+    api: bool,
+    accept_language: &str,
+) -> Response {
     let retry = access.settings().retry_after;
     let (status, code, notice) = match refusal {
         Refusal::SessionStore(e) => {
@@ -51,7 +56,12 @@ pub(crate) fn refusal<S, M, C>(access: &CustomerAccess<S, M, C>, refusal: Refusa
     let mut response = if api {
         json_error(status, code)
     } else {
-        let page = StatusPage { notice, home: access.paths().login(), assets: access.paths().assets() };
+        let page = StatusPage {
+            accept_language: accept_language.to_owned(),
+            notice,
+            home: access.paths().login(),
+            assets: access.paths().assets(),
+        };
         (status, Html(access.templates().status(&page))).into_response()
     };
     if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -114,4 +124,9 @@ pub(crate) fn page_headers(headers: &mut HeaderMap) {
         ),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// The request's `Accept-Language`, or empty.
+pub(crate) fn accept_language(headers: &HeaderMap) -> &str {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")
 }

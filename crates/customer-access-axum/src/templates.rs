@@ -80,6 +80,9 @@ pub struct PasswordRules {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct LoginPage<'a> {
+    /// The request's `Accept-Language` header (empty if none), for templates that speak
+    /// several languages.
+    pub accept_language: &'a str,
     /// Where the form posts (fields `username`, `password`, `csrf`).
     pub action: &'a str,
     /// The CSRF token.
@@ -98,6 +101,9 @@ pub struct LoginPage<'a> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ForgotPage<'a> {
+    /// The request's `Accept-Language` header (empty if none), for templates that speak
+    /// several languages.
+    pub accept_language: &'a str,
     /// Where the form posts (fields `username`, `csrf`).
     pub action: &'a str,
     /// The CSRF token.
@@ -114,6 +120,9 @@ pub struct ForgotPage<'a> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct PasswordPage<'a> {
+    /// The request's `Accept-Language` header (empty if none), for templates that speak
+    /// several languages.
+    pub accept_language: &'a str,
     /// Where the form posts (fields `new_password`, `csrf`, and `current_password` when
     /// `current`).
     pub action: &'a str,
@@ -140,6 +149,8 @@ pub struct PasswordPage<'a> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct StatusPage {
+    /// The request's `Accept-Language` header (empty if none).
+    pub accept_language: String,
     /// What happened.
     pub notice: Notice,
     /// A link back (the login page).
@@ -152,26 +163,28 @@ pub struct StatusPage {
 pub trait Templates: Send + Sync + 'static {
     /// The login page.
     fn login(&self, page: &LoginPage<'_>) -> String {
-        crate::html::login(page, &|n| self.notice(n))
+        crate::html::login(page, &|n| self.notice(n, page.accept_language))
     }
 
     /// "Forgot your password".
     fn forgot(&self, page: &ForgotPage<'_>) -> String {
-        crate::html::forgot(page, &|n| self.notice(n))
+        crate::html::forgot(page, &|n| self.notice(n, page.accept_language))
     }
 
     /// The forced change and the voluntary change.
     fn password(&self, page: &PasswordPage<'_>) -> String {
-        crate::html::password(page, &|n| self.notice(n))
+        crate::html::password(page, &|n| self.notice(n, page.accept_language))
     }
 
     /// A refused or failed request.
     fn status(&self, page: &StatusPage) -> String {
-        crate::html::status(page, &|n| self.notice(n))
+        crate::html::status(page, &|n| self.notice(n, &page.accept_language))
     }
 
-    /// The words of a notice (used by the default pages; override to translate them).
-    fn notice(&self, notice: Notice) -> String {
+    /// The words of a notice, for a reader whose browser sent `accept_language` (used by
+    /// the default pages; override to translate them).
+    fn notice(&self, notice: Notice, accept_language: &str) -> String {
+        let _ = accept_language;
         crate::html::notice_text(notice)
     }
 }

@@ -41,6 +41,7 @@ on_both!(
     sessions_rest_sealed,
     bodies_are_bounded_and_headers_set,
     logging_out_deletes_the_session,
+    a_known_browser_is_not_locked_out_by_a_stranger,
 );
 
 async fn a_second_browser_is_logged_out_on_its_next_request_to_any_route(w: World) {
@@ -379,4 +380,24 @@ async fn a_burst_past_the_hashing_queue_is_answered_busy_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_past_the_hashing_queue_is_answered_busy_on_postgres() {
     a_burst_past_the_hashing_queue_is_answered_busy(Db::Postgres).await;
+}
+
+async fn a_known_browser_is_not_locked_out_by_a_stranger(w: World) {
+    let mut owner = w.logged_in().await;
+    assert!(owner.device.is_some(), "a login keeps a device token in the browser");
+    owner.post_form(&format!("{PREFIX}/logout"), &[]).await;
+    // A stranger hammers the username until it is locked.
+    let mut stranger = w.client();
+    let mut locked = false;
+    for _ in 0..30 {
+        if stranger.log_in("anna.berg", "guess-password-1").await.body.contains("Too many attempts") {
+            locked = true;
+            break;
+        }
+    }
+    assert!(locked, "the stranger's guesses lock the username");
+    // The owner's browser, presenting its device token, still logs in.
+    assert_eq!(owner.log_in("anna.berg", PASSWORD).await.location(), Some("/orders"));
+    // Another browser without the token is locked like the stranger.
+    assert!(w.client().log_in("anna.berg", PASSWORD).await.body.contains("Too many attempts"));
 }

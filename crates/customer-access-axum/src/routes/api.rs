@@ -10,7 +10,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use customer_access::{Clock, LoginOutcome, Mailer, ServiceError, Store};
 use serde_json::json;
@@ -21,12 +21,13 @@ use super::pages::{LoginPath, password_errors};
 use super::steps;
 use crate::access::CustomerAccess;
 use crate::context::{AccessContext, CurrentContact};
+use crate::device;
 use crate::respond::{self, Refusal};
 
 type Access<S, M, C> = State<CustomerAccess<S, M, C>>;
 
 fn refused<S, M, C>(access: &CustomerAccess<S, M, C>, refusal: Refusal) -> Response {
-    respond::refusal(access, refusal, true)
+    respond::refusal(access, refusal, true, "")
 }
 
 fn done(status: &str) -> Response {
@@ -81,13 +82,26 @@ pub(super) async fn session<S: Store, M: Mailer, C: Clock>(
 
 pub(super) async fn login<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     session: Session,
     Json(form): Json<LoginForm>,
 ) -> Response {
-    match access.service().login(&form.username, &form.password()).await {
-        Ok(LoginOutcome::Authenticated { contact, credential_version, .. }) => {
+    let known = device::presented(access.settings(), &headers);
+    match access.service().login_from_device(&form.username, &form.password(), known.as_ref()).await {
+        Ok(LoginOutcome::Authenticated { contact, credential_version, device: token }) => {
             match steps::grant(&session, contact, credential_version).await {
-                Ok(()) => done("logged_in"),
+                Ok(()) => {
+                    let mut response = done("logged_in");
+                    if let Some(token) = token {
+                        device::keep(
+                            access.settings(),
+                            &mut response,
+                            &token,
+                            access.service().policy().device_tokens.ttl,
+                        );
+                    }
+                    response
+                }
                 Err(refusal) => refused(&access, refusal),
             }
         }

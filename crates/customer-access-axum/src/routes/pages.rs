@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use customer_access::{Clock, LoginOutcome, Mailer, ServiceError, Store};
 use tower_sessions::Session;
@@ -12,6 +12,7 @@ use super::forms::{ChangeForm, ForgotForm, LoginForm, NewPasswordForm, NoticeQue
 use super::steps;
 use crate::access::CustomerAccess;
 use crate::context::CurrentContact;
+use crate::device;
 use crate::respond::{self, Failure, Refusal};
 use crate::templates::{ForgotPage, LoginPage, Notice, PasswordPage, PasswordRules};
 
@@ -27,8 +28,8 @@ fn page<S, M, C>(access: &CustomerAccess<S, M, C>, status: StatusCode, html: Str
     response
 }
 
-fn refused<S, M, C>(access: &CustomerAccess<S, M, C>, refusal: Refusal) -> Response {
-    respond::refusal(access, refusal, false)
+fn refused<S, M, C>(access: &CustomerAccess<S, M, C>, refusal: Refusal, lang: &str) -> Response {
+    respond::refusal(access, refusal, false, lang)
 }
 
 /// The notice a redirect named, from the fixed set the routes use.
@@ -51,9 +52,16 @@ pub(crate) fn rules<S: Store, M: Mailer, C: Clock>(access: &CustomerAccess<S, M,
     }
 }
 
-fn login_html<S, M, C>(access: &CustomerAccess<S, M, C>, csrf: &str, username: &str, notice: Option<Notice>) -> String {
+fn login_html<S, M, C>(
+    access: &CustomerAccess<S, M, C>,
+    lang: &str,
+    csrf: &str,
+    username: &str,
+    notice: Option<Notice>,
+) -> String {
     let p = access.paths();
     access.templates().login(&LoginPage {
+        accept_language: lang,
         action: &p.login(),
         csrf,
         username,
@@ -65,32 +73,50 @@ fn login_html<S, M, C>(access: &CustomerAccess<S, M, C>, csrf: &str, username: &
 
 pub(super) async fn login_page<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     session: Session,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
+    let lang = respond::accept_language(&headers);
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, StatusCode::OK, login_html(&access, &csrf, "", named_notice(&query))),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => page(&access, StatusCode::OK, login_html(&access, lang, &csrf, "", named_notice(&query))),
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }
 
 pub(super) async fn login<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let outcome = access.service().login(&form.username, &form.password()).await;
+    let lang = respond::accept_language(&headers);
+    // A browser that logged in before presents its device token: its attempts count on
+    // their own, so a stranger guessing at the username cannot lock it out.
+    let known = device::presented(access.settings(), &headers);
+    let outcome = access.service().login_from_device(&form.username, &form.password(), known.as_ref()).await;
     let notice = match outcome {
-        Ok(LoginOutcome::Authenticated { contact, credential_version, .. }) => {
+        Ok(LoginOutcome::Authenticated { contact, credential_version, device: token }) => {
             return match steps::grant(&session, contact, credential_version).await {
-                Ok(()) => Redirect::to(access.paths().after_login()).into_response(),
-                Err(refusal) => refused(&access, refusal),
+                Ok(()) => {
+                    let mut response = Redirect::to(access.paths().after_login()).into_response();
+                    if let Some(token) = token {
+                        device::keep(
+                            access.settings(),
+                            &mut response,
+                            &token,
+                            access.service().policy().device_tokens.ttl,
+                        );
+                    }
+                    response
+                }
+                Err(refusal) => refused(&access, refusal, lang),
             };
         }
         Ok(LoginOutcome::PasswordChangeRequired { ticket }) => {
             return match steps::hold_ticket(&session, &ticket, &form.username).await {
                 Ok(()) => Redirect::to(&access.paths().set_password()).into_response(),
-                Err(refusal) => refused(&access, refusal),
+                Err(refusal) => refused(&access, refusal, lang),
             };
         }
         Ok(LoginOutcome::TemporaryPasswordExpired { .. }) => Notice::TemporaryExpired,
@@ -100,13 +126,13 @@ pub(super) async fn login<S: Store, M: Mailer, C: Clock>(
         Ok(_) | Err(ServiceError::Input(_)) => Notice::WrongCredentials,
         Err(e) => match respond::classify(&e) {
             Failure::Busy => Notice::Busy { retry_after: access.settings().retry_after },
-            _ => return refused(&access, Refusal::Service(e)),
+            _ => return refused(&access, Refusal::Service(e), lang),
         },
     };
     let status = if matches!(notice, Notice::Busy { .. }) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, status, login_html(&access, &csrf, &form.username, Some(notice))),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => page(&access, status, login_html(&access, lang, &csrf, &form.username, Some(notice))),
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }
 
@@ -130,36 +156,48 @@ impl<S, M, C> axum::extract::FromRef<CustomerAccess<S, M, C>> for LoginPath {
     }
 }
 
-fn forgot_html<S, M, C>(access: &CustomerAccess<S, M, C>, csrf: &str, notice: Option<Notice>) -> String {
+fn forgot_html<S, M, C>(access: &CustomerAccess<S, M, C>, lang: &str, csrf: &str, notice: Option<Notice>) -> String {
     let p = access.paths();
-    access.templates().forgot(&ForgotPage { action: &p.forgot(), csrf, notice, login: &p.login(), assets: &p.assets() })
+    access.templates().forgot(&ForgotPage {
+        accept_language: lang,
+        action: &p.forgot(),
+        csrf,
+        notice,
+        login: &p.login(),
+        assets: &p.assets(),
+    })
 }
 
 pub(super) async fn forgot_page<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     session: Session,
 ) -> Response {
+    let lang = respond::accept_language(&headers);
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, StatusCode::OK, forgot_html(&access, &csrf, None)),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => page(&access, StatusCode::OK, forgot_html(&access, lang, &csrf, None)),
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }
 
 /// Every username gets the same answer at once; the reset runs after it.
 pub(super) async fn forgot<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     session: Session,
     Form(form): Form<ForgotForm>,
 ) -> Response {
+    let lang = respond::accept_language(&headers);
     super::api::start_reset(&access, &form.username);
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, StatusCode::OK, forgot_html(&access, &csrf, Some(Notice::ResetSent))),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => page(&access, StatusCode::OK, forgot_html(&access, lang, &csrf, Some(Notice::ResetSent))),
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }
 
 fn password_html<S: Store, M: Mailer, C: Clock>(
     access: &CustomerAccess<S, M, C>,
+    lang: &str,
     csrf: &str,
     current: bool,
     username: Option<&str>,
@@ -169,6 +207,7 @@ fn password_html<S: Store, M: Mailer, C: Clock>(
     let p = access.paths();
     let action = if current { p.change_password() } else { p.set_password() };
     access.templates().password(&PasswordPage {
+        accept_language: lang,
         action: &action,
         csrf,
         current,
@@ -183,16 +222,20 @@ fn password_html<S: Store, M: Mailer, C: Clock>(
 
 pub(super) async fn set_password_page<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     session: Session,
 ) -> Response {
+    let lang = respond::accept_language(&headers);
     let held = match steps::held_ticket(&session).await {
         Ok(Some(held)) => held,
         Ok(None) => return Redirect::to(&access.paths().login()).into_response(),
-        Err(refusal) => return refused(&access, refusal),
+        Err(refusal) => return refused(&access, refusal, lang),
     };
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, StatusCode::OK, password_html(&access, &csrf, false, held.1.as_deref(), &[], None)),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => {
+            page(&access, StatusCode::OK, password_html(&access, lang, &csrf, false, held.1.as_deref(), &[], None))
+        }
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }
 
@@ -210,26 +253,28 @@ pub(crate) fn password_errors(e: &ServiceError) -> Option<Vec<String>> {
 
 pub(super) async fn set_password<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     session: Session,
     Form(form): Form<NewPasswordForm>,
 ) -> Response {
+    let lang = respond::accept_language(&headers);
     let (ticket, username) = match steps::held_ticket(&session).await {
         Ok(Some(held)) => held,
         Ok(None) => return Redirect::to(&access.paths().login()).into_response(),
-        Err(refusal) => return refused(&access, refusal),
+        Err(refusal) => return refused(&access, refusal, lang),
     };
     let result = access.service().set_new_password(ticket.as_str(), &form.new_password()).await;
     let (status, errors, notice) = match result {
         Ok(changed) => {
             return match steps::regrant(&session, &changed).await {
                 Ok(()) => Redirect::to(access.paths().after_login()).into_response(),
-                Err(refusal) => refused(&access, refusal),
+                Err(refusal) => refused(&access, refusal, lang),
             };
         }
         Err(ServiceError::InvalidTicket) => {
             return match steps::drop_ticket(&session).await {
                 Ok(()) => Redirect::to(&format!("{}?n=change-expired", access.paths().login())).into_response(),
-                Err(refusal) => refused(&access, refusal),
+                Err(refusal) => refused(&access, refusal, lang),
             };
         }
         Err(e) => match (password_errors(&e), respond::classify(&e)) {
@@ -239,33 +284,41 @@ pub(super) async fn set_password<S: Store, M: Mailer, C: Clock>(
                 Vec::new(),
                 Some(Notice::Busy { retry_after: access.settings().retry_after }),
             ),
-            (None, _) => return refused(&access, Refusal::Service(e)),
+            (None, _) => return refused(&access, Refusal::Service(e), lang),
         },
     };
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, status, password_html(&access, &csrf, false, username.as_deref(), &errors, notice)),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => {
+            page(&access, status, password_html(&access, lang, &csrf, false, username.as_deref(), &errors, notice))
+        }
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }
 
 pub(super) async fn change_password_page<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     _contact: CurrentContact,
     session: Session,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
+    let lang = respond::accept_language(&headers);
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, StatusCode::OK, password_html(&access, &csrf, true, None, &[], named_notice(&query))),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => {
+            page(&access, StatusCode::OK, password_html(&access, lang, &csrf, true, None, &[], named_notice(&query)))
+        }
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }
 
 pub(super) async fn change_password<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
+    headers: HeaderMap,
     contact: CurrentContact,
     session: Session,
     Form(form): Form<ChangeForm>,
 ) -> Response {
+    let lang = respond::accept_language(&headers);
     let result = access.service().change_password(contact.id, &form.current_password(), &form.new_password()).await;
     let (status, errors, notice) = match result {
         Ok(changed) => {
@@ -273,7 +326,7 @@ pub(super) async fn change_password<S: Store, M: Mailer, C: Clock>(
                 Ok(()) => {
                     Redirect::to(&format!("{}?n=password-changed", access.paths().change_password())).into_response()
                 }
-                Err(refusal) => refused(&access, refusal),
+                Err(refusal) => refused(&access, refusal, lang),
             };
         }
         Err(ServiceError::InvalidCredentials) => (StatusCode::OK, Vec::new(), Some(Notice::WrongCurrentPassword)),
@@ -287,11 +340,11 @@ pub(super) async fn change_password<S: Store, M: Mailer, C: Clock>(
                 Vec::new(),
                 Some(Notice::Busy { retry_after: access.settings().retry_after }),
             ),
-            (None, _) => return refused(&access, Refusal::Service(e)),
+            (None, _) => return refused(&access, Refusal::Service(e), lang),
         },
     };
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, status, password_html(&access, &csrf, true, None, &errors, notice)),
-        Err(refusal) => refused(&access, refusal),
+        Ok(csrf) => page(&access, status, password_html(&access, lang, &csrf, true, None, &errors, notice)),
+        Err(refusal) => refused(&access, refusal, lang),
     }
 }

@@ -209,7 +209,7 @@ impl World {
     }
 
     pub fn client(&self) -> Client {
-        Client { app: self.app.clone(), cookie: None }
+        Client { app: self.app.clone(), cookie: None, device: None }
     }
 
     /// A client logged in as the contact.
@@ -259,16 +259,30 @@ impl Answer {
 pub struct Client {
     app: Router,
     pub cookie: Option<String>,
+    /// The recognised-device cookie, once a login set it.
+    pub device: Option<String>,
 }
 
 impl Client {
     pub async fn send(&mut self, mut request: Request<Body>) -> Answer {
+        let mut cookies = Vec::new();
         if let Some(cookie) = &self.cookie {
-            request.headers_mut().insert(header::COOKIE, format!("customer_access={cookie}").parse().unwrap());
+            cookies.push(format!("customer_access={cookie}"));
+        }
+        if let Some(device) = &self.device {
+            cookies.push(format!("customer_access_device={device}"));
+        }
+        if !cookies.is_empty() {
+            request.headers_mut().insert(header::COOKIE, cookies.join("; ").parse().unwrap());
         }
         let response = self.app.clone().oneshot(request).await.unwrap();
         for set in response.headers().get_all(header::SET_COOKIE) {
             let set = set.to_str().unwrap();
+            if let Some(device) = set.split(';').next().and_then(|kv| kv.strip_prefix("customer_access_device=")) {
+                assert!(set.contains("HttpOnly") && set.contains("Max-Age="), "{set}");
+                self.device = Some(device.to_owned());
+                continue;
+            }
             let Some(value) = set.split(';').next().and_then(|kv| kv.strip_prefix("customer_access=")) else {
                 continue;
             };
