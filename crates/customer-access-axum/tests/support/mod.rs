@@ -93,7 +93,7 @@ pub async fn world_with(db: Db, policy: SecurityPolicy, adjust: impl FnOnce(Buil
             let sessions = SqliteSessionStore::new(store.pool().clone());
             sessions.migrate().await.unwrap();
             let service =
-                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy.clone()).unwrap();
+                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy).unwrap();
             Some(World::new(service, Backend::Sqlite(sessions), Some(dir), adjust).await)
         }
         Db::Postgres => {
@@ -123,7 +123,7 @@ pub async fn world_with(db: Db, policy: SecurityPolicy, adjust: impl FnOnce(Buil
             let sessions = PostgresSessionStore::new(pool, schema.clone());
             sessions.migrate().await.unwrap();
             let service =
-                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy.clone()).unwrap();
+                AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy).unwrap();
             Some(World::new(service, Backend::Postgres(sessions, schema), None, adjust).await)
         }
     }
