@@ -156,13 +156,18 @@ pub(crate) fn password(page: &PasswordPage<'_>, words: Words<'_>) -> String {
     if page.rules.require_digit {
         rules.push_str(r#"<li data-rule="digit">At least one number</li>"#);
     }
-    let errors = if page.errors.is_empty() {
+    let mut lines: Vec<String> = page
+        .violations
+        .map(|v| v.as_slice().iter().map(|v| format!("The new password {v}.")).collect())
+        .unwrap_or_default();
+    lines.extend(page.errors.iter().cloned());
+    let errors = if lines.is_empty() {
         String::new()
     } else {
-        let items: String = page.errors.iter().map(|e| format!("<li>{}</li>", escape(e))).collect();
-        format!(r#"<ul class="errors" id="errors" role="alert">{items}</ul>"#)
+        let items: String = lines.iter().map(|e| format!("<li>{}</li>", escape(e))).collect();
+        format!(r#"<ul class="errors" id="password-errors" role="alert">{items}</ul>"#)
     };
-    let described = if page.errors.is_empty() { "rules" } else { "rules errors" };
+    let described = if lines.is_empty() { "rules" } else { "rules password-errors" };
     let body = format!(
         r#"{notice}{errors}<form method="post" action="{action}">{csrf}{username}
 {current}
@@ -204,6 +209,8 @@ mod tests {
         let rules = PasswordRules { min_length: 8, require_digit: true, require_letter: true };
         let page = PasswordPage {
             accept_language: "",
+            locale: None,
+            violations: None,
             action: "/set-password",
             csrf: "t",
             current: false,

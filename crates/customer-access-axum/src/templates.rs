@@ -23,6 +23,9 @@
 
 use std::time::Duration;
 
+use customer_access::i18n::Locale;
+use customer_access::policy::PasswordViolations;
+
 pub use crate::html::escape;
 
 /// A message shown on a page.
@@ -123,6 +126,9 @@ pub struct PasswordPage<'a> {
     /// The request's `Accept-Language` header (empty if none), for templates that speak
     /// several languages.
     pub accept_language: &'a str,
+    /// The logged-in contact's own language (their preference, else their retailer's, else
+    /// the service's default) on the voluntary change; `None` before login.
+    pub locale: Option<&'a Locale>,
     /// Where the form posts (fields `new_password`, `csrf`, and `current_password` when
     /// `current`).
     pub action: &'a str,
@@ -135,7 +141,9 @@ pub struct PasswordPage<'a> {
     pub username: Option<&'a str>,
     /// The rules, for the live checklist.
     pub rules: PasswordRules,
-    /// What the server refused about the last try, one line each.
+    /// The rules the last try broke, if the password was refused.
+    pub violations: Option<&'a PasswordViolations>,
+    /// Other reasons the last try was refused, one line each.
     pub errors: &'a [String],
     /// What to tell the person.
     pub notice: Option<Notice>,

@@ -5,6 +5,8 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use customer_access::i18n::Locale;
+use customer_access::policy::PasswordViolations;
 use customer_access::{Clock, LoginOutcome, Mailer, ServiceError, Store};
 use tower_sessions::Session;
 
@@ -195,29 +197,78 @@ pub(super) async fn forgot<S: Store, M: Mailer, C: Clock>(
     }
 }
 
+/// What a password form shows besides its fields.
+#[derive(Default)]
+struct Shown {
+    /// The forced change's username, for password managers.
+    username: Option<String>,
+    /// The rules the last try broke.
+    violations: Option<PasswordViolations>,
+    /// Other reasons the last try was refused.
+    errors: Vec<String>,
+    notice: Option<Notice>,
+    /// The contact's own language, when logged in.
+    locale: Option<Locale>,
+}
+
 fn password_html<S: Store, M: Mailer, C: Clock>(
     access: &CustomerAccess<S, M, C>,
     lang: &str,
     csrf: &str,
     current: bool,
-    username: Option<&str>,
-    errors: &[String],
-    notice: Option<Notice>,
+    shown: &Shown,
 ) -> String {
     let p = access.paths();
     let action = if current { p.change_password() } else { p.set_password() };
     access.templates().password(&PasswordPage {
         accept_language: lang,
+        locale: shown.locale.as_ref(),
         action: &action,
         csrf,
         current,
-        username,
+        username: shown.username.as_deref(),
         rules: rules(access),
-        errors,
-        notice,
+        violations: shown.violations.as_ref(),
+        errors: &shown.errors,
+        notice: shown.notice,
         logout: &p.logout(),
         assets: &p.assets(),
     })
+}
+
+/// How a refused password form is shown again, or `None` when `e` is not about the form.
+fn refused_form(e: ServiceError, busy: std::time::Duration) -> Result<(StatusCode, Shown), ServiceError> {
+    let shown = match e {
+        ServiceError::PasswordRejected(violations) => Shown { violations: Some(violations), ..Shown::default() },
+        ServiceError::Input(input) => Shown { errors: vec![input.to_string()], ..Shown::default() },
+        ServiceError::InvalidCredentials => {
+            return Ok((StatusCode::OK, Shown { notice: Some(Notice::WrongCurrentPassword), ..Shown::default() }));
+        }
+        ServiceError::LockedOut { retry_after } => {
+            return Ok((StatusCode::OK, Shown { notice: Some(Notice::LockedOut { retry_after }), ..Shown::default() }));
+        }
+        other => {
+            return match respond::classify(&other) {
+                Failure::Busy => Ok((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Shown { notice: Some(Notice::Busy { retry_after: busy }), ..Shown::default() },
+                )),
+                _ => Err(other),
+            };
+        }
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, shown))
+}
+
+/// The messages of a refused password, for the JSON endpoints.
+pub(crate) fn password_errors(e: &ServiceError) -> Option<Vec<String>> {
+    match e {
+        ServiceError::PasswordRejected(violations) => {
+            Some(violations.as_slice().iter().map(|v| format!("The new password {v}.")).collect())
+        }
+        ServiceError::Input(input) => Some(vec![input.to_string()]),
+        _ => None,
+    }
 }
 
 pub(super) async fn set_password_page<S: Store, M: Mailer, C: Clock>(
@@ -226,28 +277,15 @@ pub(super) async fn set_password_page<S: Store, M: Mailer, C: Clock>(
     session: Session,
 ) -> Response {
     let lang = respond::accept_language(&headers);
-    let held = match steps::held_ticket(&session).await {
-        Ok(Some(held)) => held,
+    let username = match steps::held_ticket(&session).await {
+        Ok(Some((_, username))) => username,
         Ok(None) => return Redirect::to(&access.paths().login()).into_response(),
         Err(refusal) => return refused(&access, refusal, lang),
     };
+    let shown = Shown { username, ..Shown::default() };
     match steps::csrf(&session).await {
-        Ok(csrf) => {
-            page(&access, StatusCode::OK, password_html(&access, lang, &csrf, false, held.1.as_deref(), &[], None))
-        }
+        Ok(csrf) => page(&access, StatusCode::OK, password_html(&access, lang, &csrf, false, &shown)),
         Err(refusal) => refused(&access, refusal, lang),
-    }
-}
-
-/// The errors to show for a refused new password, or `None` if `e` is not about the
-/// password.
-pub(crate) fn password_errors(e: &ServiceError) -> Option<Vec<String>> {
-    match e {
-        ServiceError::PasswordRejected(violations) => {
-            Some(violations.as_slice().iter().map(|v| format!("The new password {v}.")).collect())
-        }
-        ServiceError::Input(input) => Some(vec![input.to_string()]),
-        _ => None,
     }
 }
 
@@ -263,8 +301,7 @@ pub(super) async fn set_password<S: Store, M: Mailer, C: Clock>(
         Ok(None) => return Redirect::to(&access.paths().login()).into_response(),
         Err(refusal) => return refused(&access, refusal, lang),
     };
-    let result = access.service().set_new_password(ticket.as_str(), &form.new_password()).await;
-    let (status, errors, notice) = match result {
+    let (status, shown) = match access.service().set_new_password(ticket.as_str(), &form.new_password()).await {
         Ok(changed) => {
             return match steps::regrant(&session, &changed).await {
                 Ok(()) => Redirect::to(access.paths().after_login()).into_response(),
@@ -277,36 +314,45 @@ pub(super) async fn set_password<S: Store, M: Mailer, C: Clock>(
                 Err(refusal) => refused(&access, refusal, lang),
             };
         }
-        Err(e) => match (password_errors(&e), respond::classify(&e)) {
-            (Some(errors), _) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-            (None, Failure::Busy) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Vec::new(),
-                Some(Notice::Busy { retry_after: access.settings().retry_after }),
-            ),
-            (None, _) => return refused(&access, Refusal::Service(e), lang),
+        Err(e) => match refused_form(e, access.settings().retry_after) {
+            Ok(shown) => shown,
+            Err(e) => return refused(&access, Refusal::Service(e), lang),
         },
     };
+    let shown = Shown { username, ..shown };
     match steps::csrf(&session).await {
-        Ok(csrf) => {
-            page(&access, status, password_html(&access, lang, &csrf, false, username.as_deref(), &errors, notice))
-        }
+        Ok(csrf) => page(&access, status, password_html(&access, lang, &csrf, false, &shown)),
         Err(refusal) => refused(&access, refusal, lang),
+    }
+}
+
+/// The contact's own language (theirs, else their retailer's, else the service's), for the
+/// pages a logged-in contact sees; `None` if it cannot be read (the browser's then).
+async fn contact_locale<S: Store, M: Mailer, C: Clock>(
+    access: &CustomerAccess<S, M, C>,
+    contact: &CurrentContact,
+) -> Option<Locale> {
+    match access.service().preferences_of(contact.id).await {
+        Ok(preferences) => Some(preferences.locale),
+        Err(e) => {
+            tracing::warn!(error = %e, "a contact's preferences could not be read");
+            None
+        }
     }
 }
 
 pub(super) async fn change_password_page<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     headers: HeaderMap,
-    _contact: CurrentContact,
+    contact: CurrentContact,
     session: Session,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
     let lang = respond::accept_language(&headers);
+    let shown =
+        Shown { notice: named_notice(&query), locale: contact_locale(&access, &contact).await, ..Shown::default() };
     match steps::csrf(&session).await {
-        Ok(csrf) => {
-            page(&access, StatusCode::OK, password_html(&access, lang, &csrf, true, None, &[], named_notice(&query)))
-        }
+        Ok(csrf) => page(&access, StatusCode::OK, password_html(&access, lang, &csrf, true, &shown)),
         Err(refusal) => refused(&access, refusal, lang),
     }
 }
@@ -320,7 +366,7 @@ pub(super) async fn change_password<S: Store, M: Mailer, C: Clock>(
 ) -> Response {
     let lang = respond::accept_language(&headers);
     let result = access.service().change_password(contact.id, &form.current_password(), &form.new_password()).await;
-    let (status, errors, notice) = match result {
+    let (status, shown) = match result {
         Ok(changed) => {
             return match steps::regrant(&session, &changed).await {
                 Ok(()) => {
@@ -329,22 +375,14 @@ pub(super) async fn change_password<S: Store, M: Mailer, C: Clock>(
                 Err(refusal) => refused(&access, refusal, lang),
             };
         }
-        Err(ServiceError::InvalidCredentials) => (StatusCode::OK, Vec::new(), Some(Notice::WrongCurrentPassword)),
-        Err(ServiceError::LockedOut { retry_after }) => {
-            (StatusCode::OK, Vec::new(), Some(Notice::LockedOut { retry_after }))
-        }
-        Err(e) => match (password_errors(&e), respond::classify(&e)) {
-            (Some(errors), _) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-            (None, Failure::Busy) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Vec::new(),
-                Some(Notice::Busy { retry_after: access.settings().retry_after }),
-            ),
-            (None, _) => return refused(&access, Refusal::Service(e), lang),
+        Err(e) => match refused_form(e, access.settings().retry_after) {
+            Ok(shown) => shown,
+            Err(e) => return refused(&access, Refusal::Service(e), lang),
         },
     };
+    let shown = Shown { locale: contact_locale(&access, &contact).await, ..shown };
     match steps::csrf(&session).await {
-        Ok(csrf) => page(&access, status, password_html(&access, lang, &csrf, true, None, &errors, notice)),
+        Ok(csrf) => page(&access, status, password_html(&access, lang, &csrf, true, &shown)),
         Err(refusal) => refused(&access, refusal, lang),
     }
 }
