@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use customer_access::i18n::Locale;
-use customer_access::policy::PasswordViolations;
+use customer_access::policy::{PasswordViolation, PasswordViolations};
 
 pub use crate::html::escape;
 
@@ -167,33 +167,119 @@ pub struct StatusPage {
     pub assets: String,
 }
 
-/// The pages of the crate's routes. Every method defaults to the crate's own page.
+/// Whom a page is for: what their browser asks for and, once logged in, their own language.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Language<'a> {
+    /// The request's `Accept-Language` header (empty if none).
+    pub accept_language: &'a str,
+    /// The logged-in contact's own language, when the page knows it.
+    pub locale: Option<&'a Locale>,
+}
+
+impl<'a> Language<'a> {
+    /// For a reader whose browser sent `accept_language` and whose own language is `locale`.
+    pub fn new(accept_language: &'a str, locale: Option<&'a Locale>) -> Self {
+        Self { accept_language, locale }
+    }
+}
+
+/// A fixed text of the default pages (labels, buttons, titles), for [`Templates::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Text {
+    /// The login page's title.
+    LoginTitle,
+    /// "Username".
+    UsernameLabel,
+    /// "Password".
+    PasswordLabel,
+    /// The login button.
+    LoginButton,
+    /// The link to "Forgot your password".
+    ForgotLink,
+    /// The "Forgot your password" page's title.
+    ForgotTitle,
+    /// What the "Forgot your password" page asks for (empty: no paragraph).
+    ForgotIntro,
+    /// Its button.
+    ForgotButton,
+    /// A link back to the login page.
+    BackToLogin,
+    /// The forced change's title.
+    SetPasswordTitle,
+    /// Why the forced change is asked for (empty: no paragraph).
+    SetPasswordIntro,
+    /// The voluntary change's title.
+    ChangePasswordTitle,
+    /// "Current password".
+    CurrentPasswordLabel,
+    /// "New password".
+    NewPasswordLabel,
+    /// The new-password forms' button.
+    SavePasswordButton,
+    /// "Log out".
+    LogoutButton,
+    /// The show-password toggle, while the password is hidden.
+    ShowPassword,
+    /// The show-password toggle, while the password is shown.
+    HidePassword,
+    /// The rule "at least `n` characters".
+    RuleLength(usize),
+    /// The rule "at least one letter".
+    RuleLetter,
+    /// The rule "at least one number".
+    RuleDigit,
+    /// The title of a page answering a refused or failed request.
+    StatusTitle(Notice),
+}
+
+/// The pages of the crate's routes. Every method has a default: override whole pages, or
+/// only the words (`lang`, `text`, `notice`, `violation`) to have the crate's pages in
+/// your languages.
 pub trait Templates: Send + Sync + 'static {
     /// The login page.
     fn login(&self, page: &LoginPage<'_>) -> String {
-        crate::html::login(page, &|n| self.notice(n, page.accept_language))
+        crate::html::login(page, &crate::html::Words::new(self, Language::new(page.accept_language, None)))
     }
 
     /// "Forgot your password".
     fn forgot(&self, page: &ForgotPage<'_>) -> String {
-        crate::html::forgot(page, &|n| self.notice(n, page.accept_language))
+        crate::html::forgot(page, &crate::html::Words::new(self, Language::new(page.accept_language, None)))
     }
 
     /// The forced change and the voluntary change.
     fn password(&self, page: &PasswordPage<'_>) -> String {
-        crate::html::password(page, &|n| self.notice(n, page.accept_language))
+        crate::html::password(page, &crate::html::Words::new(self, Language::new(page.accept_language, page.locale)))
     }
 
     /// A refused or failed request.
     fn status(&self, page: &StatusPage) -> String {
-        crate::html::status(page, &|n| self.notice(n, &page.accept_language))
+        crate::html::status(page, &crate::html::Words::new(self, Language::new(&page.accept_language, None)))
     }
 
-    /// The words of a notice, for a reader whose browser sent `accept_language` (used by
-    /// the default pages; override to translate them).
-    fn notice(&self, notice: Notice, accept_language: &str) -> String {
-        let _ = accept_language;
+    /// The `lang` attribute of a page for `language` (default `en`).
+    fn lang(&self, language: Language<'_>) -> String {
+        let _ = language;
+        "en".to_owned()
+    }
+
+    /// A fixed text of the default pages, for `language` (default English).
+    fn text(&self, text: Text, language: Language<'_>) -> String {
+        let _ = language;
+        crate::html::english_text(text)
+    }
+
+    /// The words of a notice, for `language` (default English).
+    fn notice(&self, notice: Notice, language: Language<'_>) -> String {
+        let _ = language;
         crate::html::notice_text(notice)
+    }
+
+    /// One rule a refused password breaks, for `language` (default the policy's English).
+    fn violation(&self, violation: &PasswordViolation, language: Language<'_>) -> String {
+        let _ = language;
+        format!("The new password {violation}.")
     }
 }
 

@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
     button.addEventListener("click", function () {
       var show = field.type === "password";
       field.type = show ? "text" : "password";
-      button.textContent = show ? "Hide" : "Show";
+      button.textContent = button.getAttribute(show ? "data-hide" : "data-show");
       button.setAttribute("aria-pressed", show ? "true" : "false");
     });
   });
