@@ -86,6 +86,16 @@ pub async fn world(db: Db) -> Option<World> {
 
 /// As [`world`], under `policy`, with the builder adjusted by `adjust`.
 pub async fn world_with(db: Db, policy: SecurityPolicy, adjust: impl FnOnce(Builder) -> Builder) -> Option<World> {
+    world_with_app(db, policy, adjust, application).await
+}
+
+/// As [`world_with`], protecting the router `app()` instead of [`application`].
+pub async fn world_with_app(
+    db: Db,
+    policy: SecurityPolicy,
+    adjust: impl FnOnce(Builder) -> Builder,
+    app: fn() -> Router,
+) -> Option<World> {
     match db {
         Db::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -94,7 +104,7 @@ pub async fn world_with(db: Db, policy: SecurityPolicy, adjust: impl FnOnce(Buil
             sessions.migrate().await.unwrap();
             let service =
                 AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy).unwrap();
-            Some(World::new(service, Backend::Sqlite(sessions), Some(dir), adjust).await)
+            Some(World::new(service, Backend::Sqlite(sessions), Some(dir), adjust, app).await)
         }
         Db::Postgres => {
             let url = std::env::var("CUSTOMER_ACCESS_PG_URL").unwrap_or_else(|_| PG_URL.to_owned());
@@ -124,7 +134,7 @@ pub async fn world_with(db: Db, policy: SecurityPolicy, adjust: impl FnOnce(Buil
             sessions.migrate().await.unwrap();
             let service =
                 AccessService::new(BoxStore::new(store), RecordingMailer::new(), SystemClock, policy).unwrap();
-            Some(World::new(service, Backend::Postgres(sessions, schema), None, adjust).await)
+            Some(World::new(service, Backend::Postgres(sessions, schema), None, adjust, app).await)
         }
     }
 }
@@ -181,6 +191,7 @@ impl World {
         backend: Backend,
         dir: Option<tempfile::TempDir>,
         adjust: impl FnOnce(Builder) -> Builder,
+        application: fn() -> Router,
     ) -> Self {
         let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
         let shop = service.create_retailer(&admin, "Corner Shop").await.unwrap();
@@ -264,6 +275,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// A browser without a cookie, on `app` (e.g. a second instance's router).
+    pub fn on(app: Router) -> Self {
+        Self { app, cookie: None, device: None }
+    }
+
     pub async fn send(&mut self, mut request: Request<Body>) -> Answer {
         let mut cookies = Vec::new();
         if let Some(cookie) = &self.cookie {
