@@ -23,13 +23,18 @@ pub(crate) async fn guard<S: Store, M: Mailer, C: Clock>(
     request: Request,
     next: Next,
 ) -> Response {
-    let api = access.paths().is_api(request.uri().path()) || wants_json(request.headers());
+    let ours = access.paths().is_api(request.uri().path());
+    let api = ours || wants_json(request.headers());
     let language = respond::accept_language(request.headers()).to_owned();
     let mut response = match admit(&access, &session, request).await {
         Ok(request) => next.run(request).await,
         Err(refusal) => respond::refusal(&access, refusal, api, &language),
     };
     respond::security_headers(response.headers_mut());
+    if ours {
+        // The JSON answers carry the CSRF token and who is logged in: never stored.
+        respond::no_store(response.headers_mut());
+    }
     response
 }
 
@@ -37,7 +42,7 @@ pub(crate) async fn guard<S: Store, M: Mailer, C: Clock>(
 async fn admit<S: Store, M: Mailer, C: Clock>(
     access: &CustomerAccess<S, M, C>,
     session: &Session,
-    mut request: Request,
+    request: Request,
 ) -> Result<Request, Refusal> {
     let mut state = session::read(session).await.map_err(|e| Refusal::SessionStore(e.to_string()))?;
     let mut ended = false;
@@ -57,14 +62,19 @@ async fn admit<S: Store, M: Mailer, C: Clock>(
             Err(e) => return Err(Refusal::Service(e)),
         }
     }
+    if let Some(value) = state.as_ref().filter(|v| session::needs_touch(v, access.settings().idle_timeout)) {
+        session::write(session, value).await.map_err(|e| Refusal::SessionStore(e.to_string()))?;
+    }
     let pending = state.as_ref().is_some_and(|s| s.ticket.is_some());
     let path = request.uri().path();
     if pending && !access.paths().open_while_change_pending(path) {
         return Err(Refusal::ChangePending);
     }
-    if !is_safe(request.method()) {
-        let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, access.settings().body_limit).await.map_err(|_| Refusal::TooLarge)?;
+    // Every body is read here within the limit, whatever the method: a handler never reads
+    // more than the limit, however it reads.
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, access.settings().body_limit).await.map_err(|_| Refusal::TooLarge)?;
+    if !is_safe(&parts.method) {
         let submitted = parts
             .headers
             .get(csrf::HEADER)
@@ -76,8 +86,8 @@ async fn admit<S: Store, M: Mailer, C: Clock>(
             tracing::info!(path = %parts.uri.path(), "refused: missing or wrong CSRF token");
             return Err(Refusal::Csrf);
         }
-        request = Request::from_parts(parts, Body::from(bytes));
     }
+    let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(AccessContext::new(contact, pending, ended, access.paths().login()));
     Ok(request)
 }

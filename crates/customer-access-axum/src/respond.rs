@@ -62,7 +62,9 @@ pub(crate) fn refusal<S, M, C>(
             home: access.paths().login(),
             assets: access.paths().assets(),
         };
-        (status, Html(access.templates().status(&page))).into_response()
+        let mut response = (status, Html(access.templates().status(&page))).into_response();
+        page_headers(response.headers_mut());
+        response
     };
     if status == StatusCode::SERVICE_UNAVAILABLE {
         retry_after(&mut response, retry);
@@ -123,6 +125,11 @@ pub(crate) fn page_headers(headers: &mut HeaderMap) {
              frame-ancestors 'none'; base-uri 'none'",
         ),
     );
+    no_store(headers);
+}
+
+/// `Cache-Control: no-store`: the answer holds a CSRF token or who is logged in.
+pub(crate) fn no_store(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 

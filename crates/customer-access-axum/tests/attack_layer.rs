@@ -234,7 +234,10 @@ async fn a_stale_sessions_id_is_not_brought_back(db: Db) {
     let mut third = w.logged_in().await;
     let (old_second, old_third) = (second.cookie.clone().unwrap(), third.cookie.clone().unwrap());
     let a = first
-        .post_form(&format!("{PREFIX}/change-password"), &[("current_password", PASSWORD), ("new_password", "Newer-Password-7")])
+        .post_form(
+            &format!("{PREFIX}/change-password"),
+            &[("current_password", PASSWORD), ("new_password", "Newer-Password-7")],
+        )
         .await;
     assert!(a.status.is_redirection(), "{a:?}");
     // The stale browser's next request is the JSON session endpoint (an SPA polling).
@@ -274,7 +277,8 @@ async fn an_expiry_column_pushed_forward_does_not_revive_an_expired_session(db: 
     let Some(w) = world_with(db, |b| b.idle_timeout(Duration::from_secs(2))).await else { return };
     let mut c = w.logged_in().await;
     tokio::time::sleep(Duration::from_millis(3500)).await;
-    execute(&w.backend, format!("UPDATE {} SET expires_at = $1", table(&w.backend)), vec![], Some(unix_now() + 3600)).await;
+    execute(&w.backend, format!("UPDATE {} SET expires_at = $1", table(&w.backend)), vec![], Some(unix_now() + 3600))
+        .await;
     let a = c.get("/orders").await;
     assert_ne!(a.status, StatusCode::OK, "an expired session revived by its plaintext column: {a:?}");
 }
@@ -287,7 +291,12 @@ async fn get_bodies_are_bounded_too(db: Db) {
     let mut c = w.logged_in().await;
     let big = "x".repeat(support::BODY_LIMIT * 8);
     let a = c.send(Request::get("/body-length").body(Body::from(big)).unwrap()).await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "a GET body of {} bytes was read: {a:?}", support::BODY_LIMIT * 8);
+    assert_eq!(
+        a.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "a GET body of {} bytes was read: {a:?}",
+        support::BODY_LIMIT * 8
+    );
 }
 
 /// The pages carry `Cache-Control: no-store` because "a page may carry a CSRF token"; the
@@ -359,7 +368,10 @@ async fn an_in_flight_save_after_a_stale_end_does_not_log_the_old_id_back_in(db:
     let in_flight = tokio::spawn(async move { slow.get("/slow-write").await });
     tokio::time::sleep(Duration::from_millis(100)).await;
     changer
-        .post_form(&format!("{PREFIX}/change-password"), &[("current_password", PASSWORD), ("new_password", "Changed-Password-6")])
+        .post_form(
+            &format!("{PREFIX}/change-password"),
+            &[("current_password", PASSWORD), ("new_password", "Changed-Password-6")],
+        )
         .await;
     let mut thief = w.client();
     thief.cookie = Some(stolen.clone());
@@ -517,7 +529,13 @@ async fn csrf_holds_against_content_type_method_and_token_tricks(db: Db) {
         ("query string", req(Method::POST, &format!("/orders?csrf={token}"), None, None, String::new())),
         (
             "wrong header beats a right form",
-            req(Method::POST, "/orders", Some("application/x-www-form-urlencoded"), Some("00"), format!("csrf={token}")),
+            req(
+                Method::POST,
+                "/orders",
+                Some("application/x-www-form-urlencoded"),
+                Some("00"),
+                format!("csrf={token}"),
+            ),
         ),
         ("empty header", req(Method::POST, "/orders", None, Some(""), String::new())),
         ("uppercase token", req(Method::POST, "/orders", None, Some(&token.to_uppercase()), String::new())),
@@ -553,7 +571,13 @@ async fn csrf_holds_against_content_type_method_and_token_tricks(db: Db) {
     let a = c.send(req(Method::POST, "/orders", None, Some(&token), String::new())).await;
     assert_eq!(a.body, ordered);
     let a = c
-        .send(req(Method::POST, "/orders", Some("application/x-www-form-urlencoded; charset=utf-8"), None, format!("a=1&csrf={token}")))
+        .send(req(
+            Method::POST,
+            "/orders",
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            None,
+            format!("a=1&csrf={token}"),
+        ))
         .await;
     assert_eq!(a.body, ordered);
     // A token seen before a rotation is worth nothing after it.
@@ -575,7 +599,10 @@ async fn a_stale_session_cannot_use_its_token_or_login_anywhere(db: Db) {
     let mut stale = w.logged_in().await;
     let token = stale.csrf().await;
     changer
-        .post_form(&format!("{PREFIX}/change-password"), &[("current_password", PASSWORD), ("new_password", "Changed-Password-6")])
+        .post_form(
+            &format!("{PREFIX}/change-password"),
+            &[("current_password", PASSWORD), ("new_password", "Changed-Password-6")],
+        )
         .await;
     let mut s2 = stale.clone();
     let a = stale.post_form_with("/orders", Some(&token), &[]).await;
@@ -586,7 +613,9 @@ async fn a_stale_session_cannot_use_its_token_or_login_anywhere(db: Db) {
         .header("content-type", "application/json")
         .header("accept", "application/json")
         .header("x-csrf-token", &token)
-        .body(Body::from(json!({"current_password": "Changed-Password-6", "new_password": "Hijack-Password-1"}).to_string()))
+        .body(Body::from(
+            json!({"current_password": "Changed-Password-6", "new_password": "Hijack-Password-1"}).to_string(),
+        ))
         .unwrap();
     let a = s2.send(request).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN, "{a:?}");
@@ -601,15 +630,21 @@ async fn a_sealed_record_copied_or_tampered_is_no_session(db: Db) {
     attacker.csrf().await;
     let (v, a) = (row_key(victim.cookie.as_deref().unwrap()), row_key(attacker.cookie.as_deref().unwrap()));
     let sealed = sealed_of(&w.backend, &v).await;
-    execute(&w.backend, format!("UPDATE {} SET sealed = $1 WHERE id = $2", table(&w.backend)), vec![sealed.clone(), a.clone()], None)
-        .await;
+    execute(
+        &w.backend,
+        format!("UPDATE {} SET sealed = $1 WHERE id = $2", table(&w.backend)),
+        vec![sealed.clone(), a.clone()],
+        None,
+    )
+    .await;
     let r = attacker.get("/orders").await;
     assert_eq!(r.location(), Some(&*login_path()), "a copied record logged the attacker in: {r:?}");
     // A flipped bit: no session, no error.
     let mut flipped = sealed;
     let last = flipped.len() - 1;
     flipped[last] ^= 1;
-    execute(&w.backend, format!("UPDATE {} SET sealed = $1 WHERE id = $2", table(&w.backend)), vec![flipped, v], None).await;
+    execute(&w.backend, format!("UPDATE {} SET sealed = $1 WHERE id = $2", table(&w.backend)), vec![flipped, v], None)
+        .await;
     let mut victim = victim;
     let r = victim.get("/orders").await;
     assert_eq!(r.location(), Some(&*login_path()), "{r:?}");
@@ -643,8 +678,11 @@ async fn two_instances_on_one_database_enforce_each_others_changes(db: Db) {
     let mut a = w.logged_in().await;
     let mut b = Client::on(app2);
     assert_eq!(b.log_in("anna.berg", PASSWORD).await.location(), Some("/orders"));
-    b.post_form(&format!("{PREFIX}/change-password"), &[("current_password", PASSWORD), ("new_password", "Instance-Password-2")])
-        .await;
+    b.post_form(
+        &format!("{PREFIX}/change-password"),
+        &[("current_password", PASSWORD), ("new_password", "Instance-Password-2")],
+    )
+    .await;
     assert_eq!(a.get("/orders").await.location(), Some(&*format!("{PREFIX}/login?n=session-ended")));
     assert_eq!(b.get("/orders").await.status, StatusCode::OK);
 }
@@ -654,7 +692,8 @@ async fn chunked_bodies_over_the_limit_are_refused(db: Db) {
     let mut c = w.logged_in().await;
     let token = c.csrf().await;
     let chunk = "y".repeat(1024);
-    let chunks: Vec<Result<String, std::io::Error>> = (0..(support::BODY_LIMIT / 1024 + 4)).map(|_| Ok(chunk.clone())).collect();
+    let chunks: Vec<Result<String, std::io::Error>> =
+        (0..(support::BODY_LIMIT / 1024 + 4)).map(|_| Ok(chunk.clone())).collect();
     let body = Body::from_stream(futures_util::stream::iter(chunks));
     let request = Request::post("/body-length").header("x-csrf-token", &token).body(body).unwrap();
     let a = c.send(request).await;

@@ -20,9 +20,10 @@ pub use postgres::PostgresSessionStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteSessionStore;
 
-/// How often [`ExpiredDeletion::continuously_delete_expired`](tower_sessions::ExpiredDeletion)
-/// is worth running: expired rows are never loaded (the read filters them), so this only
-/// bounds the table's size.
+/// How often [`ExpiredDeletion::delete_expired`](tower_sessions::ExpiredDeletion::delete_expired)
+/// is worth running (a `tokio::spawn`ed loop is enough): expired rows are never loaded, so
+/// this only bounds the table's size. Every visit that needs a CSRF token (the login page)
+/// starts a session row, so without it a crawler grows the table by a row per visit.
 pub const SUGGESTED_CLEANUP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The statements, written once: `$n` parameters work on both drivers.
@@ -93,7 +94,10 @@ macro_rules! session_statements {
                     if opened.is_none() {
                         tracing::warn!("a stored session record did not open under its id; treated as no session");
                     }
-                    opened
+                    // The column is only an index for cleaning up; the sealed expiry is the
+                    // one that counts (a column pushed forward by a table write revives
+                    // nothing).
+                    opened.filter(|record| record.expiry_date > time::OffsetDateTime::now_utc())
                 }))
             }
 
