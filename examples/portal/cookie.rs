@@ -1,7 +1,5 @@
-//! The session cookie: its name and attributes, which depend on whether the site is served
-//! over HTTPS, and reading it back from a request.
-
-use axum::http::{HeaderMap, header};
+//! How the site is reached decides the session cookie's name and whether it is `Secure`; the
+//! web layer (`customer-access-axum`) sets and reads it.
 
 /// The environment variable that says the site is served over HTTPS.
 pub(crate) const SECURE_COOKIES_VAR: &str = "PORTAL_SECURE_COOKIES";
@@ -35,102 +33,18 @@ impl CookieMode {
         }
     }
 
-    /// The cookie's name.
+    /// The session cookie's name (the recognised-device cookie's is this plus `_device`).
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Http => "portal_session",
             Self::Https => "__Host-portal_session",
         }
     }
-
-    /// The `Set-Cookie` value carrying session `id`. `HttpOnly`: no script can read it;
-    /// `SameSite=Strict`: no other site can make the browser send it; no `Domain`: only this
-    /// host gets it (and `__Host-` requires that, with `Path=/`).
-    pub(crate) fn set_cookie(self, id: &str) -> String {
-        format!("{}={id}; Path=/;{} HttpOnly; SameSite=Strict", self.name(), self.secure())
-    }
-
-    /// The `Secure` attribute over HTTPS, nothing over plain http.
-    fn secure(self) -> &'static str {
-        match self {
-            Self::Http => "",
-            Self::Https => " Secure;",
-        }
-    }
-
-    /// The recognised-device cookie's name (see [`set_device_cookie`](Self::set_device_cookie)).
-    pub(crate) fn device_name(self) -> &'static str {
-        match self {
-            Self::Http => "portal_device",
-            Self::Https => "__Host-portal_device",
-        }
-    }
-
-    /// The `Set-Cookie` value keeping a device token for 90 days (the token's own lifetime),
-    /// with the session cookie's attributes: a stranger's guesses at the contact's username
-    /// cannot lock this browser out.
-    pub(crate) fn set_device_cookie(self, token: &str) -> String {
-        format!("{}={token}; Path=/; Max-Age=7776000;{} HttpOnly; SameSite=Strict", self.device_name(), self.secure())
-    }
-
-    /// The device token the request presents, if any.
-    pub(crate) fn read_device(self, headers: &HeaderMap) -> Option<String> {
-        read_named(headers, self.device_name())
-    }
-
-    /// The session id the request presents, if any. Only this mode's name counts: over
-    /// HTTPS a `portal_session` cookie may have been planted without `Secure`.
-    pub(crate) fn read(self, headers: &HeaderMap) -> Option<String> {
-        read_named(headers, self.name())
-    }
-}
-
-/// The value of cookie `name` in the request, if any.
-fn read_named(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, reason = "test code")]
-
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    fn request(cookies: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(cookies).unwrap());
-        headers
-    }
-
-    #[test]
-    fn plain_http_keeps_the_demo_cookie() {
-        assert_eq!(CookieMode::Http.set_cookie("abc"), "portal_session=abc; Path=/; HttpOnly; SameSite=Strict");
-    }
-
-    #[test]
-    fn https_uses_the_host_prefix_and_secure() {
-        let cookie = CookieMode::Https.set_cookie("abc");
-        assert_eq!(cookie, "__Host-portal_session=abc; Path=/; Secure; HttpOnly; SameSite=Strict");
-        assert!(!cookie.to_ascii_lowercase().contains("domain"), "__Host- forbids a Domain");
-    }
-
-    #[test]
-    fn only_the_modes_own_cookie_is_read() {
-        let both = request("portal_session=planted; __Host-portal_session=real");
-        assert_eq!(CookieMode::Https.read(&both).as_deref(), Some("real"));
-        assert_eq!(CookieMode::Http.read(&both).as_deref(), Some("planted"));
-        assert_eq!(CookieMode::Https.read(&request("portal_session=planted")), None);
-        assert_eq!(CookieMode::Http.read(&request("other=1;  portal_session=x")).as_deref(), Some("x"));
-    }
 
     #[test]
     fn the_setting_is_strict() {

@@ -5,14 +5,45 @@ use std::sync::Arc;
 
 use axum::extract::{Form, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use customer_access::i18n::{Locale, MessageArgs, Preferences, TimeZoneName};
 use customer_access::{ContactId, Store};
+use customer_access_axum::tower_sessions::Session;
+use customer_access_axum::{CsrfToken, CurrentContact};
 use serde::Deserialize;
 
 use crate::i18n::Words;
-use crate::{App, Shared, contact_words, forbidden, html, respond, signed_in};
+use crate::{App, Shared, html};
+
+/// The session key of a message shown once on the next page (the portal's own, beside the
+/// web layer's).
+pub(crate) const FLASH: &str = "portal_flash";
+
+/// The flash message, taken out of the session.
+pub(crate) async fn take_flash(session: &Session) -> Option<String> {
+    session.remove::<String>(FLASH).await.ok().flatten()
+}
+
+/// Keep `message` for the next page.
+pub(crate) async fn set_flash(session: &Session, message: String) {
+    if let Err(e) = session.insert(FLASH, message).await {
+        eprintln!("keeping a message for the next page failed: {e}");
+    }
+}
+
+/// The words for a signed-in contact: their own language (else their retailer's, else the
+/// service's default), whatever the browser asks for, so that what they chose holds on any
+/// browser. The browser's choice only if the preferences cannot be read.
+pub(crate) async fn contact_words<'a>(app: &'a App, contact: ContactId, headers: &HeaderMap) -> Words<'a> {
+    match app.service.preferences_of(contact).await {
+        Ok(preferences) => app.pages.words(&preferences.locale),
+        Err(e) => {
+            eprintln!("reading a contact's preferences failed: {e}");
+            app.pages.for_browser(headers)
+        }
+    }
+}
 
 /// `/` (the account page) and `/preferences` (its language and time-zone form).
 pub(crate) fn routes() -> axum::Router<Arc<App>> {
@@ -28,11 +59,17 @@ struct Choice {
     time_zone_error: Option<String>,
 }
 
-pub(crate) async fn home(State(app): Shared, headers: HeaderMap) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    let Some(contact) = signed_in(&app, &id, &headers).await else {
-        return respond(cookie, Redirect::to("/login"));
-    };
+/// The account page. The web layer has checked the session against the contact's current
+/// credential version on this very request (a session from before a password change never
+/// gets here), and sends a browser without a login to the login page.
+pub(crate) async fn home(
+    State(app): Shared,
+    contact: CurrentContact,
+    token: CsrfToken,
+    session: Session,
+    headers: HeaderMap,
+) -> Response {
+    let contact = contact.id;
     // One read of the preferences for both the page's language and the form's values.
     let (t, choice) = match app.service.preferences_of(contact).await {
         Ok(p) => (
@@ -44,14 +81,13 @@ pub(crate) async fn home(State(app): Shared, headers: HeaderMap) -> Response {
             (app.pages.for_browser(&headers), Choice::default())
         }
     };
-    let flash = app.sessions.with(&id, |s| s.flash.take());
-    respond(cookie, Html(account_page(&app, &id, contact, &t, &choice, flash.as_deref()).await))
+    let flash = take_flash(&session).await;
+    Html(account_page(&app, token.as_str(), contact, &t, &choice, flash.as_deref()).await).into_response()
 }
 
-/// The preferences form's fields.
+/// The preferences form's fields (its CSRF token is checked by the web layer).
 #[derive(Deserialize)]
 pub(crate) struct PreferencesForm {
-    pub(crate) csrf: String,
     pub(crate) locale: String,
     pub(crate) time_zone: String,
 }
@@ -60,17 +96,14 @@ pub(crate) struct PreferencesForm {
 /// again with the error beside its field and the contact's input kept.
 pub(crate) async fn save_preferences(
     State(app): Shared,
+    contact: CurrentContact,
+    token: CsrfToken,
+    session: Session,
     headers: HeaderMap,
     Form(form): Form<PreferencesForm>,
 ) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    let Some(contact) = signed_in(&app, &id, &headers).await else {
-        return respond(cookie, Redirect::to("/login"));
-    };
+    let contact = contact.id;
     let t = contact_words(&app, contact, &headers).await;
-    if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden(&t);
-    }
     // Only a language offered in the menu: one without pages or e-mails would show English
     // while claiming to be something else.
     let locale = Locale::parse(form.locale.trim()).ok().filter(|l| offered(&app).iter().any(|(o, _)| o == l));
@@ -86,7 +119,7 @@ pub(crate) async fn save_preferences(
             locale_error: locale.is_none().then(|| t.get("preferences-bad-locale")),
             time_zone_error: zone.is_err().then(|| t.get("preferences-bad-time-zone")),
         };
-        return respond(cookie, Html(account_page(&app, &id, contact, &t, &choice, None).await));
+        return Html(account_page(&app, token.as_str(), contact, &t, &choice, None).await).into_response();
     };
     let preferences = Preferences { locale: Some(locale.clone()), time_zone: time_zone.clone() };
     let flash = match app.service.set_own_preferences(contact, preferences).await {
@@ -97,8 +130,8 @@ pub(crate) async fn save_preferences(
             t.get("something-went-wrong")
         }
     };
-    app.sessions.with(&id, |s| s.flash = Some(flash));
-    respond(cookie, Redirect::to("/"))
+    set_flash(&session, flash).await;
+    Redirect::to("/").into_response()
 }
 
 /// The languages a contact may choose: those with both pages and e-mails, each with its
@@ -114,7 +147,7 @@ fn offered(app: &App) -> Vec<(Locale, String)> {
 
 async fn account_page(
     app: &App,
-    id: &str,
+    token: &str,
     contact: ContactId,
     t: &Words<'_>,
     choice: &Choice,
@@ -124,7 +157,6 @@ async fn account_page(
         Ok(r) => r.contact.display_name,
         Err(_) => String::new(),
     };
-    let token = app.sessions.with(id, |s| s.csrf.clone());
     let welcome = t.with("welcome", &MessageArgs::new().text("name", name));
     let body = format!(
         r#"<p id="welcome">{}</p>
@@ -133,8 +165,8 @@ async fn account_page(
 <form method="post" action="/logout">{}<button id="logout">{}</button></form>"#,
         html::escape(&welcome),
         html::escape(&t.get("change-password-link")),
-        preferences_form(t, &token, &offered(app), choice),
-        html::csrf(&token),
+        preferences_form(t, token, &offered(app), choice),
+        html::csrf(token),
         html::escape(&t.get("logout-button")),
     );
     html::localized(t, "home-title", flash, &body)

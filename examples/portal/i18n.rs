@@ -78,6 +78,11 @@ pub(crate) const MESSAGE_IDS: &[&str] = &[
     "time-zone-hint",
     "preferences-button",
     "preferences-saved",
+    "show-password",
+    "hide-password",
+    "problem-title",
+    "logged-out",
+    "too-large",
     "preferences-bad-locale",
     "preferences-bad-time-zone",
 ];
@@ -133,6 +138,11 @@ impl Pages {
     /// The words for the language the browser asks for, English if none fits.
     pub(crate) fn for_browser(&self, headers: &HeaderMap) -> Words<'_> {
         let header = headers.get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()).unwrap_or("");
+        self.for_accept_language(header)
+    }
+
+    /// The words for an `Accept-Language` header's value, English if none fits.
+    pub(crate) fn for_accept_language(&self, header: &str) -> Words<'_> {
         self.words(&self.translations.negotiate(header))
     }
 

@@ -26,8 +26,9 @@
 //!   ([`Limits::within_open_files`]), so accepting never fails for want of a descriptor.
 //!
 //! Beside these the library bounds its own queues: its hash pool answers `Overloaded` when
-//! `hash_queue_depth` requests wait, which the handlers turn into the same 503 page, and the
-//! in-memory sessions are bounded by `session::MAX_SESSIONS`.
+//! `hash_queue_depth` requests wait, which the web layer answers with a 503 page (the form
+//! kept) and `Retry-After`. Sessions are rows in the SQLite file, sealed, deleted when they
+//! expire (30 idle minutes; `main` runs the clean-up).
 
 use std::fmt::Display;
 use std::ops::RangeInclusive;

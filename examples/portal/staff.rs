@@ -7,8 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Query, State};
-use axum::http::HeaderMap;
-use axum::response::{Html, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use customer_access::secrecy::SecretString;
 use customer_access::store::TemporaryCredential;
@@ -16,10 +15,30 @@ use customer_access::{
     AccessService, Actor, Clock, ContactId, ContactQuery, ContactSearch, DeviceId, LoginOutcome, NewContact,
     RecordingMailer, ResetOptions, RetailerId, SecurityPolicy, ServiceError, Staff, StaffId, Store, SystemClock,
 };
+use customer_access_axum::CsrfToken;
+use customer_access_axum::tower_sessions::Session;
 use customer_access_sqlite::SqliteStore;
 use serde::Deserialize;
 
-use crate::{App, Shared, forbidden, html, respond};
+use crate::home::{set_flash, take_flash};
+use crate::{App, Shared, html};
+
+/// The session key of whom the staff pages act as (the demo shortcut for a staff sign-in).
+const STAFF: &str = "portal_staff";
+
+/// Whom this session acts as, if anyone.
+async fn acting_as(session: &Session) -> Option<Staff> {
+    let who: String = session.get(STAFF).await.ok().flatten()?;
+    Some(staff_for(&who))
+}
+
+/// The demo staff member `who` names: `ipad` for the iPad user, anything else the admin.
+fn staff_for(who: &str) -> Staff {
+    match (who, DeviceId::parse("ipad-demo")) {
+        ("ipad", Ok(device_id)) => Staff::IpadUser { staff_id: StaffId::new(2), device_id },
+        _ => Staff::SalesAdmin { staff_id: StaffId::new(1) },
+    }
+}
 
 /// The staff pages' language (see the module comment).
 const STAFF_LANG: &str = "en";
@@ -104,14 +123,13 @@ fn staff_name(staff: &Staff) -> String {
     }
 }
 
-async fn staff_home(State(app): Shared, headers: HeaderMap) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    let (token, staff, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.staff.clone(), s.flash.take()));
+async fn staff_home(State(app): Shared, token: CsrfToken, session: Session) -> Response {
+    let (staff, flash) = (acting_as(&session).await, take_flash(&session).await);
     let mut body = format!(
         r#"<form method="post" action="/staff/act-as">{}<label>Act as (demo shortcut for staff sign-in)
 <select name="who" id="who"><option value="admin">Sales admin #1</option><option value="ipad">iPad user #2 (Corner Shop only)</option></select></label>
 <button id="act-as">Continue</button></form>"#,
-        html::csrf(&token)
+        html::csrf(token.as_str())
     );
     if let Some(staff) = staff {
         body.push_str(&format!("<h2>Retailers {} may manage</h2><ul>", html::escape(&staff_name(&staff))));
@@ -124,26 +142,21 @@ async fn staff_home(State(app): Shared, headers: HeaderMap) -> Response {
         }
         body.push_str("</ul>");
     }
-    respond(cookie, Html(html::page(STAFF_LANG, "Staff", flash.as_deref(), &body)))
+    Html(html::page(STAFF_LANG, "Staff", flash.as_deref(), &body)).into_response()
 }
 
+/// The act-as form (its CSRF token is checked by the web layer).
 #[derive(Deserialize)]
 struct ActAs {
-    csrf: String,
     who: String,
 }
 
-async fn act_as(State(app): Shared, headers: HeaderMap, Form(form): Form<ActAs>) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden(&app.pages.english());
+async fn act_as(session: Session, Form(form): Form<ActAs>) -> Response {
+    let who = if form.who == "ipad" { "ipad" } else { "admin" };
+    if let Err(e) = session.insert(STAFF, who).await {
+        eprintln!("acting as staff failed: {e}");
     }
-    let staff = match (form.who.as_str(), DeviceId::parse("ipad-demo")) {
-        ("ipad", Ok(device_id)) => Staff::IpadUser { staff_id: StaffId::new(2), device_id },
-        _ => Staff::SalesAdmin { staff_id: StaffId::new(1) },
-    };
-    app.sessions.with(&id, |s| s.staff = Some(staff));
-    respond(cookie, Redirect::to("/staff"))
+    Redirect::to("/staff").into_response()
 }
 
 #[derive(Deserialize)]
@@ -171,10 +184,14 @@ fn contact_query(q: &RetailerQuery) -> Result<ContactQuery, customer_access::Inp
     }
 }
 
-pub(crate) async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Query<RetailerQuery>) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    let (token, staff, flash) = app.sessions.with(&id, |s| (s.csrf.clone(), s.staff.clone(), s.flash.take()));
-    let Some(staff) = staff else { return respond(cookie, Redirect::to("/staff")) };
+pub(crate) async fn retailer(
+    State(app): Shared,
+    token: CsrfToken,
+    session: Session,
+    Query(q): Query<RetailerQuery>,
+) -> Response {
+    let Some(staff) = acting_as(&session).await else { return Redirect::to("/staff").into_response() };
+    let flash = take_flash(&session).await;
     let page = match contact_query(&q) {
         Ok(query) => app.service.contacts_page(&staff, RetailerId::new(q.id), &query).await,
         Err(e) => Err(e.into()),
@@ -182,13 +199,11 @@ pub(crate) async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Q
     let (contacts, next) = match page {
         Ok(page) => (page.contacts, page.next),
         Err(e) => {
-            return respond(
-                cookie,
-                Html(html::page(STAFF_LANG, "Contacts", Some(&e.to_string()), r#"<a href="/staff">Back</a>"#)),
-            );
+            let page = html::page(STAFF_LANG, "Contacts", Some(&e.to_string()), r#"<a href="/staff">Back</a>"#);
+            return Html(page).into_response();
         }
     };
-    let csrf = html::csrf(&token);
+    let csrf = html::csrf(token.as_str());
     let mut rows = String::new();
     for c in contacts {
         let cid = c.id;
@@ -227,12 +242,12 @@ pub(crate) async fn retailer(State(app): Shared, headers: HeaderMap, Query(q): Q
         r#"<p>Acting as {}. <a href="/staff">Back</a></p>{search}<table id="contacts"><tr><th>Name</th><th>Username</th><th>E-mail</th><th colspan="4">Login</th></tr>{rows}</table>{more}"#,
         html::escape(&staff_name(&staff))
     );
-    respond(cookie, Html(html::page(STAFF_LANG, "Contacts", flash.as_deref(), &body)))
+    Html(html::page(STAFF_LANG, "Contacts", flash.as_deref(), &body)).into_response()
 }
 
+/// A staff action on a contact (its CSRF token is checked by the web layer).
 #[derive(Deserialize)]
 struct ContactAction {
-    csrf: String,
     contact: i64,
     retailer: i64,
     action: String,
@@ -240,13 +255,9 @@ struct ContactAction {
     value: String,
 }
 
-async fn contact_action(State(app): Shared, headers: HeaderMap, Form(form): Form<ContactAction>) -> Response {
-    let (id, cookie) = app.sessions.open(&headers);
-    if !app.sessions.csrf_ok(&id, &form.csrf) {
-        return forbidden(&app.pages.english());
-    }
-    let Some(staff) = app.sessions.with(&id, |s| s.staff.clone()) else {
-        return respond(cookie, Redirect::to("/staff"));
+async fn contact_action(State(app): Shared, session: Session, Form(form): Form<ContactAction>) -> Response {
+    let Some(staff) = acting_as(&session).await else {
+        return Redirect::to("/staff").into_response();
     };
     let contact = ContactId::new(form.contact);
     let s = &app.service;
@@ -262,6 +273,6 @@ async fn contact_action(State(app): Shared, headers: HeaderMap, Form(form): Form
         _ => Ok("Unknown action.".into()),
     };
     let flash = result.unwrap_or_else(|e| format!("Not done: {e}"));
-    app.sessions.with(&id, |s| s.flash = Some(flash));
-    respond(cookie, Redirect::to(&format!("/staff/retailer?id={}", form.retailer)))
+    set_flash(&session, flash).await;
+    Redirect::to(&format!("/staff/retailer?id={}", form.retailer)).into_response()
 }

@@ -1,27 +1,22 @@
-//! The handlers against a real SQLite store: the session id changes whenever the session
-//! gains privilege, and the id it had before stops working; pages are in the browser's
-//! language before login and in the contact's after.
+//! The portal through its whole router (limits, sessions, the web layer, its own pages)
+//! against a real SQLite file: the words in the reader's language, the account page's
+//! preferences, the staff pages, the session cookie's name and flags. The session rules
+//! themselves are the web layer's and are tested in `customer-access-axum`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use std::sync::Arc;
 
-use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use customer_access::i18n::{Locale, Preferences, TimeZoneName};
 use customer_access::secrecy::ExposeSecret;
-use customer_access::{
-    AccessService, ContactId, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, Store, SystemClock,
-};
+use customer_access::{ContactId, RecordingMailer, ResetOptions, SecurityPolicy, Staff, StaffId, Store};
+use tower::ServiceExt;
 
-use crate::account::{self, ChangeForm};
 use crate::cookie::CookieMode;
-use crate::home::{PreferencesForm, home, save_preferences};
-use crate::i18n::Pages;
-use crate::limits::{Limits, RequestLimits};
-use crate::session::Sessions;
-use crate::staff::{self, RetailerQuery};
-use crate::{App, LoginForm, NewPasswordForm, PortalMailer, login, login_page, set_password, set_password_page};
+use crate::html::url_encode;
+use crate::limits::Limits;
+use crate::{App, PortalMailer};
 
 /// Anna's password in the demo data.
 const ANNA: &str = "Anna-Start-2026";
@@ -44,54 +39,19 @@ pub(crate) async fn portal_with(mode: CookieMode, limits: Limits, policy: Securi
     let store = customer_access_sqlite::open(dir.path().join("portal.db")).await.unwrap();
     crate::staff::seed_demo_data(&store).await.unwrap();
     let mailer = RecordingMailer::new();
-    let service = AccessService::new(store, PortalMailer::Recording(mailer.clone()), SystemClock, policy).unwrap();
-    let app = Arc::new(App {
-        service,
-        sessions: Sessions::new(mode),
-        pages: Pages::shipped().unwrap(),
-        requests: RequestLimits::new(&limits),
-    });
-    Portal { app, mode, mailer, _dir: dir }
+    let app = App::new(store, PortalMailer::Recording(mailer.clone()), policy, mode, &limits).await.unwrap();
+    Portal { app: Arc::new(app), mode, mailer, _dir: dir }
 }
 
 impl Portal {
-    fn state(&self) -> State<Arc<App>> {
-        State(Arc::clone(&self.app))
-    }
-
-    /// A request presenting session `id`.
-    fn cookie(&self, id: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        let value = format!("{}={id}", self.mode.name());
-        headers.insert(header::COOKIE, HeaderValue::from_str(&value).unwrap());
-        headers
-    }
-
-    /// A request from a browser asking for `accept_language`, presenting session `id`.
-    fn browser(&self, id: &str, accept_language: &str) -> HeaderMap {
-        let mut headers = self.cookie(id);
-        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(accept_language).unwrap());
-        headers
-    }
-
-    fn csrf(&self, id: &str) -> String {
-        self.app.sessions.with(id, |s| s.csrf.clone())
-    }
-
-    /// A browser's first visit to the login page: its session id.
-    async fn first_visit(&self) -> String {
-        let response = login_page(self.state(), HeaderMap::new()).await;
-        session_id(&response, self.mode).expect("a new session sets a cookie")
-    }
-
-    async fn login(&self, id: &str, username: &str, password: &str) -> Response {
-        let form = LoginForm { csrf: self.csrf(id), username: username.into(), password: password.into() };
-        login(self.state(), self.cookie(id), Form(form)).await
-    }
-
-    /// Is session `id` logged in? (The account page answers 200; otherwise it redirects.)
-    async fn logged_in(&self, id: &str) -> bool {
-        home(self.state(), self.cookie(id)).await.status() == StatusCode::OK
+    /// A browser asking for `language` (if any), without cookies yet.
+    fn browser(&self, language: Option<&str>) -> Browser {
+        Browser {
+            router: crate::router(Arc::clone(&self.app)),
+            name: self.mode.name(),
+            cookie: None,
+            language: language.map(str::to_owned),
+        }
     }
 
     async fn anna(&self) -> ContactId {
@@ -106,157 +66,155 @@ impl Portal {
     }
 }
 
-/// The id in the response's `Set-Cookie`, if it sets the session cookie.
-fn session_id(response: &Response, mode: CookieMode) -> Option<String> {
-    let prefix = format!("{}=", mode.name());
-    let sessions: Vec<String> = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|c| c.to_str().ok()?.split(';').next()?.strip_prefix(&prefix).map(str::to_owned))
-        .collect();
-    assert!(sessions.len() <= 1, "one session cookie at most: {sessions:?}");
-    sessions.into_iter().next()
+/// One answer, its body read.
+#[derive(Debug)]
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
 }
 
-/// The page a response carries.
-async fn body(response: Response) -> String {
-    String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap()
+impl Page {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or("")
+    }
+
+    /// The session cookie's `Set-Cookie` line, if the answer sets it.
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&prefix))
+            .map(str::to_owned)
+    }
+
+    /// The page's notice or flash, if any.
+    fn notice(&self) -> Option<&str> {
+        let (_, rest) = self
+            .body
+            .split_once(r#"id="notice" role="alert">"#)
+            .or_else(|| self.body.split_once(r#"id="flash" role="status">"#))?;
+        rest.split_once("</p>").map(|(text, _)| text)
+    }
 }
 
-/// The flash message on a page, if any.
-fn flash(page: &str) -> Option<&str> {
-    page.split_once(r#"id="flash">"#)?.1.split_once("</p>").map(|(text, _)| text)
+/// A browser: keeps the session cookie, sends its language.
+struct Browser {
+    router: axum::Router,
+    name: &'static str,
+    cookie: Option<String>,
+    language: Option<String>,
 }
 
-fn location(response: &Response) -> &str {
-    response.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()).unwrap_or("")
+impl Browser {
+    async fn send(&mut self, mut request: Request<Body>) -> Page {
+        if let Some(cookie) = &self.cookie {
+            request.headers_mut().insert(header::COOKIE, format!("{}={cookie}", self.name).parse().unwrap());
+        }
+        if let Some(language) = &self.language {
+            request.headers_mut().insert(header::ACCEPT_LANGUAGE, language.parse().unwrap());
+        }
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let page = Page { status, headers, body: String::from_utf8(body.to_vec()).unwrap() };
+        if let Some(set) = page.set_cookie(self.name) {
+            let value = set.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+            self.cookie = (!value.is_empty() && !set.contains("Max-Age=0")).then_some(value);
+        }
+        page
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    /// The session's CSRF token.
+    async fn csrf(&mut self) -> String {
+        let page = self
+            .send(Request::get("/api/session").header("accept", "application/json").body(Body::empty()).unwrap())
+            .await;
+        let json: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+        json["csrf"].as_str().unwrap().to_owned()
+    }
+
+    async fn post_with(&mut self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Page {
+        let mut body = format!("csrf={}", url_encode(csrf));
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", url_encode(k), url_encode(v)));
+        }
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf().await;
+        self.post_with(path, &csrf, fields).await
+    }
+
+    async fn log_in(&mut self, username: &str, password: &str) -> Page {
+        self.get("/login").await;
+        self.post("/login", &[("username", username), ("password", password)]).await
+    }
+
+    async fn act_as(&mut self, who: &str) {
+        assert_eq!(self.post("/staff/act-as", &[("who", who)]).await.location(), "/staff");
+    }
 }
 
 #[tokio::test]
-async fn login_moves_the_session_to_a_new_id() {
+async fn the_session_cookie_is_named_and_flagged_for_plain_http() {
     let p = portal(CookieMode::Http).await;
-    let before = p.first_visit().await;
-    let response = p.login(&before, "anna.berg", ANNA).await;
-    assert_eq!(location(&response), "/");
-    let after = session_id(&response, p.mode).expect("the login sets a new session cookie");
-    assert_ne!(after, before);
-    assert!(p.logged_in(&after).await);
-    // Whoever planted or saw the old id is not logged in with it; it is not even a session.
-    let response = home(p.state(), p.cookie(&before)).await;
-    assert_eq!(location(&response), "/login");
-    let replacement = session_id(&response, p.mode).expect("an unknown id gets a new session");
-    assert_ne!(replacement, before);
-}
-
-#[tokio::test]
-async fn a_failed_login_keeps_the_id() {
-    let p = portal(CookieMode::Http).await;
-    let id = p.first_visit().await;
-    let response = p.login(&id, "anna.berg", "Wrong-Guess-1").await;
-    assert_eq!(location(&response), "/login");
-    assert_eq!(session_id(&response, p.mode), None, "no privilege gained, no new id needed");
-}
-
-#[tokio::test]
-async fn the_change_ticket_and_the_new_password_each_get_a_new_id() {
-    let p = portal(CookieMode::Http).await;
-    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
-    p.app.service.staff_reset(&admin, p.anna().await, ResetOptions::default()).await.unwrap();
-    let temporary = p.mailer.last_temporary_password().unwrap();
-
-    let before = p.first_visit().await;
-    let response = p.login(&before, "anna.berg", temporary.expose_secret()).await;
-    assert_eq!(location(&response), "/set-password");
-    let with_ticket = session_id(&response, p.mode).expect("the change step gets a new id");
-    assert_ne!(with_ticket, before);
-    let page = set_password_page(p.state(), p.cookie(&before)).await;
-    assert_eq!(location(&page), "/login", "the old id holds no ticket");
-
-    let form = NewPasswordForm { csrf: p.csrf(&with_ticket), new_password: NEW_PASSWORD.into() };
-    let response = set_password(p.state(), p.cookie(&with_ticket), Form(form)).await;
-    assert_eq!(location(&response), "/");
-    let after = session_id(&response, p.mode).expect("the new password gets a new id");
-    assert!(after != with_ticket && after != before);
-    assert!(p.logged_in(&after).await);
-    assert!(!p.logged_in(&with_ticket).await, "the change-step id is gone");
-}
-
-#[tokio::test]
-async fn a_voluntary_change_gets_a_new_id() {
-    let p = portal(CookieMode::Http).await;
-    let first = p.first_visit().await;
-    let logged_in = session_id(&p.login(&first, "anna.berg", ANNA).await, p.mode).unwrap();
-
-    let form =
-        ChangeForm { csrf: p.csrf(&logged_in), current_password: ANNA.into(), new_password: NEW_PASSWORD.into() };
-    let response = account::change_password(p.state(), p.cookie(&logged_in), Form(form)).await;
-    assert_eq!(location(&response), "/");
-    let after = session_id(&response, p.mode).expect("the change gets a new id");
-    assert_ne!(after, logged_in);
-    assert!(p.logged_in(&after).await);
-    assert!(!p.logged_in(&logged_in).await, "the id from before the change is gone");
-
-    // A wrong current password changes nothing, the id included.
-    let form = ChangeForm { csrf: p.csrf(&after), current_password: ANNA.into(), new_password: "Other-Pass-77".into() };
-    let response = account::change_password(p.state(), p.cookie(&after), Form(form)).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(session_id(&response, p.mode), None);
-    assert!(p.logged_in(&after).await);
+    let mut b = p.browser(None);
+    let set = b.get("/login").await.set_cookie("portal_session").expect("the login page starts a session");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"), "{set}");
+    assert!(!set.contains("Secure"), "a Secure cookie never comes back over plain http: {set}");
+    let before = b.cookie.clone().unwrap();
+    assert_eq!(b.log_in("anna.berg", ANNA).await.location(), "/");
+    assert_ne!(b.cookie.clone().unwrap(), before, "the login moves the session to a new id");
+    assert!(b.get("/").await.body.contains("Anna Berg"));
 }
 
 #[tokio::test]
 async fn over_https_the_cookie_is_host_prefixed_and_secure() {
     let p = portal(CookieMode::Https).await;
-    let response = login_page(p.state(), HeaderMap::new()).await;
-    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
-    let before = session_id(&response, p.mode).unwrap();
-    assert_eq!(cookie, format!("__Host-portal_session={before}; Path=/; Secure; HttpOnly; SameSite=Strict"));
-
-    let response = p.login(&before, "anna.berg", ANNA).await;
-    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
-    let after = session_id(&response, p.mode).unwrap();
-    assert_ne!(after, before);
-    assert_eq!(cookie, format!("__Host-portal_session={after}; Path=/; Secure; HttpOnly; SameSite=Strict"));
-    assert!(p.logged_in(&after).await);
-
+    let mut b = p.browser(None);
+    let set = b.get("/login").await.set_cookie("__Host-portal_session").expect("a __Host- cookie");
+    assert!(set.contains("Secure") && set.contains("HttpOnly") && set.contains("Path=/"), "{set}");
+    assert!(!set.to_ascii_lowercase().contains("domain"), "__Host- forbids a Domain: {set}");
+    assert_eq!(b.log_in("anna.berg", ANNA).await.location(), "/");
+    let id = b.cookie.clone().unwrap();
     // The same id under the unprefixed name (settable without Secure, e.g. over http by a
     // network attacker) is not the session.
-    let mut plain = HeaderMap::new();
-    plain.insert(header::COOKIE, HeaderValue::from_str(&format!("portal_session={after}")).unwrap());
-    assert_eq!(home(p.state(), plain).await.status(), StatusCode::SEE_OTHER);
+    let mut planted = p.browser(None);
+    planted.name = "portal_session";
+    planted.cookie = Some(id);
+    assert_eq!(planted.get("/").await.location(), "/login");
 }
 
-/// Issue 13: the browser Anna logged in with keeps a device cookie; after a stranger has
-/// locked her username out, that browser still logs her in, and another browser does not.
 #[tokio::test]
-async fn a_known_browser_logs_in_while_a_stranger_locks_the_username() {
+async fn a_password_change_elsewhere_ends_the_session_with_words_in_the_browsers_language() {
     let p = portal(CookieMode::Http).await;
-    let id = p.first_visit().await;
-    let response = p.login(&id, "anna.berg", ANNA).await;
-    let device = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("portal_device="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .expect("a successful login sets the device cookie");
-    for i in 0..20 {
-        let stranger = p.first_visit().await;
-        p.login(&stranger, "anna.berg", &format!("guess-{i}-Pass")).await;
-    }
-    let elsewhere = p.first_visit().await;
-    p.login(&elsewhere, "anna.berg", ANNA).await;
-    assert!(!p.logged_in(&elsewhere).await, "a browser without the cookie is locked out");
-    let known = p.first_visit().await;
-    let form = LoginForm { csrf: p.csrf(&known), username: "anna.berg".into(), password: ANNA.into() };
-    let mut headers = p.cookie(&known);
-    let both = format!("{}={known}; portal_device={device}", p.mode.name());
-    headers.insert(header::COOKIE, HeaderValue::from_str(&both).unwrap());
-    let response = login(p.state(), headers, Form(form)).await;
-    let new_id = session_id(&response, p.mode).expect("a login moves the session");
-    assert!(p.logged_in(&new_id).await, "the browser with the device cookie logs in");
+    let mut first = p.browser(None);
+    let mut second = p.browser(Some("de-DE, de;q=0.9"));
+    first.log_in("anna.berg", ANNA).await;
+    second.log_in("anna.berg", ANNA).await;
+    let changed = first.post("/change-password", &[("current_password", ANNA), ("new_password", NEW_PASSWORD)]).await;
+    assert_eq!(changed.location(), "/change-password?n=password-changed");
+    // Any page: the second browser is logged out and told why, in German.
+    let page = second.get("/").await;
+    assert_eq!(page.location(), "/login?n=session-ended");
+    let login = second.get(page.location()).await;
+    let german = p.app.pages.words(&Locale::parse("de").unwrap()).get("signed-out-login-changed");
+    assert_eq!(login.notice(), Some(german.as_str()), "{}", login.body);
+    assert!(first.get("/").await.body.contains("Anna Berg"), "the browser that changed it stays in");
 }
 
 #[tokio::test]
@@ -268,80 +226,96 @@ async fn before_login_pages_follow_the_browsers_languages() {
         (Some("x_y, ;;q=7, *"), "en", "Log in"),
         (None, "en", "Log in"),
     ] {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = accept_language {
-            headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_str(value).unwrap());
-        }
-        let page = body(login_page(p.state(), headers).await).await;
+        let page = p.browser(accept_language).get("/login").await.body;
         assert!(page.contains(&format!(r#"<html lang="{lang}">"#)), "{accept_language:?}: {page}");
-        assert!(page.contains(&format!(r#"<button id="submit">{button}</button>"#)), "{accept_language:?}: {page}");
+        assert!(page.contains(&format!(r#"id="submit">{button}</button>"#)), "{accept_language:?}: {page}");
     }
+}
+
+#[tokio::test]
+async fn the_forced_change_speaks_the_browsers_language_and_lists_every_rule() {
+    let p = portal(CookieMode::Http).await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    p.app.service.staff_reset(&admin, p.anna().await, ResetOptions::default()).await.unwrap();
+    let temporary = p.mailer.last_temporary_password().unwrap();
+    let mut b = p.browser(Some("fr"));
+    assert_eq!(b.log_in("anna.berg", temporary.expose_secret()).await.location(), "/set-password");
+    assert_eq!(b.get("/").await.location(), "/set-password", "the change cannot be skipped");
+    let page = b.get("/set-password").await.body;
+    assert!(page.contains(r#"<html lang="fr">"#) && page.contains(r#"value="anna.berg" autocomplete="username""#));
+    assert!(page.contains(r#"data-rule="length" data-min="8""#) && page.contains(r#"data-show="Afficher""#), "{page}");
+    let refused = b.post("/set-password", &[("new_password", "anna")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("au moins 8 caractères"), "{}", refused.body);
+    assert_eq!(b.post("/set-password", &[("new_password", NEW_PASSWORD)]).await.location(), "/");
+    assert!(b.get("/").await.body.contains("Anna Berg"));
 }
 
 #[tokio::test]
 async fn a_signed_in_contact_reads_their_own_language_whatever_the_browser_asks() {
     let p = portal(CookieMode::Http).await;
-    let first = p.first_visit().await;
-    let id = session_id(&p.login(&first, "anna.berg", ANNA).await, p.mode).unwrap();
+    let mut b = p.browser(Some("en-US, en;q=0.9"));
+    b.log_in("anna.berg", ANNA).await;
     let spanish = Preferences::new(Locale::parse("es").unwrap(), TimeZoneName::parse("Europe/Madrid").unwrap());
     p.app.service.set_own_preferences(p.anna().await, spanish).await.unwrap();
-    let page = body(home(p.state(), p.browser(&id, "en-US, en;q=0.9")).await).await;
+    let page = b.get("/").await.body;
     assert!(page.contains(r#"<html lang="es">"#), "{page}");
     assert!(page.contains("<h1>Su cuenta</h1>") && page.contains("Le damos la bienvenida, Anna Berg."), "{page}");
     assert!(page.contains(r#"<option value="es" lang="es" selected>Español</option>"#), "{page}");
     assert!(page.contains(r#"value="Europe/Madrid""#), "the zone field is prefilled: {page}");
+    // The web layer's change-password page too: the contact's language, not the browser's.
+    let change = b.get("/change-password").await.body;
+    assert!(change.contains(r#"<html lang="es">"#), "{change}");
 }
 
 #[tokio::test]
 async fn the_preferences_form_saves_both_or_nothing() {
     let p = portal(CookieMode::Http).await;
-    let first = p.first_visit().await;
-    let id = session_id(&p.login(&first, "anna.berg", ANNA).await, p.mode).unwrap();
+    let mut b = p.browser(Some("nl"));
+    b.log_in("anna.berg", ANNA).await;
     let anna = p.anna().await;
     let before = p.app.service.preferences_of(anna).await.unwrap();
-    let post = |locale: &str, time_zone: &str| {
-        let form = PreferencesForm { csrf: p.csrf(&id), locale: locale.into(), time_zone: time_zone.into() };
-        save_preferences(p.state(), p.cookie(&id), Form(form))
-    };
 
-    let response = post("de", "Mars/Olympus_Mons").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = body(response).await;
-    assert!(page.contains(r#"id="time_zone-error">This is not a time zone we know."#), "{page}");
-    assert!(page.contains(r#"value="Mars/Olympus_Mons""#), "the input is kept to correct: {page}");
-    assert!(!page.contains("locale-error"), "the language was fine: {page}");
+    let page = b.post("/preferences", &[("locale", "de"), ("time_zone", "Mars/Olympus_Mons")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"id="time_zone-error">This is not a time zone we know."#), "{}", page.body);
+    assert!(page.body.contains(r#"value="Mars/Olympus_Mons""#), "the input is kept to correct");
+    assert!(!page.body.contains("locale-error"), "the language was fine");
     assert_eq!(p.app.service.preferences_of(anna).await.unwrap(), before, "the good half is not saved either");
-    let page = body(post("ja", "Europe/Berlin").await).await;
-    assert!(page.contains(r#"id="locale-error">Please choose one of the languages in the list."#), "{page}");
+    let page = b.post("/preferences", &[("locale", "ja"), ("time_zone", "Europe/Berlin")]).await;
+    assert!(
+        page.body.contains(r#"id="locale-error">Please choose one of the languages in the list."#),
+        "{}",
+        page.body
+    );
     assert_eq!(p.app.service.preferences_of(anna).await.unwrap(), before);
 
-    let response = post("nl", " europe/amsterdam ").await;
-    assert_eq!(location(&response), "/");
+    let page = b.post("/preferences", &[("locale", "nl"), ("time_zone", " europe/amsterdam ")]).await;
+    assert_eq!(page.location(), "/");
     let after = p.app.service.preferences_of(anna).await.unwrap();
     assert_eq!((after.locale.as_str(), after.time_zone.as_str()), ("nl", "Europe/Amsterdam"));
-    let page = body(home(p.state(), p.cookie(&id)).await).await;
-    assert!(page.contains(r#"<html lang="nl">"#), "{page}");
-    assert_eq!(flash(&page), Some("Uw taal en tijdzone zijn opgeslagen."), "the flash is in the new language");
+    let page = b.get("/").await;
+    assert!(page.body.contains(r#"<html lang="nl">"#), "{}", page.body);
+    assert_eq!(page.notice(), Some("Uw taal en tijdzone zijn opgeslagen."), "the flash is in the new language");
 
-    let form = PreferencesForm { csrf: "forged".into(), locale: "de".into(), time_zone: String::new() };
-    let response = save_preferences(p.state(), p.cookie(&id), Form(form)).await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(body(response).await.contains("Ongeldig formuliertoken"), "refused in the contact's language");
+    // A forged form is refused by the web layer, in the browser's language, and saves nothing.
+    let page = b.post_with("/preferences", "forged", &[("locale", "de"), ("time_zone", "")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let dutch = p.app.pages.words(&Locale::parse("nl").unwrap()).get("forbidden-body");
+    assert_eq!(page.notice(), Some(dutch.as_str()), "{}", page.body);
     assert_eq!(p.app.service.preferences_of(anna).await.unwrap(), after);
 }
 
 #[tokio::test]
-async fn a_lockout_is_named_in_german_with_the_right_plural() {
+async fn a_lockout_reads_like_a_wrong_password_plus_the_wait_in_german() {
     let p = portal(CookieMode::Http).await;
-    let id = p.first_visit().await;
-    let german = p.browser(&id, "de-DE, de;q=0.9, en;q=0.5");
+    let mut b = p.browser(Some("de-DE, de;q=0.9, en;q=0.5"));
+    let wrong = "Benutzername oder Passwort ist falsch.";
     for _ in 0..20 {
-        let form = LoginForm { csrf: p.csrf(&id), username: "anna.berg".into(), password: "Wrong-Guess-1".into() };
-        login(p.state(), german.clone(), Form(form)).await;
-        let page = body(login_page(p.state(), german.clone()).await).await;
-        let text = flash(&page).expect("every failed login leaves a flash").to_owned();
-        let Some(wait) = text.strip_prefix("Zu viele Versuche. Bitte versuchen Sie es in ") else {
-            assert_eq!(text, "Benutzername oder Passwort ist falsch.");
+        let page = b.log_in("anna.berg", "Wrong-Guess-1").await;
+        let text = page.notice().expect("every failed login says why").to_owned();
+        let Some(wait) = text.strip_prefix(&format!("{wrong} Zu viele Versuche. Bitte versuchen Sie es in ")) else {
+            assert_eq!(text, wrong);
             continue;
         };
         let (n, unit) = wait.strip_suffix(" erneut.").and_then(|w| w.split_once(' ')).expect(&text);
@@ -353,25 +327,38 @@ async fn a_lockout_is_named_in_german_with_the_right_plural() {
     panic!("twenty wrong passwords did not lock the username");
 }
 
+async fn retailer_page(b: &mut Browser, retailer: i64, q: &str, after: Option<i64>) -> String {
+    let after = after.map_or_else(String::new, |a| format!("&after={a}"));
+    b.get(&format!("/staff/retailer?id={retailer}&q={}{after}", url_encode(q))).await.body
+}
+
 #[tokio::test]
 async fn staff_find_a_contact_by_search_and_page_on() {
     let p = portal(CookieMode::Http).await;
-    let id = p.first_visit().await;
-    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
-    p.app.sessions.with(&id, |s| s.staff = Some(admin));
+    let mut b = p.browser(None);
+    b.act_as("admin").await;
     let anna = p.anna().await;
-    let shop = p.app.service.store().contact(anna).await.unwrap().contact.retailer;
-    let query = |q: &str, after: Option<i64>| RetailerQuery { id: shop.get(), q: q.into(), after };
+    let shop = p.app.service.store().contact(anna).await.unwrap().contact.retailer.get();
 
-    let found = body(staff::retailer(p.state(), p.cookie(&id), Query(query("OKAFOR", None))).await).await;
+    let found = retailer_page(&mut b, shop, "OKAFOR", None).await;
     assert!(found.contains("ben.okafor") && !found.contains("anna.berg"), "only the match: {found}");
     assert!(!found.contains("next-page"), "one page holds every match");
-    let everyone = body(staff::retailer(p.state(), p.cookie(&id), Query(query("", None))).await).await;
+    let everyone = retailer_page(&mut b, shop, "", None).await;
     assert!(everyone.contains("ben.okafor") && everyone.contains("anna.berg"), "no search lists all: {everyone}");
-    let after_anna = body(staff::retailer(p.state(), p.cookie(&id), Query(query("", Some(anna.get())))).await).await;
+    let after_anna = retailer_page(&mut b, shop, "", Some(anna.get())).await;
     assert!(!after_anna.contains("anna.berg") && after_anna.contains("ben.okafor"), "pages start after the cursor");
-    let refused = body(staff::retailer(p.state(), p.cookie(&id), Query(query("a\u{7}b", None))).await).await;
+    let refused = retailer_page(&mut b, shop, "a\u{7}b", None).await;
     assert!(refused.contains("control characters"), "a bad search is named: {refused}");
+    // A staff action goes through the web layer's CSRF check like every form.
+    let reset = b
+        .post_with(
+            "/staff/contact",
+            "forged",
+            &[("contact", &anna.get().to_string()), ("retailer", &shop.to_string()), ("action", "reset")],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::FORBIDDEN);
+    assert!(p.mailer.last_temporary_password().is_none(), "nothing was sent");
 }
 
 // Attacks on the staff page's search (issue 20, against 02da134). Both pass: regression
@@ -384,9 +371,9 @@ async fn staff_find_a_contact_by_search_and_page_on() {
 async fn a_search_text_with_markup_and_url_syntax_stays_text() {
     use customer_access::import::ImportRow;
     let p = portal(CookieMode::Http).await;
-    let id = p.first_visit().await;
+    let mut b = p.browser(None);
+    b.act_as("admin").await;
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
-    p.app.sessions.with(&id, |s| s.staff = Some(admin.clone()));
     let evil = r#"x'"><svg onload=alert(1)>&id=1&after=999#"#;
     let rows = (0..30).map(|i| {
         let row = ImportRow {
@@ -405,8 +392,7 @@ async fn a_search_text_with_markup_and_url_syntax_stays_text() {
     let shop = p.app.service.manageable_retailers(&admin).await.unwrap().into_iter().find(|r| r.name == "Evil Names");
     let shop = shop.unwrap().id;
 
-    let query = RetailerQuery { id: shop.get(), q: evil.into(), after: None };
-    let page = body(staff::retailer(p.state(), p.cookie(&id), Query(query)).await).await;
+    let page = retailer_page(&mut b, shop.get(), evil, None).await;
     assert!(page.contains("evil0") && page.contains("next-page"), "25 of 30 matches and a next link: {page}");
     assert!(!page.contains("<svg"), "no markup from the search or the names: {page}");
     let href = page.split_once(r#"id="next-page" href=""#).unwrap().1.split_once('"').unwrap().0;
@@ -416,7 +402,7 @@ async fn a_search_text_with_markup_and_url_syntax_stays_text() {
     assert_eq!(names, ["id", "q", "after"], "exactly the page's own parameters: {href}");
     assert!(!href.contains('#') && !href.contains('\'') && !href.contains('<'), "{href}");
     assert_eq!(params[0].1, shop.get().to_string());
-    assert_eq!(params[1].1, crate::html::url_encode(evil));
+    assert_eq!(params[1].1, url_encode(evil));
 }
 
 /// Passes. On the staff page an iPad user sees the same page for a retailer outside theirs
@@ -424,13 +410,13 @@ async fn a_search_text_with_markup_and_url_syntax_stays_text() {
 #[tokio::test]
 async fn an_ipad_user_cannot_tell_a_foreign_retailer_from_a_missing_one_on_the_page() {
     let p = portal(CookieMode::Http).await;
-    let id = p.first_visit().await;
+    let mut b = p.browser(None);
+    b.act_as("ipad").await;
     let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
     let ipad = Staff::IpadUser {
         staff_id: StaffId::new(2),
         device_id: customer_access::DeviceId::parse("ipad-demo").unwrap(),
     };
-    p.app.sessions.with(&id, |s| s.staff = Some(ipad.clone()));
     let mine = p.app.service.manageable_retailers(&ipad).await.unwrap();
     let all = p.app.service.manageable_retailers(&admin).await.unwrap();
     let foreign = all.iter().find(|r| !mine.iter().any(|m| m.id == r.id)).expect("a retailer the iPad user lacks");
@@ -439,8 +425,7 @@ async fn an_ipad_user_cannot_tell_a_foreign_retailer_from_a_missing_one_on_the_p
     for (retailer, q) in
         [(foreign.id.get(), "a"), (foreign.id.get(), "zz-nobody"), (foreign.id.get(), ""), (missing, "a")]
     {
-        let query = RetailerQuery { id: retailer, q: q.into(), after: None };
-        pages.push(body(staff::retailer(p.state(), p.cookie(&id), Query(query)).await).await);
+        pages.push(retailer_page(&mut b, retailer, q, None).await);
     }
     assert!(pages.iter().all(|page| *page == pages[0]), "{pages:?}");
     assert!(!pages[0].contains(r#"id="contacts""#), "refused: {}", pages[0]);

@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use customer_access::i18n::MessageArgs;
-use customer_access::policy::{PasswordPolicy, PasswordViolation, PasswordViolations};
+use customer_access::policy::PasswordViolation;
+#[cfg(test)]
+use customer_access::policy::PasswordViolations;
 
 use crate::i18n::Words;
 
@@ -14,25 +16,19 @@ fn count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// The rules a new password must meet, one line each, from the service's policy, so the
-/// page never promises rules the service does not apply.
-pub(crate) fn password_rules(t: &Words<'_>, policy: &PasswordPolicy) -> Vec<String> {
-    let mut rules = vec![t.with("rule-min-length", &MessageArgs::new().number("min", count(policy.min_length)))];
-    if policy.require_digit {
-        rules.push(t.get("rule-digit"));
-    }
-    if policy.require_letter {
-        rules.push(t.get("rule-letter"));
-    }
-    rules
+/// The rule "at least `min` characters".
+pub(crate) fn min_length_rule(t: &Words<'_>, min: usize) -> String {
+    t.with("rule-min-length", &MessageArgs::new().number("min", count(min)))
 }
 
 /// One line per rule a refused password breaks, all at once, with the rule's numbers.
+#[cfg(test)]
 pub(crate) fn violations(t: &Words<'_>, violations: &PasswordViolations) -> Vec<String> {
     violations.as_slice().iter().map(|v| violation(t, v)).collect()
 }
 
-fn violation(t: &Words<'_>, violation: &PasswordViolation) -> String {
+/// One rule a refused password breaks, in the reader's words.
+pub(crate) fn violation(t: &Words<'_>, violation: &PasswordViolation) -> String {
     match violation {
         PasswordViolation::TooShort { min, actual } => t.with(
             "password-too-short",

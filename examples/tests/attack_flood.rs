@@ -27,7 +27,10 @@ async fn log_in(addr: SocketAddr, username: &str, password: &str) -> Result<Stri
     let session = connection.visit_login().await.unwrap();
     let answer = connection.post_login(&session, username, password).await.unwrap();
     match (answer.status, answer.header("location")) {
-        (303, Some("/")) => Ok(answer.cookies().next().unwrap_or(&session.cookie).to_owned()),
+        // The session cookie (the login also sets the recognised-device cookie).
+        (303, Some("/")) => {
+            Ok(answer.cookies().find(|c| c.starts_with("portal_session=")).unwrap_or(&session.cookie).to_owned())
+        }
         (status, location) => Err(format!("{status} {location:?}")),
     }
 }

@@ -1,7 +1,10 @@
 //! End-to-end: the portal example driven in headless Chromium (see `portal_browser.py`).
 //! Needs Debian's `chromium`, `chromium-driver` and `python3-selenium`; without them it skips
 //! loudly, unless `CUSTOMER_ACCESS_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
-//! Screenshots of every page land in `target/portal-screenshots/`.
+//! `CUSTOMER_ACCESS_AXE_JS` names axe-core's `axe.min.js` (from the npm registry; `.ci/run`
+//! fetches it), with which every page is checked for WCAG 2.1 A/AA violations; required
+//! with the browser. Screenshots of every page at desktop, tablet and phone widths land in
+//! `target/portal-screenshots/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
 use std::process::{Command, Stdio};
@@ -40,12 +43,21 @@ fn portal_in_headless_chromium() {
     let url = format!("http://127.0.0.1:{}", portal.port);
     let binary = common::portal_binary();
     let screenshots = binary.parent().unwrap().parent().unwrap().parent().unwrap().join("portal-screenshots");
+    let axe = std::env::var("CUSTOMER_ACCESS_AXE_JS").ok().filter(|p| std::path::Path::new(p).is_file());
+    if axe.is_none() {
+        assert!(
+            std::env::var("CUSTOMER_ACCESS_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "CUSTOMER_ACCESS_REQUIRE_BROWSER=1 but CUSTOMER_ACCESS_AXE_JS names no axe.min.js"
+        );
+        eprintln!("\n*** axe-core not found (CUSTOMER_ACCESS_AXE_JS): pages not checked for accessibility ***\n");
+    }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/portal_browser.py");
     let output = Command::new("/usr/bin/python3")
         .arg(script)
         .arg(&url)
         .arg(data.path().join("outbox"))
         .arg(&screenshots)
+        .arg(axe.unwrap_or_default())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

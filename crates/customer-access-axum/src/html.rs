@@ -248,7 +248,9 @@ pub(crate) fn password<T: Templates + ?Sized>(page: &PasswordPage<'_>, w: &Words
         String::new()
     } else {
         let items: String = lines.iter().map(|e| format!("<li>{e}</li>")).collect();
-        format!(r#"<ul class="errors" id="password-errors" role="alert">{items}</ul>"#)
+        // The alert role on a wrapper: on the list itself it would hide the list's items
+        // from screen readers as a list.
+        format!(r#"<div role="alert"><ul class="errors" id="password-errors">{items}</ul></div>"#)
     };
     let described = if lines.is_empty() { "password-rules" } else { "password-rules password-errors" };
     let body = format!(

@@ -85,3 +85,10 @@ preferences-button = Speichern
 preferences-saved = Ihre Sprache und Zeitzone wurden gespeichert.
 preferences-bad-locale = Bitte wählen Sie eine der Sprachen aus der Liste.
 preferences-bad-time-zone = Diese Zeitzone kennen wir nicht. Bitte geben Sie einen IANA-Namen wie Europe/Berlin ein.
+
+## The web layer's pages (customer-access-axum)
+show-password = Anzeigen
+hide-password = Verbergen
+problem-title = Entschuldigung
+logged-out = Sie sind abgemeldet.
+too-large = Was Sie gesendet haben, ist zu groß.

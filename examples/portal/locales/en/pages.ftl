@@ -103,3 +103,10 @@ preferences-button = Save
 preferences-saved = Your language and time zone were saved.
 preferences-bad-locale = Please choose one of the languages in the list.
 preferences-bad-time-zone = This is not a time zone we know. Please enter an IANA name such as Europe/Berlin.
+
+## The web layer's pages (customer-access-axum)
+show-password = Show
+hide-password = Hide
+problem-title = Sorry
+logged-out = You are logged out.
+too-large = What you sent is too large.

@@ -93,3 +93,10 @@ preferences-button = Guardar
 preferences-saved = Se han guardado su idioma y su zona horaria.
 preferences-bad-locale = Elija uno de los idiomas de la lista.
 preferences-bad-time-zone = No conocemos esa zona horaria. Introduzca un nombre IANA, como Europe/Madrid.
+
+## The web layer's pages (customer-access-axum)
+show-password = Mostrar
+hide-password = Ocultar
+problem-title = Lo sentimos
+logged-out = Ha cerrado la sesión.
+too-large = Lo que ha enviado es demasiado grande.

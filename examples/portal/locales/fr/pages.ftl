@@ -93,3 +93,10 @@ preferences-button = Enregistrer
 preferences-saved = Votre langue et votre fuseau horaire ont été enregistrés.
 preferences-bad-locale = Veuillez choisir l’une des langues de la liste.
 preferences-bad-time-zone = Ce fuseau horaire nous est inconnu. Veuillez saisir un nom IANA, par exemple Europe/Paris.
+
+## The web layer's pages (customer-access-axum)
+show-password = Afficher
+hide-password = Masquer
+problem-title = Désolé
+logged-out = Vous êtes déconnecté.
+too-large = Ce que vous avez envoyé est trop volumineux.

@@ -93,3 +93,10 @@ preferences-button = Opslaan
 preferences-saved = Uw taal en tijdzone zijn opgeslagen.
 preferences-bad-locale = Kies een van de talen uit de lijst.
 preferences-bad-time-zone = Deze tijdzone kennen we niet. Voer een IANA-naam in, zoals Europe/Amsterdam.
+
+## The web layer's pages (customer-access-axum)
+show-password = Tonen
+hide-password = Verbergen
+problem-title = Sorry
+logged-out = U bent afgemeld.
+too-large = Wat u hebt verstuurd is te groot.
