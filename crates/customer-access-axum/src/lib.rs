@@ -39,9 +39,10 @@
 //! # Staff
 //! Staff sign in through the application, not here. Their actions are the
 //! [`AccessService`](customer_access::AccessService) methods (`staff_reset`, `update_email`,
-//! `set_login_enabled`, ...), called from the application's own routes behind its own staff
-//! guard; every one that must end a contact's sessions bumps the credential version, which
-//! this layer then enforces.
+//! `set_login_enabled`, ...), which the application may call from its own routes, or
+//! [`staff::router`], a JSON router the application nests behind its own staff guard (which
+//! puts a [`staff::StaffMember`] into each request). Every action that must end a contact's
+//! sessions bumps the credential version, which this layer then enforces.
 //!
 //! # Example
 //! See [`CustomerAccess`].
@@ -56,6 +57,7 @@ mod paths;
 mod respond;
 mod routes;
 mod session;
+pub mod staff;
 pub mod store;
 pub mod templates;
 
