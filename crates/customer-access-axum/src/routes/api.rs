@@ -21,7 +21,6 @@ use super::pages::{LoginPath, password_errors};
 use super::steps;
 use crate::access::CustomerAccess;
 use crate::context::{AccessContext, CurrentContact};
-use crate::device;
 use crate::respond::{self, Refusal};
 
 type Access<S, M, C> = State<CustomerAccess<S, M, C>>;
@@ -86,24 +85,12 @@ pub(super) async fn login<S: Store, M: Mailer, C: Clock>(
     session: Session,
     Json(form): Json<LoginForm>,
 ) -> Response {
-    let known = device::presented(access.settings(), &headers);
-    match access.service().login_from_device(&form.username, &form.password(), known.as_ref()).await {
+    match steps::attempt(&access, &headers, &form.username, &form.password()).await {
         Ok(LoginOutcome::Authenticated { contact, credential_version, device: token }) => {
-            match steps::grant(&session, contact, credential_version).await {
-                Ok(()) => {
-                    let mut response = done("logged_in");
-                    if let Some(token) = token {
-                        device::keep(
-                            access.settings(),
-                            &mut response,
-                            &token,
-                            access.service().policy().device_tokens.ttl,
-                        );
-                    }
-                    response
-                }
-                Err(refusal) => refused(&access, refusal),
-            }
+            let answer = done("logged_in");
+            steps::logged_in(&access, &session, (contact, credential_version), token, answer)
+                .await
+                .unwrap_or_else(|refusal| refused(&access, refusal))
         }
         Ok(LoginOutcome::PasswordChangeRequired { ticket }) => {
             match steps::hold_ticket(&session, &ticket, &form.username).await {

@@ -14,7 +14,6 @@ use super::forms::{ChangeForm, ForgotForm, LoginForm, NewPasswordForm, NoticeQue
 use super::steps;
 use crate::access::CustomerAccess;
 use crate::context::CurrentContact;
-use crate::device;
 use crate::respond::{self, Failure, Refusal};
 use crate::templates::{ForgotPage, LoginPage, Notice, PasswordPage, PasswordRules};
 
@@ -93,27 +92,13 @@ pub(super) async fn login<S: Store, M: Mailer, C: Clock>(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let lang = respond::accept_language(&headers);
-    // A browser that logged in before presents its device token: its attempts count on
-    // their own, so a stranger guessing at the username cannot lock it out.
-    let known = device::presented(access.settings(), &headers);
-    let outcome = access.service().login_from_device(&form.username, &form.password(), known.as_ref()).await;
+    let outcome = steps::attempt(&access, &headers, &form.username, &form.password()).await;
     let notice = match outcome {
         Ok(LoginOutcome::Authenticated { contact, credential_version, device: token }) => {
-            return match steps::grant(&session, contact, credential_version).await {
-                Ok(()) => {
-                    let mut response = Redirect::to(access.paths().after_login()).into_response();
-                    if let Some(token) = token {
-                        device::keep(
-                            access.settings(),
-                            &mut response,
-                            &token,
-                            access.service().policy().device_tokens.ttl,
-                        );
-                    }
-                    response
-                }
-                Err(refusal) => refused(&access, refusal, lang),
-            };
+            let answer = Redirect::to(access.paths().after_login()).into_response();
+            return steps::logged_in(&access, &session, (contact, credential_version), token, answer)
+                .await
+                .unwrap_or_else(|refusal| refused(&access, refusal, lang));
         }
         Ok(LoginOutcome::PasswordChangeRequired { ticket }) => {
             return match steps::hold_ticket(&session, &ticket, &form.username).await {

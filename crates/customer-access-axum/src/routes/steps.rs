@@ -1,8 +1,17 @@
 //! What a login, a forced change and a voluntary change do to the session, once for the
 //! pages and the JSON endpoints.
 
-use customer_access::{ChangeTicket, ContactId, CredentialVersion, PasswordChanged};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use customer_access::secrecy::SecretString;
+use customer_access::{
+    ChangeTicket, Clock, ContactId, CredentialVersion, DeviceToken, LoginOutcome, Mailer, PasswordChanged,
+    ServiceError, Store,
+};
 use tower_sessions::Session;
+
+use crate::access::CustomerAccess;
+use crate::device;
 
 use crate::respond::Refusal;
 use crate::session::{self, AccessSession, SessionUnavailable};
@@ -11,6 +20,35 @@ impl From<SessionUnavailable> for Refusal {
     fn from(e: SessionUnavailable) -> Self {
         Self::SessionStore(e.to_string())
     }
+}
+
+/// A login attempt, presenting the browser's device token if it has one: a browser that
+/// logged in before has its attempts counted on their own, so a stranger guessing at the
+/// username cannot lock it out.
+pub(super) async fn attempt<S: Store, M: Mailer, C: Clock>(
+    access: &CustomerAccess<S, M, C>,
+    headers: &HeaderMap,
+    username: &str,
+    password: &SecretString,
+) -> Result<LoginOutcome, ServiceError> {
+    let known = device::presented(access.settings(), headers);
+    access.service().login_from_device(username, password, known.as_ref()).await
+}
+
+/// Logged in: the session granted (see [`grant`]), and `answer` with the new device token's
+/// cookie if the login handed one out.
+pub(super) async fn logged_in<S: Store, M: Mailer, C: Clock>(
+    access: &CustomerAccess<S, M, C>,
+    session: &Session,
+    (contact, version): (ContactId, CredentialVersion),
+    token: Option<DeviceToken>,
+    mut answer: Response,
+) -> Result<Response, Refusal> {
+    grant(session, contact, version).await?;
+    if let Some(token) = token {
+        device::keep(access.settings(), &mut answer, &token, access.service().policy().device_tokens.ttl);
+    }
+    Ok(answer)
 }
 
 /// Logged in: a new session id holding the contact and its credential version.
