@@ -430,3 +430,56 @@ async fn an_ipad_user_cannot_tell_a_foreign_retailer_from_a_missing_one_on_the_p
     assert!(pages.iter().all(|page| *page == pages[0]), "{pages:?}");
     assert!(!pages[0].contains(r#"id="contacts""#), "refused: {}", pages[0]);
 }
+
+// --- attack tests (attack-staff): the staff act-as state and the contact's session ---------
+
+/// The staff act-as state never outlives a contact login or logout in the same browser, and
+/// a staff flash never reaches the contact's pages.
+#[tokio::test]
+async fn attack_staff_act_as_does_not_survive_contact_login_or_logout() {
+    let p = portal(CookieMode::Http).await;
+    let mut b = p.browser(None);
+    b.act_as("admin").await;
+    assert!(b.get("/staff").await.body.contains("Retailers sales admin"), "acting as the admin");
+    // A staff action leaves a flash for the staff page.
+    let anna = p.anna().await;
+    let admin = Staff::SalesAdmin { staff_id: StaffId::new(1) };
+    let corner = p.app.service.manageable_retailers(&admin).await.unwrap()[0].id;
+    let done = b
+        .post(
+            "/staff/contact",
+            &[("contact", &anna.to_string()), ("retailer", &corner.to_string()), ("action", "email"), ("value", "x")],
+        )
+        .await;
+    assert!(done.location().starts_with("/staff/retailer"), "{done:?}");
+    // The contact logs in in the same browser: neither the act-as nor the flash carries over.
+    assert_eq!(b.log_in("anna.berg", ANNA).await.location(), "/");
+    let home = b.get("/").await;
+    assert!(!home.body.contains("Not done"), "a staff flash reached the contact's page: {:?}", home.notice());
+    let staff = b.get("/staff").await;
+    assert!(!staff.body.contains("Retailers sales admin"), "the act-as survived the contact's login");
+    // Acting as staff inside the contact's session, then the contact logs out: gone too.
+    b.act_as("admin").await;
+    let out = b.post("/logout", &[]).await;
+    assert!(out.status.is_redirection(), "{out:?}");
+    assert!(!b.get("/staff").await.body.contains("Retailers sales admin"), "the act-as survived the logout");
+}
+
+/// Acting as staff is a gain of privilege: like a contact login, it must move the session to
+/// a new id, so a session id planted in the browser before does not become a staff session.
+#[tokio::test]
+async fn attack_acting_as_staff_moves_the_session_to_a_new_id() {
+    let p = portal(CookieMode::Http).await;
+    let mut b = p.browser(None);
+    b.get("/staff").await;
+    b.csrf().await;
+    let planted = b.cookie.clone().expect("a session before acting as staff");
+    b.act_as("admin").await;
+    assert_ne!(b.cookie.clone(), Some(planted.clone()), "acting as staff kept the session id: fixation");
+    let mut attacker = p.browser(None);
+    attacker.cookie = Some(planted);
+    assert!(
+        !attacker.get("/staff").await.body.contains("Retailers sales admin"),
+        "the planted id became a staff session"
+    );
+}
