@@ -153,6 +153,12 @@ struct ActAs {
 
 async fn act_as(session: Session, Form(form): Form<ActAs>) -> Response {
     let who = if form.who == "ipad" { "ipad" } else { "admin" };
+    // A gain of privilege, like a login: a new session id, so an id planted in the browser
+    // beforehand does not become a staff session.
+    if let Err(e) = session.cycle_id().await {
+        eprintln!("acting as staff failed: {e}");
+        return Redirect::to("/staff").into_response();
+    }
     if let Err(e) = session.insert(STAFF, who).await {
         eprintln!("acting as staff failed: {e}");
     }

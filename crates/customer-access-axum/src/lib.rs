@@ -51,6 +51,7 @@ mod access;
 mod context;
 pub mod csrf;
 mod device;
+mod extract;
 mod guard;
 mod html;
 mod paths;

@@ -41,11 +41,13 @@
 //! | `POST /contacts/{id}/username` | `{"username"}` | the contact |
 //!
 //! Refusals are `{"error": ...}`: `401 staff_required`, `403 forbidden`, `404 not_found`,
-//! `409 username_taken` / `login_disabled` / `second_approval_required`, `422 invalid_input`
-//! (with `detail`), `429 budget_exceeded`, `502 delivery_failed` (nothing changed), `503`
-//! with `Retry-After`.
+//! `409 username_taken` / `login_disabled` / `second_approval_required`, `415
+//! unsupported_media_type` (a body not sent as `application/json`), `422 invalid_input` (with
+//! `detail`: a bad id, parameter or body, an unknown field included), `429 budget_exceeded`,
+//! `502 delivery_failed` (nothing changed), `503` with `Retry-After`. Answers are never
+//! cached (`Cache-Control: no-store`).
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -59,6 +61,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::access::CustomerAccess;
+use crate::extract::{IdPath, JsonBody, OptionalJsonBody, QueryParams};
 use crate::respond;
 
 /// Who is asking, as the application's staff guard established it. Insert it into the
@@ -95,6 +98,11 @@ pub fn router<S: Store, M: Mailer, C: Clock>(access: &CustomerAccess<S, M, C>) -
         .route("/contacts/{id}/login", post(login_enabled::<S, M, C>))
         .route("/contacts/{id}/email", post(email::<S, M, C>))
         .route("/contacts/{id}/username", post(username::<S, M, C>))
+        // The answers name contacts and their addresses: never stored by a cache.
+        .layer(axum::middleware::map_response(|mut response: Response| async move {
+            respond::no_store(response.headers_mut());
+            response
+        }))
         .with_state(access.clone())
 }
 
@@ -153,6 +161,7 @@ async fn retailers<S: Store, M: Mailer, C: Clock>(
 
 /// A page of a retailer's contacts.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ContactsQuery {
     #[serde(default)]
     q: String,
@@ -166,8 +175,8 @@ const DEFAULT_PAGE: u32 = 50;
 async fn contacts<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     StaffMember(staff): StaffMember,
-    Path(retailer): Path<i64>,
-    Query(q): Query<ContactsQuery>,
+    IdPath(retailer): IdPath,
+    QueryParams(q): QueryParams<ContactsQuery>,
 ) -> Response {
     let mut query = ContactQuery::new(q.limit.unwrap_or(DEFAULT_PAGE)).after(q.after.map(ContactId::new));
     if !q.q.is_empty() {
@@ -187,6 +196,7 @@ async fn contacts<S: Store, M: Mailer, C: Clock>(
 
 /// A staff reset's options.
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ResetBody {
     #[serde(default)]
     revoke_current_password: bool,
@@ -195,14 +205,11 @@ struct ResetBody {
 async fn reset<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     StaffMember(staff): StaffMember,
-    Path(contact): Path<i64>,
-    body: Option<Json<ResetBody>>,
+    IdPath(contact): IdPath,
+    OptionalJsonBody(body): OptionalJsonBody<ResetBody>,
 ) -> Response {
-    let options = if body.unwrap_or_default().revoke_current_password {
-        ResetOptions::revoking_current_password()
-    } else {
-        ResetOptions::default()
-    };
+    let options =
+        if body.revoke_current_password { ResetOptions::revoking_current_password() } else { ResetOptions::default() };
     let result = access.service().staff_reset(&staff, ContactId::new(contact), options).await;
     answer(&access, result.map(|receipt| json!({ "expires_at": receipt.expires_at.to_string() })))
 }
@@ -210,7 +217,7 @@ async fn reset<S: Store, M: Mailer, C: Clock>(
 async fn unlock<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     StaffMember(staff): StaffMember,
-    Path(contact): Path<i64>,
+    IdPath(contact): IdPath,
 ) -> Response {
     let result = access.service().unlock(&staff, ContactId::new(contact)).await;
     answer(&access, result.map(|()| json!({ "status": "done" })))
@@ -218,6 +225,7 @@ async fn unlock<S: Store, M: Mailer, C: Clock>(
 
 /// Enable or disable a login.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LoginBody {
     enabled: bool,
 }
@@ -225,8 +233,8 @@ struct LoginBody {
 async fn login_enabled<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     StaffMember(staff): StaffMember,
-    Path(contact): Path<i64>,
-    Json(body): Json<LoginBody>,
+    IdPath(contact): IdPath,
+    JsonBody(body): JsonBody<LoginBody>,
 ) -> Response {
     let result = access.service().set_login_enabled(&staff, ContactId::new(contact), body.enabled).await;
     answer(&access, result.map(|c| contact_json(&c)))
@@ -234,6 +242,7 @@ async fn login_enabled<S: Store, M: Mailer, C: Clock>(
 
 /// A new e-mail address.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct EmailBody {
     email: String,
 }
@@ -241,8 +250,8 @@ struct EmailBody {
 async fn email<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     StaffMember(staff): StaffMember,
-    Path(contact): Path<i64>,
-    Json(body): Json<EmailBody>,
+    IdPath(contact): IdPath,
+    JsonBody(body): JsonBody<EmailBody>,
 ) -> Response {
     let result = access.service().update_email(&staff, ContactId::new(contact), &body.email).await;
     answer(&access, result.map(|c| contact_json(&c)))
@@ -250,6 +259,7 @@ async fn email<S: Store, M: Mailer, C: Clock>(
 
 /// A new username.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UsernameBody {
     username: String,
 }
@@ -257,8 +267,8 @@ struct UsernameBody {
 async fn username<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     StaffMember(staff): StaffMember,
-    Path(contact): Path<i64>,
-    Json(body): Json<UsernameBody>,
+    IdPath(contact): IdPath,
+    JsonBody(body): JsonBody<UsernameBody>,
 ) -> Response {
     let result = access.service().update_username(&staff, ContactId::new(contact), &body.username).await;
     answer(&access, result.map(|c| contact_json(&c)))

@@ -160,7 +160,11 @@ async fn reset_with_unknown_field_is_refused(db: Db) {
     assert_typed_refusal(&a, "reset with a misspelt revoke flag");
     assert_eq!(snapshot(&w).await, before, "nothing changed");
 }
-both!(reset_with_unknown_field_is_refused, reset_unknown_field_refused_on_sqlite, reset_unknown_field_refused_on_postgres);
+both!(
+    reset_with_unknown_field_is_refused,
+    reset_unknown_field_refused_on_sqlite,
+    reset_unknown_field_refused_on_postgres
+);
 
 async fn reset_revocation_without_content_type_is_not_silently_dropped(db: Db) {
     let Some(w) = support::world(db).await else { return };
@@ -286,15 +290,18 @@ async fn huge_bodies_are_refused_before_any_work(db: Db) {
     let id = w.contact.id.get();
     let before = snapshot(&w).await;
     let big = format!(r#"{{"email": "{}@shop.example"}}"#, "a".repeat(support::BODY_LIMIT + 10));
-    let a = raw(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/email"), Some("application/json"), &big).await;
+    let a =
+        raw(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/email"), Some("application/json"), &big).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.status);
     assert_typed_refusal(&a, "huge body");
     let big = format!(r#"{{"revoke_current_password": true, "pad": "{}"}}"#, "a".repeat(support::BODY_LIMIT + 10));
-    let a = raw(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/reset"), Some("application/json"), &big).await;
+    let a =
+        raw(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/reset"), Some("application/json"), &big).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
     // A long but in-limit e-mail: the library's input check, never 500.
     let long = format!(r#"{{"email": "{}@shop.example"}}"#, "a".repeat(support::BODY_LIMIT / 2));
-    let a = raw(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/email"), Some("application/json"), &long).await;
+    let a =
+        raw(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/email"), Some("application/json"), &long).await;
     assert_eq!((a.status, a.json()["error"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_input")));
     let long = format!(r#"{{"username": "{}"}}"#, "a".repeat(support::BODY_LIMIT / 2));
     let a =
@@ -333,7 +340,14 @@ async fn ipad_sees_foreign_and_missing_alike(db: Db) {
     }
     // Foreign vs missing retailer, with and without search and paging.
     for q in ["", "?q=anna", "?q=zzz", "?after=0&limit=1"] {
-        let a = call(&mut c, "ipad", "GET", &format!("/staff/api/retailers/{}/contacts{q}", w.contact.retailer.get()), None).await;
+        let a = call(
+            &mut c,
+            "ipad",
+            "GET",
+            &format!("/staff/api/retailers/{}/contacts{q}", w.contact.retailer.get()),
+            None,
+        )
+        .await;
         let b = call(&mut c, "ipad", "GET", &format!("/staff/api/retailers/{missing}/contacts{q}"), None).await;
         assert_eq!((a.status, &a.body), (b.status, &b.body), "listing{q}: foreign vs missing retailer");
         assert_eq!(a.status, StatusCode::FORBIDDEN);
@@ -344,7 +358,9 @@ async fn ipad_sees_foreign_and_missing_alike(db: Db) {
     let page = call(&mut c, "ipad", "GET", &format!("/staff/api/retailers/{own_retailer}/contacts"), None).await;
     assert_eq!(page.json()["contacts"][0]["id"], json!(own_contact));
     // A contact id of the own retailer put in a foreign retailer's listing: no cross-over.
-    let page = call(&mut c, "ipad", "GET", &format!("/staff/api/retailers/{own_retailer}/contacts?after=0&q=anna"), None).await;
+    let page =
+        call(&mut c, "ipad", "GET", &format!("/staff/api/retailers/{own_retailer}/contacts?after=0&q=anna"), None)
+            .await;
     assert_eq!(page.json()["contacts"], json!([]));
 }
 both!(ipad_sees_foreign_and_missing_alike, ipad_enumeration_on_sqlite, ipad_enumeration_on_postgres);
@@ -367,11 +383,24 @@ async fn responses_show_no_secret(db: Db) {
         call(&mut c, "admin", "GET", &format!("/staff/api/retailers/{r}/contacts"), None).await,
         call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/reset"), Some(json!({}))).await,
         call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/unlock"), None).await,
-        call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/email"), Some(json!({ "email": "a2@shop.example" })))
+        call(
+            &mut c,
+            "admin",
+            "POST",
+            &format!("/staff/api/contacts/{id}/email"),
+            Some(json!({ "email": "a2@shop.example" })),
+        )
+        .await,
+        call(
+            &mut c,
+            "admin",
+            "POST",
+            &format!("/staff/api/contacts/{id}/username"),
+            Some(json!({ "username": "anna.b" })),
+        )
+        .await,
+        call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/login"), Some(json!({ "enabled": true })))
             .await,
-        call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/username"), Some(json!({ "username": "anna.b" })))
-            .await,
-        call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/login"), Some(json!({ "enabled": true }))).await,
     ];
     let temporary = w.service.mailer().last_temporary_password();
     for a in &answers {
@@ -396,7 +425,8 @@ async fn staff_answers_are_never_cached(db: Db) {
     for a in [
         call(&mut c, "admin", "GET", "/staff/api/retailers", None).await,
         call(&mut c, "admin", "GET", &format!("/staff/api/retailers/{r}/contacts"), None).await,
-        call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/login"), Some(json!({ "enabled": true }))).await,
+        call(&mut c, "admin", "POST", &format!("/staff/api/contacts/{id}/login"), Some(json!({ "enabled": true })))
+            .await,
         call(&mut c, "ipad", "GET", &format!("/staff/api/retailers/{r}/contacts"), None).await,
     ] {
         // Contacts' names, usernames and addresses, answered to staff tools (often a shared
@@ -497,9 +527,17 @@ async fn refusals_are_typed_and_audited(db: Db) {
     let Some(w) = support::world(db).await else { return };
     let (_, own_contact) = own_retailer_for_ipad(&w).await;
     let mut c = Client::on(staff_app(&w));
-    let off = call(&mut c, "ipad", "POST", &format!("/staff/api/contacts/{own_contact}/login"), Some(json!({ "enabled": false }))).await;
+    let off = call(
+        &mut c,
+        "ipad",
+        "POST",
+        &format!("/staff/api/contacts/{own_contact}/login"),
+        Some(json!({ "enabled": false })),
+    )
+    .await;
     assert_eq!(off.status, StatusCode::OK, "{off:?}");
-    let reset = call(&mut c, "ipad", "POST", &format!("/staff/api/contacts/{own_contact}/reset"), Some(json!({}))).await;
+    let reset =
+        call(&mut c, "ipad", "POST", &format!("/staff/api/contacts/{own_contact}/reset"), Some(json!({}))).await;
     assert_eq!((reset.status, reset.json()["error"].clone()), (StatusCode::CONFLICT, json!("login_disabled")));
     let missing = call(&mut c, "admin", "POST", "/staff/api/contacts/987654/unlock", None).await;
     assert_eq!((missing.status, missing.json()["error"].clone()), (StatusCode::NOT_FOUND, json!("not_found")));

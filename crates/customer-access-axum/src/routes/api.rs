@@ -21,6 +21,7 @@ use super::pages::{LoginPath, password_errors};
 use super::steps;
 use crate::access::CustomerAccess;
 use crate::context::{AccessContext, CurrentContact};
+use crate::extract::JsonBody;
 use crate::respond::{self, Refusal};
 
 type Access<S, M, C> = State<CustomerAccess<S, M, C>>;
@@ -83,7 +84,7 @@ pub(super) async fn login<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     headers: HeaderMap,
     session: Session,
-    Json(form): Json<LoginForm>,
+    JsonBody(form): JsonBody<LoginForm>,
 ) -> Response {
     match steps::attempt(&access, &headers, &form.username, &form.password()).await {
         Ok(LoginOutcome::Authenticated { contact, credential_version, device: token }) => {
@@ -131,7 +132,7 @@ pub(super) fn start_reset<S: Store, M: Mailer, C: Clock>(access: &CustomerAccess
 
 pub(super) async fn forgot<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
-    Json(form): Json<ForgotForm>,
+    JsonBody(form): JsonBody<ForgotForm>,
 ) -> Response {
     start_reset(&access, &form.username);
     done("reset_requested")
@@ -140,7 +141,7 @@ pub(super) async fn forgot<S: Store, M: Mailer, C: Clock>(
 pub(super) async fn set_password<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     session: Session,
-    Json(form): Json<NewPasswordForm>,
+    JsonBody(form): JsonBody<NewPasswordForm>,
 ) -> Response {
     let ticket = match steps::held_ticket(&session).await {
         Ok(Some((ticket, _))) => ticket,
@@ -164,7 +165,7 @@ pub(super) async fn change_password<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     contact: CurrentContact,
     session: Session,
-    Json(form): Json<ChangeForm>,
+    JsonBody(form): JsonBody<ChangeForm>,
 ) -> Response {
     match access.service().change_password(contact.id, &form.current_password(), &form.new_password()).await {
         Ok(changed) => match steps::regrant(&session, &changed).await {
