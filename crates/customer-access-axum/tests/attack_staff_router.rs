@@ -5,64 +5,11 @@
 
 mod support;
 
-use axum::Router;
-use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::Response;
-use customer_access::{AuditKind, DeviceId, NewContact, Staff, StaffId, Store};
-use customer_access_axum::staff::{self, StaffMember};
+use customer_access::{AuditKind, NewContact, StaffId, Store};
 use serde_json::json;
-use support::{Answer, Backend, Client, Db, PASSWORD, PREFIX, World};
-
-/// The application's staff sign-in, reduced to a header naming who asks (a test stand-in).
-async fn staff_guard(mut request: Request, next: Next) -> Response {
-    let who = request.headers().get("x-test-staff").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    match who.as_deref() {
-        Some("admin") => {
-            request.extensions_mut().insert(StaffMember(Staff::SalesAdmin { staff_id: StaffId::new(1) }));
-        }
-        Some("ipad") => {
-            request.extensions_mut().insert(StaffMember(ipad()));
-        }
-        _ => {}
-    }
-    next.run(request).await
-}
-
-fn ipad() -> Staff {
-    Staff::IpadUser { staff_id: StaffId::new(9), device_id: DeviceId::parse("ipad-7").unwrap() }
-}
-
-fn staff_app(w: &World) -> Router {
-    let app = Router::new().nest("/staff/api", staff::router(&w.access).layer(middleware::from_fn(staff_guard)));
-    match &w.backend {
-        Backend::Sqlite(s) => w.access.install(app, s.clone()),
-        Backend::Postgres(s, _) => w.access.install(app, s.clone()),
-    }
-}
-
-/// A request with the session's CSRF token, `content_type` if given, body as raw text.
-async fn raw(c: &mut Client, who: &str, method: &str, path: &str, content_type: Option<&str>, body: &str) -> Answer {
-    let token = c.csrf().await;
-    let mut request = axum::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::ACCEPT, "application/json")
-        .header("x-test-staff", who)
-        .header("x-csrf-token", token);
-    if let Some(ct) = content_type {
-        request = request.header(header::CONTENT_TYPE, ct);
-    }
-    c.send(request.body(axum::body::Body::from(body.to_owned())).unwrap()).await
-}
-
-async fn call(c: &mut Client, who: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> Answer {
-    match body {
-        Some(b) => raw(c, who, method, path, Some("application/json"), &b.to_string()).await,
-        None => raw(c, who, method, path, None, "").await,
-    }
-}
+use support::staff::{call, ipad_user, raw, staff_app};
+use support::{Answer, Client, Db, PASSWORD, PREFIX, World};
 
 /// A typed refusal: a 4xx status and `{"error": "..."}`.
 fn assert_typed_refusal(a: &Answer, what: &str) {
@@ -126,7 +73,7 @@ macro_rules! both {
 
 async fn reset_with_malformed_body_is_refused_and_changes_nothing(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let path = format!("/staff/api/contacts/{}/reset", w.contact.id.get());
     let mut problems = Vec::new();
     for (ct, body) in [
@@ -152,7 +99,7 @@ both!(
 
 async fn reset_with_unknown_field_is_refused(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let path = format!("/staff/api/contacts/{}/reset", w.contact.id.get());
     let before = snapshot(&w).await;
     // A typo of the revocation flag: the staff member asked to revoke the current password.
@@ -168,7 +115,7 @@ both!(
 
 async fn reset_revocation_without_content_type_is_not_silently_dropped(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let path = format!("/staff/api/contacts/{}/reset", w.contact.id.get());
     let before = snapshot(&w).await;
     // The iPad client forgot the Content-Type header: the body asks to revoke.
@@ -200,7 +147,7 @@ both!(
 
 async fn bad_path_ids_are_typed_refusals(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let mut problems = Vec::new();
     for id in ["abc", "99999999999999999999", "1.5", "%00", "-"] {
         let before = snapshot(&w).await;
@@ -222,7 +169,7 @@ both!(bad_path_ids_are_typed_refusals, bad_path_ids_on_sqlite, bad_path_ids_on_p
 
 async fn bad_query_parameters_are_typed_refusals(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let r = w.contact.retailer.get();
     let huge = "a".repeat(20_000);
     let mut problems = Vec::new();
@@ -249,7 +196,7 @@ both!(bad_query_parameters_are_typed_refusals, bad_query_on_sqlite, bad_query_on
 
 async fn bad_json_bodies_are_typed_refusals_and_change_nothing(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let id = w.contact.id.get();
     let (mut problems, mut changed) = (Vec::new(), Vec::new());
     let cases: Vec<(&str, Option<&str>, String)> = vec![
@@ -286,7 +233,7 @@ both!(bad_json_bodies_are_typed_refusals_and_change_nothing, bad_json_on_sqlite,
 
 async fn huge_bodies_are_refused_before_any_work(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let id = w.contact.id.get();
     let before = snapshot(&w).await;
     let big = format!(r#"{{"email": "{}@shop.example"}}"#, "a".repeat(support::BODY_LIMIT + 10));
@@ -318,7 +265,7 @@ both!(huge_bodies_are_refused_before_any_work, huge_bodies_on_sqlite, huge_bodie
 async fn ipad_sees_foreign_and_missing_alike(db: Db) {
     let Some(w) = support::world(db).await else { return };
     let (own_retailer, own_contact) = own_retailer_for_ipad(&w).await;
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let foreign = w.contact.id.get();
     let missing = 987_654;
     let bodies: [(&str, Option<serde_json::Value>); 5] = [
@@ -370,7 +317,7 @@ both!(ipad_sees_foreign_and_missing_alike, ipad_enumeration_on_sqlite, ipad_enum
 
 async fn responses_show_no_secret(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let id = w.contact.id.get();
     let r = w.contact.retailer.get();
     // Failed logins on the username: the lockout state is credential state.
@@ -419,7 +366,7 @@ both!(responses_show_no_secret, no_secret_on_sqlite, no_secret_on_postgres);
 
 async fn staff_answers_are_never_cached(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let r = w.contact.retailer.get();
     let id = w.contact.id.get();
     for a in [
@@ -442,7 +389,7 @@ both!(staff_answers_are_never_cached, no_cache_on_sqlite, no_cache_on_postgres);
 
 async fn csrf_cannot_be_bypassed(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let app = staff_app(&w);
+    let app = staff_app(&w, "/staff/api");
     let mut c = Client::on(app.clone());
     let id = w.contact.id.get();
     let before = snapshot(&w).await;
@@ -507,7 +454,7 @@ both!(csrf_cannot_be_bypassed, csrf_on_sqlite, csrf_on_postgres);
 
 async fn contact_session_is_not_staff(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let app = staff_app(&w);
+    let app = staff_app(&w, "/staff/api");
     let id = w.contact.id.get();
     let mut c = Client::on(app.clone());
     let login = c.log_in("anna.berg", PASSWORD).await;
@@ -526,7 +473,7 @@ both!(contact_session_is_not_staff, contact_not_staff_on_sqlite, contact_not_sta
 async fn refusals_are_typed_and_audited(db: Db) {
     let Some(w) = support::world(db).await else { return };
     let (_, own_contact) = own_retailer_for_ipad(&w).await;
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff/api"));
     let off = call(
         &mut c,
         "ipad",
@@ -545,7 +492,7 @@ async fn refusals_are_typed_and_audited(db: Db) {
     call(&mut c, "ipad", "POST", &format!("/staff/api/contacts/{}/unlock", w.contact.id.get()), None).await;
     let log = w.service.audit_log(&w.admin, w.contact.id).await.unwrap();
     assert!(
-        log.iter().any(|e| e.kind == AuditKind::AccessDenied && e.actor == customer_access::Actor::Staff(ipad())),
+        log.iter().any(|e| e.kind == AuditKind::AccessDenied && e.actor == customer_access::Actor::Staff(ipad_user())),
         "the refusal is audited: {log:?}"
     );
     // An iPad user listing a foreign retailer: audited too.

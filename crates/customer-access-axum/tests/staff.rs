@@ -5,58 +5,16 @@
 
 mod support;
 
-use axum::Router;
-use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use customer_access::Store;
 use customer_access::secrecy::ExposeSecret;
-use customer_access::{DeviceId, Staff, StaffId, Store};
-use customer_access_axum::staff::{self, StaffMember};
 use serde_json::json;
-use support::{Backend, Client, Db, World};
-
-/// The application's staff sign-in, reduced to a header naming who asks (a test stand-in).
-async fn staff_guard(mut request: Request, next: Next) -> Response {
-    let who = request.headers().get("x-test-staff").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    match who.as_deref() {
-        Some("admin") => {
-            request.extensions_mut().insert(StaffMember(Staff::SalesAdmin { staff_id: StaffId::new(1) }));
-        }
-        Some("ipad") => {
-            let device_id = DeviceId::parse("ipad-7").unwrap();
-            request.extensions_mut().insert(StaffMember(Staff::IpadUser { staff_id: StaffId::new(9), device_id }));
-        }
-        _ => {}
-    }
-    next.run(request).await
-}
-
-fn staff_app(w: &World) -> Router {
-    let app = Router::new().nest("/staff", staff::router(&w.access).layer(middleware::from_fn(staff_guard)));
-    match &w.backend {
-        Backend::Sqlite(s) => w.access.install(app, s.clone()),
-        Backend::Postgres(s, _) => w.access.install(app, s.clone()),
-    }
-}
-
-async fn call(c: &mut Client, who: &str, method: &str, path: &str, body: Option<serde_json::Value>) -> support::Answer {
-    let token = c.csrf().await;
-    let mut request = axum::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::ACCEPT, "application/json")
-        .header("x-test-staff", who)
-        .header("x-csrf-token", token);
-    if body.is_some() {
-        request = request.header(header::CONTENT_TYPE, "application/json");
-    }
-    c.send(request.body(axum::body::Body::from(body.map(|b| b.to_string()).unwrap_or_default())).unwrap()).await
-}
+use support::staff::{call, staff_app};
+use support::{Client, Db};
 
 async fn staff_actions(db: Db) {
     let Some(w) = support::world(db).await else { return };
-    let mut c = Client::on(staff_app(&w));
+    let mut c = Client::on(staff_app(&w, "/staff"));
     let contact = w.contact.id.get();
     let retailer = w.contact.retailer.get();
 

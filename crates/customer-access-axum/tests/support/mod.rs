@@ -3,6 +3,8 @@
 //! requests through the router (`tower::ServiceExt::oneshot`).
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code")]
 
+pub mod staff;
+
 use std::time::Duration;
 
 use axum::Router;
@@ -34,6 +36,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// `app` under `access`'s layer, sessions kept here.
+    pub fn install(&self, access: &Access, app: Router) -> Router {
+        match self {
+            Self::Sqlite(s) => access.install(app, s.clone()),
+            Self::Postgres(s, _) => access.install(app, s.clone()),
+        }
+    }
+
     /// Rows in the session table.
     pub async fn rows(&self) -> i64 {
         match self {
@@ -212,10 +222,7 @@ impl World {
         let builder =
             CustomerAccess::builder(service.clone()).prefix(PREFIX).after_login("/orders").secure_cookie(false);
         let access = adjust(builder).build().unwrap();
-        let app = match &backend {
-            Backend::Sqlite(s) => access.install(application(), s.clone()),
-            Backend::Postgres(s, _) => access.install(application(), s.clone()),
-        };
+        let app = backend.install(&access, application());
         Self { service, access, app, admin, contact, backend, _dir: dir }
     }
 
