@@ -17,7 +17,6 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::forms::{ChangeForm, ForgotForm, LoginForm, NewPasswordForm};
-use super::pages::{LoginPath, password_errors};
 use super::steps;
 use crate::access::CustomerAccess;
 use crate::context::{AccessContext, CurrentContact};
@@ -58,6 +57,17 @@ fn locked_out(wait: std::time::Duration) -> Response {
         .into_response();
     respond::retry_after(&mut response, wait);
     response
+}
+
+/// The messages of a refused password, for the JSON endpoints.
+fn password_errors(e: &ServiceError) -> Option<Vec<String>> {
+    match e {
+        ServiceError::PasswordRejected(violations) => {
+            Some(violations.as_slice().iter().map(|v| format!("The new password {v}.")).collect())
+        }
+        ServiceError::Input(input) => Some(vec![input.to_string()]),
+        _ => None,
+    }
 }
 
 /// Where the session stands, and its CSRF token (created, with the session, if needed).
@@ -108,7 +118,7 @@ pub(super) async fn login<S: Store, M: Mailer, C: Clock>(
     }
 }
 
-pub(super) async fn logout(State(_login): State<LoginPath>, session: Session) -> Response {
+pub(super) async fn logout(session: Session) -> Response {
     match crate::session::end(&session).await {
         Ok(()) => done("logged_out"),
         Err(e) => {

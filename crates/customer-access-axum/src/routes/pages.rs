@@ -245,17 +245,6 @@ fn refused_form(e: ServiceError, busy: std::time::Duration) -> Result<(StatusCod
     Ok((StatusCode::UNPROCESSABLE_ENTITY, shown))
 }
 
-/// The messages of a refused password, for the JSON endpoints.
-pub(crate) fn password_errors(e: &ServiceError) -> Option<Vec<String>> {
-    match e {
-        ServiceError::PasswordRejected(violations) => {
-            Some(violations.as_slice().iter().map(|v| format!("The new password {v}.")).collect())
-        }
-        ServiceError::Input(input) => Some(vec![input.to_string()]),
-        _ => None,
-    }
-}
-
 pub(super) async fn set_password_page<S: Store, M: Mailer, C: Clock>(
     State(access): Access<S, M, C>,
     headers: HeaderMap,
